@@ -1,0 +1,23 @@
+"""Every callback_id, action_id and block_id Liaison uses, in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Ids(StrEnum):
+    """Ids of interactive surfaces and their parts."""
+
+    # App Home and replies
+    COLLATERAL_LIST = "collateral_list"
+    OPEN_ASSET = "open_asset"
+    # Launch (issue: launch announcements)
+    LAUNCH_MODAL = "launch_modal"
+    GOT_IT = "got_it"
+    GIVE_FEEDBACK = "give_feedback"
+    ASK_QUESTION = "ask_question"
+    MARK_ANSWERED = "mark_answered"
+    EDIT_LAUNCH = "edit_launch"
+    # Feedback
+    FEEDBACK_MODAL = "feedback_modal"
+    ASSET_PICKER = "asset_picker"

@@ -1,0 +1,74 @@
+"""Liaison's command line: serve | demo | digest | migrate."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from core.settings import SettingsError, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bot.py", description="Liaison: keeps sales and marketing in step, in Slack."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the app (Socket Mode if SLACK_APP_TOKEN, else HTTP)")
+    serve.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP interface (default: 0.0.0.0)")
+    demo = sub.add_parser("demo", help="run a scripted tour against the local Slack sandbox")
+    demo.add_argument("--out", help="folder for the demo's files (default: a new temp folder)")
+    digest = sub.add_parser("digest", help="build a digest from the command line")
+    digest.add_argument("--team", required=True, help="Slack team id, e.g. T0123ABCD")
+    mode = digest.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--now", action="store_true", help="post it to the digest channel now")
+    mode.add_argument("--preview", action="store_true", help="only print it")
+    sub.add_parser("migrate", help="apply database migrations")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"liaison: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.liaison_log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Alembic announces every plugin at INFO; the operator needs only its warnings.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        if args.command == "migrate":
+            from core.db import migrate
+
+            migrate(settings.database_url)
+            print("liaison: database is up to date")
+            return 0
+        if args.command == "serve":
+            from core.run import serve
+
+            return serve(settings, host=args.host, port=args.port or settings.port)
+        if args.command == "demo":
+            from core.demo import run_demo
+
+            return run_demo(out=args.out)
+        if args.command == "digest":
+            print(
+                "liaison: the digest is not available in this version yet "
+                "(it arrives with the weekly digest feature).",
+                file=sys.stderr,
+            )
+            return 2
+    except SettingsError as exc:
+        print(f"liaison: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""create_app(): the one Bolt app both modes (HTTP and Socket Mode) serve."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from slack_bolt import App, BoltContext
+from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+import handlers
+from core.db import SessionScope, session_scope_for
+from core.errors import handle_error
+from core.fetch import make_http_client
+from core.settings import Settings
+from core.slack import make_client
+
+logger = logging.getLogger(__name__)
+
+LISTENER_THREADS = 16
+
+
+@dataclass
+class Runtime:
+    """What listeners get besides Bolt's own arguments, injected by name through the context."""
+
+    settings: Settings
+    engine: Engine
+    db: SessionScope
+    http: httpx.Client
+    client: WebClient
+    # Bolt runs listeners here after the ack; shutdown drains it (SPEC: SIGTERM within 15 s).
+    executor: ThreadPoolExecutor
+
+
+def create_runtime(settings: Settings, engine: Engine) -> Runtime:
+    """Build the shared, long-lived parts: session scopes, HTTP client, Slack client."""
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        db=session_scope_for(engine),
+        http=make_http_client(),
+        client=make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+        executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+    )
+
+
+def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
+    """Build the Bolt app and register every listener package."""
+    settings = runtime.settings
+    app = App(
+        # The client carries the token, SLACK_API_URL and our retry handlers.
+        client=runtime.client,
+        signing_secret=settings.slack_signing_secret or "",
+        # Socket Mode requests carry no signature; HTTP ones are always verified.
+        request_verification_enabled=not settings.socket_mode,
+        # Verify the token once here rather than on the first request of each worker.
+        token_verification_enabled=verify_token,
+        ignoring_self_events_enabled=True,
+        logger=logging.getLogger("liaison.bolt"),
+        listener_executor=runtime.executor,
+    )
+
+    def inject(context: BoltContext, next: Any) -> BoltResponse | None:  # noqa: A002
+        # Bolt runs the listener after this returns, so a `with` here could not span it:
+        # we inject the session *scope* and each listener opens exactly one.
+        context["db"] = runtime.db
+        context["http"] = runtime.http
+        context["settings"] = settings
+        return next()  # type: ignore[no-any-return]
+
+    app.use(inject)
+    app.error(handle_error)
+    handlers.register(app)
+    return app

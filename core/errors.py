@@ -1,0 +1,57 @@
+"""One error handler: known errors become a short ephemeral reply, unknown ones a reference id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from slack_bolt.context.respond import Respond
+from slack_bolt.response import BoltResponse
+
+from domain.commands import CommandError
+from domain.urls import InvalidUrl
+from services.errors import UserError
+
+logger = logging.getLogger("liaison.errors")
+
+KNOWN = (CommandError, InvalidUrl, UserError)
+
+
+def reply_for(error: Exception) -> str:
+    """The text a person sees for an error; unknown errors are logged with a reference."""
+    if isinstance(error, KNOWN):
+        return str(error)
+    ref = uuid.uuid4().hex[:8]
+    logger.error("unhandled error ref=%s", ref, exc_info=error)
+    return (
+        "Sorry, something went wrong on our side and nothing was changed by this request. "
+        f"Please try again; if it keeps happening, give your admin this reference: `{ref}`."
+    )
+
+
+def handle_error(
+    error: Exception,
+    body: dict[str, Any],
+    response: BoltResponse | None,
+    respond: Respond | None,
+) -> BoltResponse | None:
+    """Bolt's global error handler."""
+    text = reply_for(error)
+    payload = {"response_type": "ephemeral", "text": text}
+    kind = body.get("type") if isinstance(body, dict) else None
+    if response is not None and body.get("command"):
+        # Not yet acknowledged: the reply travels in the HTTP response itself.
+        return BoltResponse(
+            status=200, body=json.dumps(payload), headers={"content-type": "application/json"}
+        )
+    if respond is not None and getattr(respond, "response_url", None):
+        try:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        except Exception:  # the reply is best effort; the error is already logged
+            logger.warning("could not deliver error reply", exc_info=True)
+    if response is not None:
+        # Events and interactions: acknowledge so Slack does not retry what already failed.
+        return BoltResponse(status=200, body="" if kind != "view_submission" else "")
+    return None

@@ -1,0 +1,247 @@
+"""Bounded outbound HTTP for link previews and link checks.
+
+Every hop is resolved and checked against domain.urls.is_public_ip before it is requested,
+redirects are followed by hand so each one is checked again, and the whole fetch is held
+to one deadline and one byte budget (SPEC: outbound HTTP is bounded and never reaches
+private networks).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import socket
+import threading
+import time
+import zlib
+from typing import Final
+
+import httpx
+
+from domain.urls import extract_title, is_public_ip
+
+logger = logging.getLogger(__name__)
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+USER_AGENT: Final = "LiaisonBot/0.1 (+link preview)"
+
+_HTML_TYPES: Final = frozenset({"text/html", "application/xhtml+xml"})
+_ALLOWED_SCHEMES: Final = {"http": 80, "https": 443}
+# Pages that declare their charset only in markup do so in the first kilobyte or so.
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_META_SNIFF_BYTES: Final = 2048
+
+
+class FetchError(Exception):
+    """An outbound request Liaison refused to make or to keep following."""
+
+
+class BlockedAddress(FetchError):
+    """The URL points somewhere Liaison must not call: a private network or a non-web scheme."""
+
+
+class TooManyRedirects(FetchError):
+    """The page redirected more times than allowed."""
+
+
+class UnresolvableHost(FetchError):
+    """The host name did not resolve (in time); the link is broken rather than forbidden."""
+
+
+def make_http_client(*, timeout_s: float = 3.0) -> httpx.Client:
+    """Build the shared httpx client for page titles and link checks."""
+    return httpx.Client(
+        timeout=httpx.Timeout(connect=timeout_s, read=timeout_s, write=timeout_s, pool=timeout_s),
+        headers={"User-Agent": USER_AGENT},
+        # Redirects are followed by fetch_page_title so every hop passes check_public_url.
+        follow_redirects=False,
+        # Environment proxies would send traffic somewhere other than the address we
+        # checked, and .netrc would attach credentials to URLs that users typed.
+        trust_env=False,
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=5),
+    )
+
+
+def check_public_url(url: str, *, allow_private: bool, timeout_s: float | None = None) -> None:
+    """Raise BlockedAddress unless url is http(s) and all its host's addresses are public."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise BlockedAddress("not a valid web address") from exc
+    if parsed.scheme not in _ALLOWED_SCHEMES or not parsed.raw_host:
+        raise BlockedAddress(f"only http and https links are fetched, not {parsed.scheme!r}")
+    host = parsed.raw_host.decode("ascii", errors="replace")
+    port = parsed.port or _ALLOWED_SCHEMES[parsed.scheme]
+    addresses = _resolve(host, port, timeout_s)
+    if allow_private:
+        return
+    for address in addresses:
+        if not is_public_ip(address):
+            raise BlockedAddress(f"{host} resolves to a non-public address")
+
+
+def _resolve(host: str, port: int, timeout_s: float | None) -> list[IPAddress]:
+    # getaddrinfo has no timeout of its own, so it runs in a daemon thread we can abandon
+    # when the deadline passes; a stuck resolver must not hold up a digest.
+    found: list[list[IPAddress]] = []
+    failed: list[Exception] = []
+
+    def lookup() -> None:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            # IPv6 sockaddrs may carry a "%zone" suffix, which ip_address accepts.
+            found.append(
+                [
+                    ipaddress.ip_address(sockaddr[0])
+                    for family, _type, _proto, _canon, sockaddr in infos
+                    if family in (socket.AF_INET, socket.AF_INET6)
+                ]
+            )
+        except (OSError, UnicodeError, ValueError) as exc:
+            failed.append(exc)
+
+    worker = threading.Thread(target=lookup, name="liaison-resolve", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if failed:
+        raise UnresolvableHost(f"{host} did not resolve") from failed[0]
+    if not found:
+        raise UnresolvableHost(f"{host} did not resolve within {timeout_s} s")
+    if not found[0]:
+        raise UnresolvableHost(f"{host} has no IP address")
+    return found[0]
+
+
+def fetch_page_title(
+    url: str,
+    *,
+    client: httpx.Client,
+    allow_private: bool = False,
+    max_bytes: int = 262_144,
+    max_redirects: int = 3,
+    deadline_s: float = 5.0,
+) -> str | None:
+    """Return the title of the HTML page at url, or None when there is no usable page."""
+    started = time.monotonic()
+    current = url
+    for _hop in range(max_redirects + 1):
+        remaining = deadline_s - (time.monotonic() - started)
+        if remaining <= 0:
+            logger.debug("title fetch ran out of time before %s", _for_log(current))
+            return None
+        try:
+            check_public_url(current, allow_private=allow_private, timeout_s=remaining)
+        except UnresolvableHost as exc:
+            logger.debug("title fetch skipped %s: %s", _for_log(current), exc)
+            return None
+        try:
+            outcome = _fetch_once(
+                current,
+                client=client,
+                max_bytes=max_bytes,
+                started=started,
+                deadline_s=deadline_s,
+            )
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, zlib.error) as exc:
+            # Timeouts, refused connections, TLS and protocol errors all mean "no preview".
+            logger.debug("title fetch failed for %s: %s", _for_log(current), type(exc).__name__)
+            return None
+        if isinstance(outcome, httpx.URL):
+            current = str(outcome)
+            continue
+        return outcome
+    raise TooManyRedirects(f"more than {max_redirects} redirects")
+
+
+def _fetch_once(
+    url: str, *, client: httpx.Client, max_bytes: int, started: float, deadline_s: float
+) -> httpx.URL | str | None:
+    """Request one hop: the next URL for a redirect, else the page title or None."""
+    remaining = deadline_s - (time.monotonic() - started)
+    with client.stream(
+        "GET",
+        url,
+        timeout=_capped_timeout(client.timeout, remaining),
+        # Only encodings we can decompress under the byte cap ourselves.
+        headers={"Accept": "text/html,application/xhtml+xml", "Accept-Encoding": "gzip, deflate"},
+    ) as response:
+        if response.has_redirect_location:
+            return response.url.join(response.headers["location"])
+        if not response.is_success:
+            logger.debug("title fetch got HTTP %s for %s", response.status_code, _for_log(url))
+            return None
+        media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type not in _HTML_TYPES:
+            return None
+        body = _read_capped(response, max_bytes=max_bytes, started=started, deadline_s=deadline_s)
+        if body is None:
+            logger.debug("title fetch ran out of time reading %s", _for_log(url))
+            return None
+        return extract_title(body.decode(_charset(response, body), errors="replace"))
+
+
+def _read_capped(
+    response: httpx.Response, *, max_bytes: int, started: float, deadline_s: float
+) -> bytes | None:
+    """Read at most max_bytes of decoded body, or None if the deadline passes first."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        # wbits 32+15 accepts both gzip and zlib framing. Decompressing ourselves with
+        # max_length keeps a compression bomb from inflating past the cap.
+        inflater: zlib._Decompress | None = zlib.decompressobj(wbits=47)
+    elif encoding in ("", "identity"):
+        inflater = None
+    else:
+        # br, zstd and friends were not asked for and can't be bounded here: no preview.
+        return b""
+    body = bytearray()
+    # No chunk_size: httpx would buffer up to that size, hiding a slow drip from the clock.
+    for chunk in response.iter_raw():
+        if inflater is not None:
+            chunk = inflater.decompress(chunk, max(1, max_bytes - len(body)))
+        body += chunk
+        if len(body) >= max_bytes or b"</title" in body[-len(chunk) - 8 :].lower():
+            # Either the budget is spent or the title is complete: stop downloading.
+            break
+        if time.monotonic() - started > deadline_s:
+            return None
+    return bytes(body[:max_bytes])
+
+
+def _capped_timeout(base: httpx.Timeout, remaining: float) -> httpx.Timeout:
+    """The client's timeouts, each cut down so no single wait outlives the deadline."""
+
+    def cap(value: float | None) -> float:
+        return remaining if value is None else min(value, remaining)
+
+    return httpx.Timeout(
+        connect=cap(base.connect), read=cap(base.read), write=cap(base.write), pool=cap(base.pool)
+    )
+
+
+def _charset(response: httpx.Response, body: bytes) -> str:
+    """The declared charset (header, then <meta>) if Python knows it, else utf-8."""
+    candidates = [response.charset_encoding]
+    match = _META_CHARSET.search(body[:_META_SNIFF_BYTES])
+    if match:
+        candidates.append(match.group(1).decode("ascii"))
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            "".encode(name)
+        except LookupError:
+            continue
+        return name
+    return "utf-8"
+
+
+def _for_log(url: str) -> str:
+    # Query strings often carry tokens or personal data; host and path are enough to debug.
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return "<invalid url>"
+    return f"{parsed.scheme}://{parsed.host}{parsed.path[:100]}"

@@ -1,0 +1,41 @@
+"""`bot.py serve`: check settings, migrate, build the app, serve it."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.error import BoltError
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.app import create_app, create_runtime
+from core.db import make_engine, migrate
+from core.serve import serve_http, serve_socket_mode
+from core.settings import HELP, Settings, SettingsError
+
+logger = logging.getLogger(__name__)
+
+
+def serve(settings: Settings, *, host: str, port: int) -> int:
+    """Run the app until stopped; raises SettingsError for anything the operator must fix."""
+    settings.require_for_serving()
+    try:
+        migrate(settings.database_url)
+    except SQLAlchemyError as exc:
+        raise SettingsError(
+            f"DATABASE_URL could not be used: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200]} ({HELP})."
+        ) from None
+    engine = make_engine(settings.database_url)
+    runtime = create_runtime(settings, engine)
+    try:
+        app = create_app(runtime)
+    except BoltError as exc:
+        raise SettingsError(
+            f"SLACK_BOT_TOKEN was refused by Slack ({str(exc)[:200]}); "
+            f"check the token and SLACK_API_URL ({HELP})."
+        ) from None
+    if settings.slack_app_token:
+        serve_socket_mode(app, runtime, app_token=settings.slack_app_token)
+    else:
+        serve_http(app, runtime, host=host, port=port)
+    return 0

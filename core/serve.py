@@ -1,0 +1,91 @@
+"""Running the app: HTTP on uvicorn, or Socket Mode, with a bounded graceful shutdown."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from types import FrameType
+
+import uvicorn
+from slack_bolt import App
+
+from core.app import Runtime
+from core.server import create_asgi
+
+logger = logging.getLogger(__name__)
+
+# uvicorn gets this long to finish open requests; the listener pool gets DRAIN_S more.
+GRACEFUL_S = 8
+DRAIN_S = 5
+
+
+def make_server(app: App, runtime: Runtime, *, host: str, port: int) -> uvicorn.Server:
+    """A uvicorn server for the app (not Bolt's development server)."""
+    config = uvicorn.Config(
+        create_asgi(app, engine=runtime.engine),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_S,
+        lifespan="off",
+    )
+    return uvicorn.Server(config)
+
+
+def serve_http(app: App, runtime: Runtime, *, host: str, port: int) -> None:
+    """Serve HTTP until SIGTERM or SIGINT, then drain and exit within 15 s."""
+    server = make_server(app, runtime, host=host, port=port)
+    logger.info("Liaison listening on http://%s:%d/slack/events", host, port)
+    server.run()
+    drain(runtime)
+
+
+def serve_socket_mode(app: App, runtime: Runtime, *, app_token: str) -> None:
+    """Connect over Socket Mode until SIGTERM or SIGINT."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(app, app_token)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        logger.info("received signal %d: closing the Socket Mode connection", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    handler.connect()
+    logger.info("Liaison connected over Socket Mode")
+    stop.wait()
+    handler.close()
+    drain(runtime)
+
+
+def drain(runtime: Runtime) -> None:
+    """Let running listeners finish for up to DRAIN_S, then exit regardless."""
+    runtime.executor.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + DRAIN_S
+    busy = [t for t in threading.enumerate() if t.name.startswith("listener")]
+    for thread in busy:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    left = [t for t in busy if t.is_alive()]
+    runtime.http.close()
+    runtime.engine.dispose()
+    if left:
+        # Unfinished work is left to resume on the next start; never hang past the deadline.
+        logger.warning("exiting with %d listener(s) still running", len(left))
+        logging.shutdown()
+        os._exit(0)
+
+
+def bound_socket(host: str, port: int) -> socket.socket:
+    """A listening socket (port 0 picks a free one), for tests and the demo."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock

@@ -1,0 +1,142 @@
+"""One settings class for the whole app, read from the environment and `.env` (SPEC: Configuration)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+HELP = "see manifest.yml and the README's 'Configuration' section"
+
+# Where each setting comes from, used in the one-line start-up errors.
+WHERE = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...) under OAuth & Permissions",
+    "SLACK_SIGNING_SECRET": "the Signing Secret under Basic Information",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-...) with connections:write under Basic Information",
+    "SLACK_API_URL": "an http(s) URL such as https://slack.com/api/",
+    "DATABASE_URL": "an SQLAlchemy URL such as sqlite:///./liaison.db or postgresql://user@host/db",
+    "PORT": "a TCP port number between 1 and 65535",
+    "SLACK_CLIENT_ID": "the Client ID under Basic Information",
+    "SLACK_CLIENT_SECRET": "the Client Secret under Basic Information",
+    "SLACK_STATE_SECRET": "any long random string you choose",
+}
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting, described in one line for the operator."""
+
+
+class Settings(BaseSettings):
+    """Everything Liaison reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_state_secret: str | None = None
+    database_url: str = "sqlite:///./liaison.db"
+    port: int = Field(default=3000, ge=1, le=65535)
+    # Title fetches and link checks refuse private addresses; only the local sandbox turns this on.
+    liaison_allow_private_urls: bool = False
+    liaison_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: str | None) -> str | None:
+        value = _blank_to_none(value)
+        if value is not None and not value.startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: str | None) -> str | None:
+        value = _blank_to_none(value)
+        if value is not None and not value.startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator(
+        "slack_signing_secret", "slack_client_id", "slack_client_secret", "slack_state_secret"
+    )
+    @classmethod
+    def _optional_text(cls, value: str | None) -> str | None:
+        value = _blank_to_none(value)
+        if value is not None and re.search(r"\s", value):
+            raise ValueError("must not contain spaces")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip()
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        # Hosting providers hand out postgres:// URLs; SQLAlchemy wants a driver name.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        if not re.match(r"^(sqlite|postgresql\+psycopg)://", value):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @property
+    def oauth_enabled(self) -> bool:
+        """True when the multi-workspace OAuth settings are all present."""
+        return bool(self.slack_client_id and self.slack_client_secret and self.slack_state_secret)
+
+    @property
+    def socket_mode(self) -> bool:
+        """True when an app-level token selects Socket Mode."""
+        return self.slack_app_token is not None
+
+    def require_for_serving(self) -> None:
+        """Raise SettingsError unless the settings are enough to talk to Slack."""
+        if not self.oauth_enabled and not self.slack_bot_token:
+            raise _missing("SLACK_BOT_TOKEN")
+        if not self.socket_mode and not self.slack_signing_secret:
+            raise _missing("SLACK_SIGNING_SECRET")
+        partial = ("slack_client_id", "slack_client_secret", "slack_state_secret")
+        given = [n for n in partial if getattr(self, n)]
+        if given and len(given) < len(partial):
+            missing = next(n for n in partial if not getattr(self, n)).upper()
+            raise SettingsError(
+                f"{missing} is missing: OAuth needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
+                f"SLACK_STATE_SECRET together ({missing}: {WHERE[missing]}; {HELP})."
+            )
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _missing(name: str) -> SettingsError:
+    return SettingsError(f"{name} is not set: set it to {WHERE[name]} ({HELP}).")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning any validation error into one SettingsError line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        reason = str(first["msg"]).removeprefix("Value error, ")
+        where = WHERE.get(name)
+        hint = f"; expected {where}" if where else ""
+        raise SettingsError(f"{name} is invalid: {reason}{hint} ({HELP}).") from None

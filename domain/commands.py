@@ -1,0 +1,332 @@
+"""Parsing of slash-command text into typed commands (SPEC: Slash commands).
+
+Every malformed input becomes a CommandError whose message says what was wrong and the
+correct form, so handlers can answer it ephemerally as it stands.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from domain.text import escape_mrkdwn, one_line, strip_controls
+from domain.urls import InvalidUrl, parse_collateral_url
+
+MAX_TEXT = 4000  # Longer text is refused outright rather than parsed.
+MAX_TITLE = 200
+MAX_QUERY = 200
+
+COLLATERAL_FORMS = (
+    "`/collateral add <url> [title]` registers an asset",
+    "`/collateral search <words>` finds assets",
+    "`/collateral used <asset>` records that you used an asset with a customer",
+    "`/collateral` alone lists the top assets",
+)
+
+LIAISON_FORMS = (
+    "`/liaison help` shows this",
+    "`/liaison digest here` sends the weekly digest to this channel",
+    "`/liaison digest now` posts the digest for the last 7 days here",
+    "`/liaison digest preview` shows the digest only to you",
+    "`/liaison schedule <weekday> <HH:MM> [zone]`, e.g. `/liaison schedule monday 09:00 Europe/Paris`",
+    "`/liaison sales here` makes this channel a default launch target",
+    "`/liaison admins add @person` lets someone configure Liaison (`admins list` shows them)",
+    "`/liaison export` sends you the feedback as CSV",
+)
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class CommandError(ValueError):
+    """User input that cannot be understood; the message is the reply."""
+
+
+@dataclass(frozen=True)
+class Help:
+    """Show the command's help."""
+
+
+@dataclass(frozen=True)
+class CollateralAdd:
+    """Register an asset; no title means fetch the page's title."""
+
+    url: str
+    title: str | None
+
+
+@dataclass(frozen=True)
+class CollateralSearch:
+    """Find assets by words of their title or handle."""
+
+    query: str
+
+
+@dataclass(frozen=True)
+class CollateralUsed:
+    """Record that the caller used an asset with a customer."""
+
+    asset: str
+
+
+@dataclass(frozen=True)
+class CollateralTop:
+    """List the top assets."""
+
+
+CollateralCommand = Help | CollateralAdd | CollateralSearch | CollateralUsed | CollateralTop
+
+
+@dataclass(frozen=True)
+class AdminsAdd:
+    """Name a Liaison admin."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class AdminsRemove:
+    """Remove a named Liaison admin."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class AdminsList:
+    """List the named Liaison admins."""
+
+
+@dataclass(frozen=True)
+class SalesHere:
+    """Make the current channel a default launch target."""
+
+
+@dataclass(frozen=True)
+class DigestHere:
+    """Send the weekly digest to the current channel."""
+
+
+@dataclass(frozen=True)
+class DigestNow:
+    """Post the last 7 days' digest here, now."""
+
+
+@dataclass(frozen=True)
+class DigestPreview:
+    """Show the digest only to the caller."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Set the weekly digest's weekday, time and (optionally) zone."""
+
+    weekday: int
+    at: time
+    zone: str | None
+
+
+@dataclass(frozen=True)
+class Export:
+    """Send the caller the feedback as CSV."""
+
+
+LiaisonCommand = (
+    Help
+    | AdminsAdd
+    | AdminsRemove
+    | AdminsList
+    | SalesHere
+    | DigestHere
+    | DigestNow
+    | DigestPreview
+    | Schedule
+    | Export
+)
+
+# Subcommands that change the workspace's configuration: only admins may run them.
+CONFIG_COMMANDS = (AdminsAdd, AdminsRemove, SalesHere, DigestHere, Schedule, Export)
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>$")
+
+
+def _prepare(text: str) -> tuple[str, str]:
+    """Split command text into its lower-cased verb and the rest, after cleaning."""
+    if len(text) > MAX_TEXT:
+        raise CommandError(
+            f"That's {len(text):,} characters; commands take at most {MAX_TEXT:,}. "
+            "Try again with less text."
+        )
+    cleaned = strip_controls(text).strip()
+    verb, _, rest = cleaned.partition(" ")
+    return verb.lower(), rest.strip()
+
+
+def _forms(forms: tuple[str, ...]) -> str:
+    return "\n".join(f"• {form}" for form in forms)
+
+
+def parse_collateral(text: str) -> CollateralCommand:
+    """Parse `/collateral` text."""
+    verb, rest = _prepare(text)
+    if verb == "":
+        return CollateralTop()
+    if verb == "help":
+        return Help()
+    if verb == "add":
+        return _parse_add(rest)
+    if verb in ("search", "find"):
+        query = one_line(rest)
+        if not query:
+            raise CommandError("Tell me what to look for: `/collateral search <words>`.")
+        if len(query) > MAX_QUERY:
+            raise CommandError(f"Search for at most {MAX_QUERY} characters of words.")
+        return CollateralSearch(query=query)
+    if verb == "used":
+        asset = one_line(rest).strip("`")
+        if not asset:
+            raise CommandError(
+                "Which asset? `/collateral used <asset>`, with its handle such as `PD-3` "
+                "or words of its title."
+            )
+        if len(asset) > MAX_QUERY:
+            raise CommandError(f"Name the asset in at most {MAX_QUERY} characters.")
+        return CollateralUsed(asset=asset)
+    raise CommandError(
+        f"I don't know `{_verb_for_echo(verb)}`. Here is what `/collateral` does:\n"
+        + _forms(COLLATERAL_FORMS)
+    )
+
+
+def _parse_add(rest: str) -> CollateralAdd:
+    usage = "Use `/collateral add <url> [title]`, e.g. `/collateral add https://example.com/deck.pdf Pricing deck`."
+    if not rest:
+        raise CommandError("Which link? " + usage)
+    url_text, _, title_text = rest.partition(" ")
+    if "\n" in url_text:
+        url_text, _, more = url_text.partition("\n")
+        title_text = f"{more} {title_text}"
+    try:
+        url = parse_collateral_url(url_text)
+    except InvalidUrl as exc:
+        raise CommandError(f"{exc} {usage}") from None
+    title = one_line(title_text)
+    if len(title) > MAX_TITLE:
+        raise CommandError(
+            f"That title is {len(title):,} characters; titles take at most {MAX_TITLE}."
+        )
+    return CollateralAdd(url=url, title=title or None)
+
+
+def parse_liaison(text: str) -> LiaisonCommand:
+    """Parse `/liaison` text."""
+    verb, rest = _prepare(text)
+    words = rest.split()
+    sub = words[0].lower() if words else ""
+    if verb in ("", "help"):
+        return Help()
+    if verb == "digest":
+        if sub == "here" and len(words) == 1:
+            return DigestHere()
+        if sub == "now" and len(words) == 1:
+            return DigestNow()
+        if sub == "preview" and len(words) == 1:
+            return DigestPreview()
+        raise CommandError(
+            "Use `/liaison digest here`, `/liaison digest now` or `/liaison digest preview`."
+        )
+    if verb == "sales":
+        if sub == "here" and len(words) == 1:
+            return SalesHere()
+        raise CommandError("Use `/liaison sales here` in the channel launches should reach.")
+    if verb == "schedule":
+        return parse_schedule(rest)
+    if verb == "export" and not words:
+        return Export()
+    if verb == "admins":
+        return _parse_admins(words)
+    raise CommandError(
+        f"I don't know `{_verb_for_echo(verb)}`. Here is what `/liaison` does:\n"
+        + _forms(LIAISON_FORMS)
+    )
+
+
+def _parse_admins(words: list[str]) -> AdminsAdd | AdminsRemove | AdminsList:
+    usage = "Use `/liaison admins add @person`, `/liaison admins remove @person` or `/liaison admins list`."
+    sub = words[0].lower() if words else ""
+    if sub == "list" and len(words) == 1:
+        return AdminsList()
+    if sub in ("add", "remove") and len(words) == 2:
+        match = _MENTION.match(words[1])
+        if match is None:
+            raise CommandError(
+                "Mention the person with @, e.g. `/liaison admins add @avery`. " + usage
+            )
+        user_id = match.group(1)
+        return AdminsAdd(user_id=user_id) if sub == "add" else AdminsRemove(user_id=user_id)
+    raise CommandError(usage)
+
+
+def parse_schedule(rest: str) -> Schedule:
+    """Parse `<weekday> <HH:MM> [IANA zone]`."""
+    usage = (
+        "Use `/liaison schedule <weekday> <HH:MM> [zone]`, "
+        "e.g. `/liaison schedule monday 09:00 Europe/Paris`."
+    )
+    words = rest.split()
+    if len(words) not in (2, 3):
+        raise CommandError(usage)
+    day = words[0].lower()
+    matches = [i for i, name in enumerate(WEEKDAYS) if len(day) >= 3 and name.startswith(day)]
+    if len(matches) != 1:
+        raise CommandError(f"`{_verb_for_echo(words[0])}` is not a weekday. " + usage)
+    clock = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", words[1])
+    if clock is None:
+        raise CommandError(
+            f"`{_verb_for_echo(words[1])}` is not a 24-hour time like 09:00. " + usage
+        )
+    zone = words[2] if len(words) == 3 else None
+    if zone is not None:
+        zone = _valid_zone(zone, usage)
+    return Schedule(
+        weekday=matches[0], at=time(int(clock.group(1)), int(clock.group(2))), zone=zone
+    )
+
+
+def _valid_zone(zone: str, usage: str) -> str:
+    if zone.upper() == "UTC":
+        return "UTC"
+    if zone in available_timezones():
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        else:
+            return zone
+    raise CommandError(
+        f"`{_verb_for_echo(zone)}` is not a time zone I know; use an IANA name such as "
+        "`America/New_York` or `Europe/Berlin`. " + usage
+    )
+
+
+def _verb_for_echo(word: str) -> str:
+    """A user's word made safe to echo inside backticks."""
+    cleaned = one_line(word).replace("`", "'")
+    return escape_mrkdwn(cleaned[:40] + ("…" if len(cleaned) > 40 else ""))
+
+
+def collateral_help() -> str:
+    """The help text for /collateral."""
+    return "*Collateral* — find, share and rate what marketing made:\n" + _forms(COLLATERAL_FORMS)
+
+
+def liaison_help() -> str:
+    """The help text for /liaison."""
+    return (
+        "*Liaison* keeps sales and marketing in step: marketers `/launch`, reps vote on "
+        "collateral with 👍 / 👎 / 🎯 and `/feedback`, and team leads get a blame-free "
+        "weekly digest.\n"
+        + _forms(LIAISON_FORMS)
+        + "\nConfiguration (digest, schedule, sales channels, admins, export) is for workspace "
+        "admins and owners and the people they name."
+    )

@@ -1,0 +1,257 @@
+"""Collateral links: what a user may register, and which addresses Liaison may call.
+
+SPEC rule enforced here: outbound HTTP (title fetch, link checks) is bounded and never
+reaches private networks. This module holds the pure half of that rule: it turns what a
+person types in Slack into one canonical http(s) URL, decides whether an IP address is on
+the public internet, and reads a page title from HTML. No sockets, no clock.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import idna
+
+MAX_URL_LENGTH = 2000
+MAX_TITLE_LENGTH = 200
+
+_NOT_A_LINK = "That doesn't look like a web link: use a full address starting with https://"
+_NO_HOST = "That link has no site name in it: use a full address like https://example.com/page"
+
+# Characters people put around a link in a sentence: "see (https://x.y/z)." or "'https://..'".
+# Curly quotes are spelled as escapes so they can't be mistaken for ASCII ones.
+_TRAILING_PUNCTUATION = ".,;:!?'\"`*\u201d\u2019\u00bb"
+_LEADING_PUNCTUATION = "('\"`*\u201c\u2018\u00ab"
+
+# After IDNA every label is plain ASCII; underscores are tolerated because real hosts use them.
+_HOST_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
+
+# Bidi overrides and isolates can make a title read differently from what it is.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+_SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")
+_NAT64_PREFIXES = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+)
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class InvalidUrl(ValueError):
+    """A link a user typed that Liaison will not store; the message is safe to show them."""
+
+
+def parse_collateral_url(text: str) -> str:
+    """Return the canonical http(s) URL in what a user typed, or raise InvalidUrl."""
+    candidate = _unwrap(text)
+    if not candidate:
+        raise InvalidUrl("Please paste a link, starting with https://")
+    if len(candidate) > MAX_URL_LENGTH:
+        raise InvalidUrl(f"That link is too long (over {MAX_URL_LENGTH} characters).")
+    if any(_is_space_or_control(ch) for ch in candidate):
+        raise InvalidUrl("That link contains spaces or hidden characters: paste just the link.")
+    try:
+        parts = urlsplit(candidate)
+    except ValueError as exc:
+        raise InvalidUrl(_NOT_A_LINK) from exc
+
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not candidate[len(scheme) :].startswith("://"):
+        raise InvalidUrl(_NOT_A_LINK)
+    # "@" anywhere in the authority is a credential or a trick ("https://good.com@evil.com").
+    if "@" in parts.netloc:
+        raise InvalidUrl("Links with a user name or password can't be shared: remove them.")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidUrl("That link has an invalid port number.") from exc
+    if port == 0:
+        raise InvalidUrl("That link has an invalid port number.")
+
+    host = _normalise_host(parts.hostname or "")
+    netloc = host
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{host}:{port}"
+    url = f"{scheme}://{netloc}{parts.path or '/'}"
+    if parts.query:
+        url += f"?{parts.query}"
+    if parts.fragment:
+        url += f"#{parts.fragment}"
+    if len(url) > MAX_URL_LENGTH:
+        # IDNA can lengthen the host, so the limit is checked on the stored form too.
+        raise InvalidUrl(f"That link is too long (over {MAX_URL_LENGTH} characters).")
+    return url
+
+
+def _unwrap(text: str) -> str:
+    """Strip sentence punctuation and Slack's <url|label> escaping from around a link."""
+    candidate = _trim_punctuation(text.strip())
+    if candidate.startswith("<") and candidate.endswith(">"):
+        candidate = candidate[1:-1].split("|", 1)[0]
+        candidate = _trim_punctuation(candidate.strip())
+    # Slack escapes these three in message text, and only these.
+    return candidate.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _trim_punctuation(candidate: str) -> str:
+    while candidate:
+        if candidate[0] in _LEADING_PUNCTUATION:
+            candidate = candidate[1:]
+        elif candidate[-1] in _TRAILING_PUNCTUATION or _is_unbalanced_close(candidate):
+            candidate = candidate[:-1]
+        else:
+            break
+    return candidate
+
+
+def _is_unbalanced_close(candidate: str) -> bool:
+    # A closing bracket belongs to the URL only when it closes one opened inside it,
+    # as in https://en.wikipedia.org/wiki/Spin_(physics).
+    return candidate.endswith(")") and candidate.count(")") > candidate.count("(")
+
+
+def _is_space_or_control(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Zl", "Zp"}
+
+
+def _normalise_host(host: str) -> str:
+    if not host:
+        raise InvalidUrl(_NO_HOST)
+    if "%" in host:
+        # Zone ids and percent-encoded hosts only ever name something local or obscure.
+        raise InvalidUrl(_NOT_A_LINK)
+    if ":" in host:
+        # urlsplit only yields a colon in the host for a bracketed IPv6 literal.
+        try:
+            address = ipaddress.IPv6Address(host)
+        except ValueError as exc:
+            raise InvalidUrl(_NOT_A_LINK) from exc
+        return f"[{address.compressed}]"
+    host = host.rstrip(".")
+    if host.isascii():
+        # Strict IDNA 2008 would refuse underscores, which real ASCII hosts do use.
+        ascii_host = host
+    else:
+        try:
+            ascii_host = idna.encode(host, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError) as exc:
+            raise InvalidUrl(_NOT_A_LINK) from exc
+    if len(ascii_host) > 253 or not all(
+        _HOST_LABEL.match(label) for label in ascii_host.split(".")
+    ):
+        raise InvalidUrl(_NOT_A_LINK)
+    return ascii_host
+
+
+def is_public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Return True only for an address on the public internet, safe for Liaison to call."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        # Tunnelled and translated forms reach an IPv4 address; judge that address instead.
+        if ip.ipv4_mapped is not None:
+            return is_public_ip(ip.ipv4_mapped)
+        if ip.sixtofour is not None:
+            return is_public_ip(ip.sixtofour)
+        if ip.teredo is not None:
+            # Teredo relays are not something a link preview ever needs to reach.
+            return False
+        if any(ip in prefix for prefix in _NAT64_PREFIXES):
+            return is_public_ip(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip.is_site_local or ip.scope_id:
+            return False
+    elif ip in _SHARED_ADDRESS_SPACE:
+        return False
+    if (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    ):
+        return False
+    # is_global also excludes the special-purpose ranges the flags above don't name.
+    return ip.is_global
+
+
+def extract_title(html_text: str) -> str | None:
+    """Return the page's first <title>, else its og:title, cleaned for display; else None."""
+    parser = _TitleParser()
+    try:
+        parser.feed(html_text)
+        parser.close()
+    except (AssertionError, ValueError):
+        # html.parser can still trip on pathological markup; keep whatever was found.
+        pass
+    for raw in (parser.title, parser.og_title):
+        cleaned = _clean_title(raw)
+        if cleaned:
+            return cleaned
+    return None
+
+
+def _clean_title(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    text = "".join(
+        ch for ch in raw if ch not in _BIDI_CONTROLS and unicodedata.category(ch) != "Cc"
+    )
+    text = " ".join(text.split())
+    if len(text) > MAX_TITLE_LENGTH:
+        text = text[: MAX_TITLE_LENGTH - 1].rstrip() + "…"
+    return text or None
+
+
+class _TitleParser(HTMLParser):
+    """Collects the first document <title> and the first og:title meta tag."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title: str | None = None
+        self.og_title: str | None = None
+        self._in_title = False
+        self._title_done = False
+        self._title_parts: list[str] = []
+        # An inline <svg> has its own <title> elements, which are not the page title.
+        self._svg_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "svg":
+            self._svg_depth += 1
+        elif tag == "title" and not self._title_done and self._svg_depth == 0:
+            self._in_title = True
+        elif tag == "meta" and self.og_title is None:
+            values = {name: value or "" for name, value in attrs}
+            key = values.get("property") or values.get("name") or ""
+            if key.strip().lower() == "og:title":
+                # html.parser has already unescaped attribute values.
+                self.og_title = values.get("content", "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "svg":
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "svg" and self._svg_depth:
+            self._svg_depth -= 1
+        elif tag == "title" and self._in_title:
+            self._finish_title()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self._title_parts.append(data)
+
+    def close(self) -> None:
+        super().close()
+        if self._in_title:
+            # A title left open at the end of the text still names the page, as in browsers.
+            self._finish_title()
+
+    def _finish_title(self) -> None:
+        self._in_title = False
+        self._title_done = True
+        self.title = "".join(self._title_parts)

@@ -1,0 +1,54 @@
+"""Closed vocabularies stored as short strings (portable across SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class VoteValue(StrEnum):
+    """A rep's verdict on an asset."""
+
+    USEFUL = "useful"
+    NEEDS_WORK = "needs_work"
+
+
+class Source(StrEnum):
+    """Where a vote, usage or comment came from."""
+
+    REACTION = "reaction"
+    BUTTON = "button"
+    COMMAND = "command"
+    MODAL = "modal"
+
+
+class LaunchPolicy(StrEnum):
+    """Who may use /launch in a workspace."""
+
+    EVERYONE = "everyone"
+    NAMED = "named"
+    USERGROUP = "usergroup"
+
+
+class CampaignStatus(StrEnum):
+    """Life of a campaign's announcement."""
+
+    SCHEDULED = "scheduled"
+    POSTING = "posting"
+    POSTED = "posted"
+
+
+class OutboxStatus(StrEnum):
+    """Delivery state of one outgoing Slack message."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class DigestStatus(StrEnum):
+    """State of one digest period's claim."""
+
+    CLAIMED = "claimed"
+    POSTED = "posted"
+    FAILED = "failed"

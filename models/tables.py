@@ -1,0 +1,274 @@
+"""SQLModel tables for the SPEC's domain. Times are aware UTC; no queries live here."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.enums import (
+    CampaignStatus,
+    DigestStatus,
+    LaunchPolicy,
+    OutboxStatus,
+    Source,
+    VoteValue,
+)
+
+SLACK_ID = 32  # Slack ids are short; leave room for enterprise-grid forms.
+
+
+def utcnow() -> datetime:
+    """Current time in UTC (aware); every table stores UTC."""
+    return datetime.now(UTC)
+
+
+class Workspace(SQLModel, table=True):
+    """One Slack workspace (team) and its Liaison settings."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID, unique=True)
+    name: str = Field(default="", max_length=255)
+    digest_channel_id: str | None = Field(default=None, max_length=SLACK_ID)
+    digest_weekday: int = Field(default=0, ge=0, le=6)  # Monday = 0
+    digest_time: str = Field(default="09:00", max_length=5)
+    timezone: str = Field(default="UTC", max_length=64)
+    launch_policy: LaunchPolicy = Field(default=LaunchPolicy.EVERYONE, sa_type=sa.String(16))
+    launch_usergroup_id: str | None = Field(default=None, max_length=SLACK_ID)
+    next_asset_number: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkspaceAdmin(SQLModel, table=True):
+    """A person a workspace admin named as a Liaison admin."""
+
+    __tablename__ = "workspace_admin"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=SLACK_ID)
+    added_by: str = Field(max_length=SLACK_ID)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Launcher(SQLModel, table=True):
+    """A person allowed to /launch when the workspace restricts launching to named people."""
+
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=SLACK_ID)
+    added_by: str = Field(max_length=SLACK_ID)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SalesChannel(SQLModel, table=True):
+    """A channel that launches target by default (`/liaison sales here`)."""
+
+    __tablename__ = "sales_channel"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    channel_id: str = Field(max_length=SLACK_ID)
+    added_by: str = Field(max_length=SLACK_ID)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Campaign(SQLModel, table=True):
+    """A marketer's launch."""
+
+    __table_args__ = (sa.Index("ix_campaign_workspace_launch", "workspace_id", "launch_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    marketer_id: str = Field(max_length=SLACK_ID)
+    name: str = Field(max_length=150)
+    summary: str = Field(default="", max_length=3000)
+    ask: str = Field(default="", max_length=3000)
+    launch_date: date
+    status: CampaignStatus = Field(default=CampaignStatus.SCHEDULED, sa_type=sa.String(16))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AnnouncementPost(SQLModel, table=True):
+    """A campaign's announcement in one target channel."""
+
+    __tablename__ = "announcement_post"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", ondelete="CASCADE")
+    channel_id: str = Field(max_length=SLACK_ID)
+    ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    posted_at: datetime | None = None
+
+
+class Asset(SQLModel, table=True):
+    """A piece of collateral, known by its short handle (e.g. PD-3)."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("workspace_id", "handle"),
+        sa.UniqueConstraint("workspace_id", "number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    number: int
+    handle: str = Field(max_length=16)
+    title: str = Field(max_length=200)
+    url: str = Field(max_length=2000)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", ondelete="SET NULL")
+    added_by: str = Field(max_length=SLACK_ID)
+    link_ok: bool | None = None
+    link_checked_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AssetMessage(SQLModel, table=True):
+    """A Slack message whose reactions are votes on one asset."""
+
+    __tablename__ = "asset_message"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "channel_id", "ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    asset_id: int = Field(foreign_key="asset.id", ondelete="CASCADE")
+    channel_id: str = Field(max_length=SLACK_ID)
+    ts: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Vote(SQLModel, table=True):
+    """One person's current verdict on one asset; the latest source wins."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("asset_id", "user_id"),
+        # Covering index for the digest's per-period aggregate (see STYLE.md measurements).
+        sa.Index("ix_vote_period", "workspace_id", "created_at", "asset_id", "value"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    asset_id: int = Field(foreign_key="asset.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=SLACK_ID)
+    value: VoteValue = Field(sa_type=sa.String(16))
+    source: Source = Field(sa_type=sa.String(16))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Usage(SQLModel, table=True):
+    """A rep saying they used an asset with a customer."""
+
+    __table_args__ = (sa.Index("ix_usage_period", "workspace_id", "created_at", "asset_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    asset_id: int = Field(foreign_key="asset.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=SLACK_ID)
+    source: Source = Field(sa_type=sa.String(16))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Comment(SQLModel, table=True):
+    """Written feedback on an asset or campaign; its author is shown only on opt-in."""
+
+    __table_args__ = (sa.Index("ix_comment_period", "workspace_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    asset_id: int | None = Field(default=None, foreign_key="asset.id", ondelete="CASCADE")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=SLACK_ID)
+    text: str = Field(max_length=3000)
+    value: VoteValue | None = Field(default=None, sa_type=sa.String(16))
+    followup_ok: bool = False
+    flagged: bool = False  # accusatory: counted in themes, never quoted
+    source: Source = Field(sa_type=sa.String(16))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Acknowledgement(SQLModel, table=True):
+    """A rep's "Got it" on a campaign, once per person."""
+
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    campaign_id: int = Field(foreign_key="campaign.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=SLACK_ID)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Question(SQLModel, table=True):
+    """A question asked on an announcement, open until its marketer marks it answered."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    campaign_id: int = Field(foreign_key="campaign.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=SLACK_ID)
+    text: str = Field(max_length=3000)
+    channel_id: str | None = Field(default=None, max_length=SLACK_ID)
+    ts: str | None = Field(default=None, max_length=32)
+    answered_at: datetime | None = None
+    answered_by: str | None = Field(default=None, max_length=SLACK_ID)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DigestRun(SQLModel, table=True):
+    """The claim on one workspace's scheduled digest for one period: exactly once."""
+
+    __tablename__ = "digest_run"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "period_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    period_start: datetime
+    period_end: datetime
+    status: DigestStatus = Field(default=DigestStatus.CLAIMED, sa_type=sa.String(16))
+    claimed_by: str = Field(default="", max_length=64)
+    claimed_at: datetime = Field(default_factory=utcnow)
+    channel_id: str | None = Field(default=None, max_length=SLACK_ID)
+    ts: str | None = Field(default=None, max_length=32)
+    posted_at: datetime | None = None
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """An Events API event_id already handled, so retried deliveries never count twice."""
+
+    __tablename__ = "processed_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    team_id: str = Field(max_length=SLACK_ID)
+    received_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A Slack message committed before it is sent, so a crash never loses it."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    dedupe_key: str = Field(max_length=200, unique=True)
+    kind: str = Field(max_length=32)
+    channel_id: str = Field(max_length=SLACK_ID)
+    parent_id: int | None = Field(default=None, foreign_key="outbox_message.id")
+    payload: str = Field(sa_type=sa.Text)  # JSON of chat.postMessage arguments
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=sa.String(16))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    locked_by: str | None = Field(default=None, max_length=64)
+    locked_until: datetime | None = None
+    ts: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None

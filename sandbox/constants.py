@@ -1,0 +1,90 @@
+"""Identities and default seed of the sandbox workspace, shared by server and payloads.
+
+Kept apart from ``server.py`` so that the pure payload builders can name the seeded
+workspace, users and channels without importing the HTTP machinery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BOT_TOKEN = "xoxb-sandbox-bot-token"
+TEAM_ID = "T0SANDBOX"
+TEAM_NAME = "Sandbox Co"
+TEAM_DOMAIN = "sandbox-co"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+APP_ID = "A0LIAISON"
+# Slack still sends the deprecated verification token in payloads; apps must not rely on it.
+VERIFICATION_TOKEN = "sandbox-verification-token"
+
+# Fixed creation time for seeded objects so that snapshots of the seed are stable.
+SEED_CREATED = 1_700_000_000
+
+
+@dataclass(frozen=True)
+class SeedUser:
+    """One seeded workspace member."""
+
+    id: str
+    name: str
+    real_name: str
+    email: str | None
+    tz: str = "America/New_York"
+    is_admin: bool = False
+    is_owner: bool = False
+    is_primary_owner: bool = False
+    is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class SeedChannel:
+    """One seeded conversation."""
+
+    id: str
+    name: str
+    members: tuple[str, ...]
+    is_private: bool = False
+    is_archived: bool = False
+    bot_is_member: bool = False
+
+
+SEED_USERS: tuple[SeedUser, ...] = (
+    SeedUser(BOT_USER_ID, "liaison", "Liaison", None, is_bot=True),
+    SeedUser("UADMIN", "avery.admin", "Avery Admin", "avery@example.com", is_admin=True),
+    SeedUser(
+        "UOWNER",
+        "olivia.owner",
+        "Olivia Owner",
+        "olivia@example.com",
+        is_admin=True,
+        is_owner=True,
+        is_primary_owner=True,
+    ),
+    SeedUser("U0REP1", "riley.rep", "Riley Rep", "riley@example.com"),
+    SeedUser(
+        "U0REP2", "casey.closer", "Casey Closer", "casey@example.com", tz="America/Los_Angeles"
+    ),
+    SeedUser("U0REP3", "devon.deals", "Devon Deals", "devon@example.com", tz="Europe/London"),
+    SeedUser("U0MKT1", "morgan.marketing", "Morgan Marketing", "morgan@example.com"),
+    SeedUser(
+        "U0MKT2", "taylor.content", "Taylor Content", "taylor@example.com", tz="America/Chicago"
+    ),
+    SeedUser("U0LEAD1", "jamie.lead", "Jamie Lead", "jamie@example.com"),
+)
+
+SEED_CHANNELS: tuple[SeedChannel, ...] = (
+    SeedChannel(
+        "C0SALES",
+        "sales",
+        ("UADMIN", "U0REP1", "U0REP2", "U0REP3", "U0MKT1", "U0MKT2", "U0LEAD1"),
+        bot_is_member=True,
+    ),
+    SeedChannel("C0SALESWEST", "sales-west", ("U0REP2", "U0REP3", "U0LEAD1")),
+    SeedChannel("C0LEADS", "team-leads", ("UADMIN", "U0LEAD1", "U0MKT1"), bot_is_member=True),
+    SeedChannel("G0PRIVATE", "private-deals", ("U0REP1", "U0LEAD1", "UADMIN"), is_private=True),
+    SeedChannel("C0ARCHIVED", "old-launches", ("U0MKT1", "U0REP1"), is_archived=True),
+)
+
+SEED_USER_NAMES: dict[str, str] = {u.id: u.name for u in SEED_USERS}
+SEED_CHANNEL_NAMES: dict[str, str] = {c.id: c.name for c in SEED_CHANNELS}

@@ -1,0 +1,223 @@
+"""Collateral: register, find, and record use of assets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+import httpx
+
+from core.fetch import FetchError, fetch_page_title
+from domain.assets import AssetRef, AssetSummary, Lookup, fallback_title, lookup, make_handle, rank, search_terms
+from domain.text import escape_mrkdwn
+from models import Asset, Source, Usage, Vote, VoteValue, Workspace
+from services.errors import UserError
+from services.workspaces import ensure_workspace
+
+MAX_ASSETS_PER_WORKSPACE = 100_000
+SEARCH_CANDIDATES = 500
+
+
+@dataclass(frozen=True)
+class Added:
+    """The result of `/collateral add`: the asset, whether it already existed, and a note."""
+
+    asset: Asset
+    existed: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class UsageResult:
+    """The result of `/collateral used`: the asset and the caller's use count, or candidates."""
+
+    asset: Asset | None
+    candidates: tuple[AssetRef, ...]
+    count: int
+
+
+def register_asset(
+    *,
+    session: Session,
+    http: httpx.Client,
+    team_id: str,
+    url: str,
+    title: str | None,
+    user_id: str,
+    allow_private: bool,
+) -> Added:
+    """Register an asset, fetching the page's title when none was given."""
+    if title is not None:
+        return add_asset(session=session, team_id=team_id, url=url, title=title, user_id=user_id)
+    note = ""
+    try:
+        fetched = fetch_page_title(url, client=http, allow_private=allow_private)
+    except FetchError as exc:
+        fetched, note = None, f"I couldn't read that page ({escape_mrkdwn(str(exc))})"
+    if fetched is None:
+        fetched = fallback_title(url)
+        note = note or "I couldn't read a title from that page"
+        note += (
+            f", so I named it “{escape_mrkdwn(fetched)}”. "
+            "Add a title after the link to choose your own."
+        )
+    added = add_asset(session=session, team_id=team_id, url=url, title=fetched, user_id=user_id)
+    return Added(asset=added.asset, existed=added.existed, note="" if added.existed else note)
+
+
+def add_asset(
+    *, session: Session, team_id: str, url: str, title: str, user_id: str
+) -> Added:
+    """Register an asset under a new handle, or return the one already at that URL."""
+    workspace = ensure_workspace(session=session, team_id=team_id)
+    existing = session.exec(
+        select(Asset).where(Asset.workspace_id == workspace.id, Asset.url == url)
+    ).first()
+    if existing is not None:
+        return Added(asset=existing, existed=True)
+    # One atomic UPDATE hands out the number, so concurrent adds never share a handle.
+    number = session.execute(
+        sa.update(Workspace)
+        .where(col(Workspace.id) == workspace.id)
+        .values(next_asset_number=col(Workspace.next_asset_number) + 1)
+        .returning(col(Workspace.next_asset_number))
+    ).scalar_one() - 1
+    if number > MAX_ASSETS_PER_WORKSPACE:
+        session.rollback()
+        raise UserError("This workspace has reached Liaison's limit of 100,000 assets.")
+    assert workspace.id is not None
+    asset = Asset(
+        workspace_id=workspace.id,
+        number=number,
+        handle=make_handle(title, number),
+        title=title,
+        url=url,
+        added_by=user_id,
+    )
+    session.add(asset)
+    session.commit()
+    session.refresh(asset)
+    return Added(asset=asset, existed=False)
+
+
+def _refs(session: Session, team_id: str, terms: list[str] | None) -> list[AssetRef]:
+    query = (
+        select(Asset.id, Asset.handle, Asset.title)
+        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
+        .where(Workspace.team_id == team_id)
+    )
+    if terms:
+        # Narrow in SQL by any word, then rank precisely in Python.
+        clauses = [col(Asset.title).ilike(f"%{_like_escape(t)}%", escape="\\") for t in terms]
+        clauses += [sa.func.upper(Asset.handle) == t.upper() for t in terms]
+        query = query.where(sa.or_(*clauses))
+    query = query.order_by(col(Asset.id).desc()).limit(SEARCH_CANDIDATES)
+    return [AssetRef(id=row[0], handle=row[1], title=row[2]) for row in session.exec(query)]
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_assets(*, session: Session, team_id: str, query: str, limit: int = 10) -> list[AssetSummary]:
+    """Assets whose title or handle matches the query words, best first."""
+    terms = search_terms(query)
+    if not terms:
+        return []
+    ranked = rank(query, _refs(session, team_id, terms), limit=limit)
+    return _with_stats(session, [r.id for r in ranked])
+
+
+def find_asset(*, session: Session, team_id: str, name: str) -> Lookup:
+    """Resolve a handle or title words to one asset, or to candidates."""
+    handle_like = name.strip().strip("`")
+    exact = session.exec(
+        select(Asset.id, Asset.handle, Asset.title)
+        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
+        .where(Workspace.team_id == team_id, sa.func.upper(Asset.handle) == handle_like.upper())
+    ).first()
+    if exact is not None:
+        return Lookup(match=AssetRef(id=exact[0], handle=exact[1], title=exact[2]), candidates=())
+    terms = search_terms(name)
+    candidates = _refs(session, team_id, terms) if terms else []
+    if not candidates:
+        # Nothing shares a word: compare against everything for close spellings.
+        candidates = _refs(session, team_id, None)
+    return lookup(name, candidates)
+
+
+def record_usage(*, session: Session, team_id: str, name: str, user_id: str) -> UsageResult:
+    """Record that a rep used the named asset with a customer, or return the candidates."""
+    found = find_asset(session=session, team_id=team_id, name=name)
+    if found.match is None:
+        return UsageResult(asset=None, candidates=found.candidates, count=0)
+    asset = session.get(Asset, found.match.id)
+    assert asset is not None and asset.id is not None
+    session.add(
+        Usage(
+            workspace_id=asset.workspace_id,
+            asset_id=asset.id,
+            user_id=user_id,
+            source=Source.COMMAND,
+        )
+    )
+    session.commit()
+    count = session.exec(
+        select(sa.func.count()).where(Usage.asset_id == asset.id, Usage.user_id == user_id)
+    ).one()
+    return UsageResult(asset=asset, candidates=(), count=count)
+
+
+def top_assets(*, session: Session, team_id: str, limit: int = 10) -> list[AssetSummary]:
+    """The workspace's most useful assets: approvals, then use, then newest."""
+    useful = sa.func.count(sa.distinct(Vote.id)).filter(col(Vote.value) == VoteValue.USEFUL)
+    used = sa.func.count(sa.distinct(Usage.id))
+    query = (
+        select(Asset.id)
+        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
+        .outerjoin(Vote, col(Vote.asset_id) == Asset.id)
+        .outerjoin(Usage, col(Usage.asset_id) == Asset.id)
+        .where(Workspace.team_id == team_id)
+        .group_by(col(Asset.id))
+        .order_by(useful.desc(), used.desc(), col(Asset.id).desc())
+        .limit(limit)
+    )
+    return _with_stats(session, list(session.exec(query).all()))
+
+
+def _with_stats(session: Session, asset_ids: list[int]) -> list[AssetSummary]:
+    """Load assets with their counts, keeping the order of `asset_ids`."""
+    if not asset_ids:
+        return []
+    assets = {a.id: a for a in session.exec(select(Asset).where(col(Asset.id).in_(asset_ids)))}
+    votes = session.execute(
+        select(
+            Vote.asset_id,
+            sa.func.count().filter(col(Vote.value) == VoteValue.USEFUL),
+            sa.func.count().filter(col(Vote.value) == VoteValue.NEEDS_WORK),
+        )
+        .where(col(Vote.asset_id).in_(asset_ids))
+        .group_by(col(Vote.asset_id))
+    ).all()
+    uses = session.execute(
+        select(Usage.asset_id, sa.func.count())
+        .where(col(Usage.asset_id).in_(asset_ids))
+        .group_by(col(Usage.asset_id))
+    ).all()
+    vote_counts = {row[0]: (row[1], row[2]) for row in votes}
+    use_counts = {row[0]: row[1] for row in uses}
+    return [
+        AssetSummary(
+            id=i,
+            handle=assets[i].handle,
+            title=assets[i].title,
+            url=assets[i].url,
+            useful=vote_counts.get(i, (0, 0))[0],
+            needs_work=vote_counts.get(i, (0, 0))[1],
+            used=use_counts.get(i, 0),
+        )
+        for i in asset_ids
+        if i in assets
+    ]

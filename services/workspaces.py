@@ -1,0 +1,163 @@
+"""Workspaces, their admins and their configuration."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from models import SalesChannel, Workspace, WorkspaceAdmin, utcnow
+from services.errors import UserError
+
+MAX_NAMED_ADMINS = 50
+
+
+def ensure_workspace(*, session: Session, team_id: str) -> Workspace:
+    """The workspace row for a team, created on first contact (safe under concurrency)."""
+    existing = session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
+    if existing is not None:
+        return existing
+    try:
+        with session.begin_nested():
+            workspace = Workspace(team_id=team_id)
+            session.add(workspace)
+    except sa.exc.IntegrityError:
+        # Another request created it between our read and our insert.
+        pass
+    found = session.exec(select(Workspace).where(Workspace.team_id == team_id)).one()
+    session.commit()
+    return found
+
+
+def get_workspace(*, session: Session, team_id: str) -> Workspace | None:
+    """The workspace row for a team, if Liaison has seen it."""
+    return session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
+
+
+def is_named_admin(*, session: Session, team_id: str, user_id: str) -> bool:
+    """True when a workspace admin has named this person a Liaison admin."""
+    query = (
+        select(WorkspaceAdmin.id)
+        .join(Workspace, col(Workspace.id) == WorkspaceAdmin.workspace_id)
+        .where(Workspace.team_id == team_id, WorkspaceAdmin.user_id == user_id)
+    )
+    return session.exec(query).first() is not None
+
+
+def add_admin(*, session: Session, team_id: str, user_id: str, added_by: str) -> bool:
+    """Name a Liaison admin; False when they already were one."""
+    workspace = ensure_workspace(session=session, team_id=team_id)
+    if is_named_admin(session=session, team_id=team_id, user_id=user_id):
+        return False
+    count = session.exec(
+        select(sa.func.count()).where(WorkspaceAdmin.workspace_id == workspace.id)
+    ).one()
+    if count >= MAX_NAMED_ADMINS:
+        raise UserError(
+            f"Liaison keeps at most {MAX_NAMED_ADMINS} named admins; remove one first "
+            "with `/liaison admins remove @person`."
+        )
+    assert workspace.id is not None
+    try:
+        with session.begin_nested():
+            session.add(
+                WorkspaceAdmin(workspace_id=workspace.id, user_id=user_id, added_by=added_by)
+            )
+    except sa.exc.IntegrityError:
+        session.rollback()
+        return False
+    session.commit()
+    return True
+
+
+def remove_admin(*, session: Session, team_id: str, user_id: str) -> bool:
+    """Remove a named Liaison admin; False when they were not one."""
+    workspace = get_workspace(session=session, team_id=team_id)
+    if workspace is None:
+        return False
+    row = session.exec(
+        select(WorkspaceAdmin).where(
+            WorkspaceAdmin.workspace_id == workspace.id, WorkspaceAdmin.user_id == user_id
+        )
+    ).first()
+    if row is None:
+        return False
+    session.delete(row)
+    session.commit()
+    return True
+
+
+def list_admins(*, session: Session, team_id: str) -> list[str]:
+    """User ids of the named Liaison admins, oldest first."""
+    query = (
+        select(WorkspaceAdmin.user_id)
+        .join(Workspace, col(Workspace.id) == WorkspaceAdmin.workspace_id)
+        .where(Workspace.team_id == team_id)
+        .order_by(col(WorkspaceAdmin.id))
+    )
+    return list(session.exec(query).all())
+
+
+def add_sales_channel(*, session: Session, team_id: str, channel_id: str, added_by: str) -> bool:
+    """Make a channel a default launch target; False when it already was one."""
+    workspace = ensure_workspace(session=session, team_id=team_id)
+    assert workspace.id is not None
+    exists = session.exec(
+        select(SalesChannel.id).where(
+            SalesChannel.workspace_id == workspace.id, SalesChannel.channel_id == channel_id
+        )
+    ).first()
+    if exists is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(
+                SalesChannel(workspace_id=workspace.id, channel_id=channel_id, added_by=added_by)
+            )
+    except sa.exc.IntegrityError:
+        session.rollback()
+        return False
+    session.commit()
+    return True
+
+
+def list_sales_channels(*, session: Session, team_id: str) -> list[str]:
+    """Channel ids of the workspace's default launch targets."""
+    query = (
+        select(SalesChannel.channel_id)
+        .join(Workspace, col(Workspace.id) == SalesChannel.workspace_id)
+        .where(Workspace.team_id == team_id)
+        .order_by(col(SalesChannel.id))
+    )
+    return list(session.exec(query).all())
+
+
+def set_digest_channel(
+    *, session: Session, team_id: str, channel_id: str, timezone: str | None
+) -> Workspace:
+    """Send the weekly digest to a channel; the first time, adopt the caller's time zone."""
+    workspace = ensure_workspace(session=session, team_id=team_id)
+    first_time = workspace.digest_channel_id is None
+    workspace.digest_channel_id = channel_id
+    if first_time and timezone:
+        workspace.timezone = timezone
+    workspace.updated_at = utcnow()
+    session.add(workspace)
+    session.commit()
+    return workspace
+
+
+def set_schedule(
+    *, session: Session, team_id: str, weekday: int, at: time, timezone: str | None
+) -> Workspace:
+    """Set the weekly digest's weekday, time and (when given) time zone."""
+    workspace = ensure_workspace(session=session, team_id=team_id)
+    workspace.digest_weekday = weekday
+    workspace.digest_time = at.strftime("%H:%M")
+    if timezone:
+        workspace.timezone = timezone
+    workspace.updated_at = utcnow()
+    session.add(workspace)
+    session.commit()
+    return workspace

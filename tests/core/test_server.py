@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+import httpx
+from sqlalchemy.engine import Engine
+
+from core.server import to_bolt_request
+from sandbox import SlackDriver, SlackSandbox, sign_request
+from sandbox.payloads import slash_command
+from tests.conftest import SIGNING_SECRET, Served
+from tests.factories import assets, reply_text
+
+
+def _command_body(sandbox: SlackSandbox, text: str) -> str:
+    fields = slash_command(
+        "/collateral", text, user_id="U0MKT1", response_url=sandbox.new_response_url()
+    )
+    return urlencode(fields)
+
+
+def test_forged_missing_and_stale_signatures_are_rejected_without_side_effects(
+    served: Served, slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    body = _command_body(sandbox, "add https://example.com/x Forged deck")
+    form = "application/x-www-form-urlencoded"
+    forged = slack.raw(body, content_type=form, signature="v0=" + "0" * 64)
+    missing = slack.raw(body, content_type=form, sign=False)
+    stale = slack.raw(body, content_type=form, timestamp=int(time.time()) - 6 * 60)
+    wrong_secret = httpx.post(
+        served.events_url,
+        content=body,
+        headers={"Content-Type": form, **sign_request("not-the-secret", body)},
+    )
+    for response in (forged, missing, stale, wrong_secret):
+        assert response.status_code == 401
+    assert assets(engine) == []
+    assert sandbox.responses() == []
+    # The same body, properly signed and fresh, is accepted.
+    ok = slack.raw(body, content_type=form)
+    assert ok.status_code == 200
+    assert [a.title for a in assets(engine)] == ["Forged deck"]
+
+
+def test_url_verification_echoes_the_challenge(slack: SlackDriver) -> None:
+    response = slack.url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
+    assert response.status_code == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in response.text
+
+
+def test_oversized_and_non_utf8_bodies_get_clean_4xx(served: Served) -> None:
+    big = httpx.post(served.events_url, content=b"a" * 1_500_000,
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert big.status_code == 413
+    junk = b"text=\xff\xfe"
+    bad = httpx.post(served.events_url, content=junk, headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        **sign_request(SIGNING_SECRET, junk.decode("latin-1")),
+    })
+    assert bad.status_code == 400
+
+
+def test_healthz_answers_when_the_database_does(served: Served) -> None:
+    response = httpx.get(served.url + "/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "database": "ok"}
+
+
+def test_healthz_reports_a_dead_database(sandbox: SlackSandbox, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from core.db import make_engine
+    from tests.conftest import make_settings, serve_app
+
+    url = f"sqlite:///{tmp_path}/missing-dir/never.db"
+    engine = make_engine(url)
+    with serve_app(make_settings(sandbox, url), engine) as served:
+        response = httpx.get(served.url + "/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "down"
+
+
+def test_to_bolt_request_keeps_commands_and_interactions_apart() -> None:
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    command = urlencode({"command": "/collateral", "text": "search payload", "team_id": "T1",
+                         "user_id": "U1", "channel_id": "C1"})
+    parsed = to_bolt_request(command, query="", headers=form)
+    assert parsed.body["text"] == "search payload"
+    assert (parsed.context.team_id, parsed.context.user_id) == ("T1", "U1")
+    interaction = urlencode({"payload": json.dumps(
+        {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "actions": []})})
+    parsed = to_bolt_request(interaction, query="", headers=form)
+    assert parsed.body["type"] == "block_actions"
+    assert parsed.context.user_id == "U1"
+
+
+def test_payload_in_command_text(slack: SlackDriver, sandbox: SlackSandbox) -> None:
+    text = reply_text(slack.command("/liaison", "payload", user_id="U0REP1"), slack, sandbox)
+    assert "I don't know `payload`" in text

@@ -1,0 +1,66 @@
+"""Shared builders for tests: reading the app's replies the way a Slack client would."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from models import Asset
+from sandbox import SlackDriver, SlackSandbox
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """Everything a person would read in a message: its text and every block's text."""
+    parts = [str(message.get("text", ""))]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            text = node.get("text")
+            if isinstance(text, str):
+                parts.append(text)
+            for value in node.values():
+                if isinstance(value, dict | list):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("blocks", []))
+    return "\n".join(parts)
+
+
+def reply(
+    response: httpx.Response, driver: SlackDriver, sandbox: SlackSandbox, timeout: float = 8.0
+) -> dict[str, Any]:
+    """The ephemeral reply to a slash command: in the HTTP response, or later via response_url."""
+    assert response.status_code == 200, (response.status_code, response.text)
+    if response.content:
+        body: dict[str, Any] = json.loads(response.content)
+        return body
+    url = driver.last_response_url
+    assert url is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        posted = sandbox.responses(url)
+        if posted:
+            return posted[-1]
+        time.sleep(0.02)
+    raise AssertionError(f"no reply arrived at {url} within {timeout} s")
+
+
+def reply_text(
+    response: httpx.Response, driver: SlackDriver, sandbox: SlackSandbox
+) -> str:
+    """The text of the reply to a slash command."""
+    return message_text(reply(response, driver, sandbox))
+
+
+def assets(engine: Engine) -> list[Asset]:
+    """Every asset in the database, oldest first."""
+    with Session(engine) as session:
+        return list(session.exec(select(Asset).order_by(Asset.id)).all())  # type: ignore[arg-type]
