@@ -104,10 +104,6 @@ class Settings(BaseSettings):
 
     def require_for_serving(self) -> None:
         """Raise SettingsError unless the settings are enough to talk to Slack."""
-        if not self.oauth_enabled and not self.slack_bot_token:
-            raise _missing("SLACK_BOT_TOKEN")
-        if not self.socket_mode and not self.slack_signing_secret:
-            raise _missing("SLACK_SIGNING_SECRET")
         partial = ("slack_client_id", "slack_client_secret", "slack_state_secret")
         given = [n for n in partial if getattr(self, n)]
         if given and len(given) < len(partial):
@@ -116,6 +112,10 @@ class Settings(BaseSettings):
                 f"{missing} is missing: OAuth needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
                 f"SLACK_STATE_SECRET together ({missing}: {WHERE[missing]}; {HELP})."
             )
+        if not self.oauth_enabled and not self.slack_bot_token:
+            raise _missing("SLACK_BOT_TOKEN")
+        if not self.socket_mode and not self.slack_signing_secret:
+            raise _missing("SLACK_SIGNING_SECRET")
 
 
 def _blank_to_none(value: str | None) -> str | None:

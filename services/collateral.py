@@ -10,7 +10,17 @@ from sqlmodel import Session, col, select
 import httpx
 
 from core.fetch import FetchError, fetch_page_title
-from domain.assets import AssetRef, AssetSummary, Lookup, fallback_title, lookup, make_handle, rank, search_terms
+from domain.assets import (
+    AssetRef,
+    AssetSummary,
+    Lookup,
+    fallback_title,
+    lookup,
+    make_handle,
+    normalise_handle,
+    rank,
+    search_terms,
+)
 from domain.text import escape_mrkdwn
 from models import Asset, Source, Usage, Vote, VoteValue, Workspace
 from services.errors import UserError
@@ -126,20 +136,30 @@ def search_assets(*, session: Session, team_id: str, query: str, limit: int = 10
     terms = search_terms(query)
     if not terms:
         return []
-    ranked = rank(query, _refs(session, team_id, terms), limit=limit)
-    return _with_stats(session, [r.id for r in ranked])
+    ids = [r.id for r in rank(query, _refs(session, team_id, terms), limit=limit)]
+    exact = _by_handle(session, team_id, query)
+    if exact is not None:
+        ids = [exact.id, *(i for i in ids if i != exact.id)][:limit]
+    return _with_stats(session, ids)
+
+
+def _by_handle(session: Session, team_id: str, text: str) -> AssetRef | None:
+    handle = normalise_handle(text)
+    if handle is None:
+        return None
+    row = session.exec(
+        select(Asset.id, Asset.handle, Asset.title)
+        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
+        .where(Workspace.team_id == team_id, Asset.handle == handle)
+    ).first()
+    return AssetRef(id=row[0], handle=row[1], title=row[2]) if row is not None else None
 
 
 def find_asset(*, session: Session, team_id: str, name: str) -> Lookup:
     """Resolve a handle or title words to one asset, or to candidates."""
-    handle_like = name.strip().strip("`")
-    exact = session.exec(
-        select(Asset.id, Asset.handle, Asset.title)
-        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
-        .where(Workspace.team_id == team_id, sa.func.upper(Asset.handle) == handle_like.upper())
-    ).first()
+    exact = _by_handle(session, team_id, name)
     if exact is not None:
-        return Lookup(match=AssetRef(id=exact[0], handle=exact[1], title=exact[2]), candidates=())
+        return Lookup(match=exact, candidates=())
     terms = search_terms(name)
     candidates = _refs(session, team_id, terms) if terms else []
     if not candidates:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from blocks.replies import build_message
@@ -25,6 +25,7 @@ def handle_liaison_command(
     command: dict[str, Any],
     context: BoltContext,
     client: WebClient,
+    respond: Respond,
     db: SessionScope,
 ) -> None:
     """Answer one `/liaison` command."""
@@ -32,6 +33,9 @@ def handle_liaison_command(
     if isinstance(parsed, Help):
         ack(build_message(liaison_help()))
         return
+    # What follows calls Slack (users.info), whose retries after a 429 or 5xx can outlast
+    # Slack's 3 s: acknowledge now and answer through the response URL.
+    ack()
     team_id = context.team_id or command["team_id"]
     user_id = command["user_id"]
     channel_id = command.get("channel_id") or ""
@@ -39,7 +43,7 @@ def handle_liaison_command(
         if isinstance(parsed, CONFIG_COMMANDS) and not can_configure(
             session=session, client=client, team_id=team_id, user_id=user_id
         ):
-            ack(build_message(REFUSAL))
+            respond(build_message(REFUSAL))
             return
         reply = configuration.apply(
             session=session,
@@ -49,5 +53,5 @@ def handle_liaison_command(
             user_id=user_id,
             channel_id=channel_id,
         )
-    ack(build_message(reply))
+    respond(build_message(reply))
 

@@ -7,7 +7,16 @@ from typing import Any
 
 from slack_bolt import App
 
-EVENTS: dict[str, Callable[..., Any]] = {}
+from handlers.events.home import handle_app_home_opened
+from handlers.events.lifecycle import handle_event_acknowledged
+
+EVENTS: dict[str, Callable[..., Any]] = {
+    "app_home_opened": handle_app_home_opened,
+    "reaction_added": handle_event_acknowledged,
+    "reaction_removed": handle_event_acknowledged,
+    "app_uninstalled": handle_event_acknowledged,
+    "tokens_revoked": handle_event_acknowledged,
+}
 
 
 def register(app: App) -> None:

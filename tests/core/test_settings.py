@@ -66,7 +66,8 @@ def test_malformed_values_are_one_clear_line(
     message = str(error.value)
     assert message.startswith(says)
     assert "manifest.yml" in message and "\n" not in message
-    assert value not in message or name == "PORT"  # never echo a secret back
+    if "TOKEN" in name or "SECRET" in name:
+        assert value not in message  # never echo a secret back
 
 
 def test_serving_requires_token_and_secret() -> None:
