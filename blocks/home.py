@@ -24,8 +24,10 @@ def build_home_welcome() -> dict[str, Any]:
         SectionBlock(
             text=MarkdownTextObject(
                 text=(
-                    "*1. Launch.* Marketers announce campaigns where reps already are: `/launch`.\n"
-                    "*2. Vote.* Reps rate each asset with 👍 / 👎 / 🎯 or `/feedback`, in seconds.\n"
+                    "*1. Launch.* Marketers announce campaigns where reps already are: "
+                    "`/launch`.\n"
+                    "*2. Vote.* Reps rate each asset with 👍 / 👎 / 🎯 or `/feedback`, "
+                    "in seconds.\n"
                     "*3. Digest.* Every week team leads read one blame-free digest of what lands."
                 )
             )
@@ -48,5 +50,7 @@ def build_home_welcome() -> dict[str, Any]:
             ]
         ),
     ]
-    view = View(type="home", blocks=fit_blocks([b.to_dict() for b in blocks], limit=MAX_HOME_BLOCKS))
+    view = View(
+        type="home", blocks=fit_blocks([b.to_dict() for b in blocks], limit=MAX_HOME_BLOCKS)
+    )
     return view.to_dict()

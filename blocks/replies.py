@@ -41,7 +41,9 @@ def asset_line(stats: AssetSummary) -> str:
     )
 
 
-def build_asset_added(*, handle: str, title: str, url: str, existed: bool, note: str = "") -> Payload:
+def build_asset_added(
+    *, handle: str, title: str, url: str, existed: bool, note: str = ""
+) -> Payload:
     """Reply to `/collateral add`."""
     if existed:
         text = f"That link is already registered as handle `{handle}`: {_link(url, title)}."
@@ -74,7 +76,10 @@ def build_asset_list(*, heading: str, rows: list[AssetSummary], empty: str) -> P
 def build_usage_recorded(*, handle: str, title: str, url: str, count: int) -> Payload:
     """Reply to `/collateral used`."""
     times = "once" if count == 1 else f"{count} times"
-    text = f"🎯 Noted: you used `{handle}` {_link(url, title)} with a customer ({times} so far). Thanks: marketing sees what reaches customers."
+    text = (
+        f"🎯 Noted: you used `{handle}` {_link(url, title)} with a customer ({times} so far). "
+        "Thanks: marketing sees what reaches customers."
+    )
     return build_message(text)
 
 
@@ -91,5 +96,8 @@ def build_candidates(*, name: str, candidates: Sequence[AssetRef], usage: str) -
         f"• `{c.handle}` {escape_mrkdwn(shorten(c.title, 150))}"
         for c in candidates[:MAX_CONTEXT_ELEMENTS]
     )
-    text = f"`{shown}` could be more than one asset. Did you mean:\n{lines}\n{usage}"
+    if len(candidates) == 1:
+        text = f"I couldn't find `{shown}` exactly. Did you mean:\n{lines}\n{usage}"
+    else:
+        text = f"`{shown}` could be more than one asset. Did you mean:\n{lines}\n{usage}"
     return build_message(text)

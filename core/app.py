@@ -66,7 +66,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         listener_executor=runtime.executor,
     )
 
-    def inject(context: BoltContext, next: Any) -> BoltResponse | None:  # noqa: A002
+    def inject(context: BoltContext, next: Any) -> BoltResponse | None:
         # Bolt runs the listener after this returns, so a `with` here could not span it:
         # we inject the session *scope* and each listener opens exactly one.
         context["db"] = runtime.db

@@ -40,7 +40,6 @@ def handle_error(
     """Bolt's global error handler."""
     text = reply_for(error)
     payload = {"response_type": "ephemeral", "text": text}
-    kind = body.get("type") if isinstance(body, dict) else None
     if response is not None and body.get("command"):
         # Not yet acknowledged: the reply travels in the HTTP response itself.
         return BoltResponse(
@@ -53,5 +52,5 @@ def handle_error(
             logger.warning("could not deliver error reply", exc_info=True)
     if response is not None:
         # Events and interactions: acknowledge so Slack does not retry what already failed.
-        return BoltResponse(status=200, body="" if kind != "view_submission" else "")
+        return BoltResponse(status=200, body="")
     return None

@@ -40,9 +40,17 @@ def make_server(app: App, runtime: Runtime, *, host: str, port: int) -> uvicorn.
 def serve_http(app: App, runtime: Runtime, *, host: str, port: int) -> None:
     """Serve HTTP until SIGTERM or SIGINT, then drain and exit within 15 s."""
     server = make_server(app, runtime, host=host, port=port)
+    # uvicorn re-raises the signal it caught once it has shut down; with the default
+    # handler that would kill the process before drain() lets listeners finish.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _note_signal)
     logger.info("Liaison listening on http://%s:%d/slack/events", host, port)
     server.run()
     drain(runtime)
+
+
+def _note_signal(signum: int, _frame: FrameType | None) -> None:
+    logger.info("received signal %d: shutting down", signum)
 
 
 def serve_socket_mode(app: App, runtime: Runtime, *, app_token: str) -> None:
@@ -58,10 +66,10 @@ def serve_socket_mode(app: App, runtime: Runtime, *, app_token: str) -> None:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    handler.connect()
+    handler.connect()  # type: ignore[no-untyped-call]
     logger.info("Liaison connected over Socket Mode")
     stop.wait()
-    handler.close()
+    handler.close()  # type: ignore[no-untyped-call]
     drain(runtime)
 
 

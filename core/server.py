@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.internals import build_context
+from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from sqlalchemy.engine import Engine
 
 from core.db import ping
 
@@ -23,7 +24,9 @@ MAX_BODY_BYTES = 1_000_000
 FORM = "application/x-www-form-urlencoded"
 
 
-def to_bolt_request(body: str, *, query: str, headers: dict[str, str]) -> BoltRequest:
+def to_bolt_request(
+    body: str, *, query: str, headers: dict[str, str | Sequence[str]]
+) -> BoltRequest:
     """Build Bolt's request, keeping slash commands whose text mentions "payload".
 
     slack-bolt's parse_body treats any form body containing the text "payload" as an
@@ -60,9 +63,8 @@ def create_asgi(app: App, *, engine: Engine) -> Starlette:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
             return PlainTextResponse("request body is not UTF-8", status_code=400)
-        bolt_request = to_bolt_request(
-            body, query=request.url.query, headers=dict(request.headers.items())
-        )
+        headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
+        bolt_request = to_bolt_request(body, query=request.url.query, headers=headers)
         # Bolt's dispatch blocks (DB, Slack calls before ack): keep it off the event loop.
         bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         return _to_response(bolt_response)
@@ -71,7 +73,6 @@ def create_asgi(app: App, *, engine: Engine) -> Starlette:
         healthy = await run_in_threadpool(ping, engine)
         status = 200 if healthy else 503
         return JSONResponse({"ok": healthy, "database": "ok" if healthy else "down"}, status)
-
 
     return Starlette(
         routes=[

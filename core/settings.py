@@ -1,4 +1,4 @@
-"""One settings class for the whole app, read from the environment and `.env` (SPEC: Configuration)."""
+"""One settings class for the whole app, from the environment and `.env` (SPEC: Configuration)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ HELP = "see manifest.yml and the README's 'Configuration' section"
 WHERE = {
     "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...) under OAuth & Permissions",
     "SLACK_SIGNING_SECRET": "the Signing Secret under Basic Information",
-    "SLACK_APP_TOKEN": "an app-level token (xapp-...) with connections:write under Basic Information",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-...) with connections:write "
+    "under Basic Information",
     "SLACK_API_URL": "an http(s) URL such as https://slack.com/api/",
     "DATABASE_URL": "an SQLAlchemy URL such as sqlite:///./liaison.db or postgresql://user@host/db",
     "PORT": "a TCP port number between 1 and 65535",

@@ -1,4 +1,4 @@
-"""The Slack Web API client, pointed at SLACK_API_URL, with retries for 429, 5xx and lost connections."""
+"""The Slack Web API client, at SLACK_API_URL, retrying 429s, 5xx and lost connections."""
 
 from __future__ import annotations
 

@@ -30,7 +30,8 @@ LIAISON_FORMS = (
     "`/liaison digest here` sends the weekly digest to this channel",
     "`/liaison digest now` posts the digest for the last 7 days here",
     "`/liaison digest preview` shows the digest only to you",
-    "`/liaison schedule <weekday> <HH:MM> [zone]`, e.g. `/liaison schedule monday 09:00 Europe/Paris`",
+    "`/liaison schedule <weekday> <HH:MM> [zone]`, "
+    "e.g. `/liaison schedule monday 09:00 Europe/Paris`",
     "`/liaison sales here` makes this channel a default launch target",
     "`/liaison admins add @person` lets someone configure Liaison (`admins list` shows them)",
     "`/liaison export` sends you the feedback as CSV",
@@ -199,7 +200,10 @@ def parse_collateral(text: str) -> CollateralCommand:
 
 
 def _parse_add(rest: str) -> CollateralAdd:
-    usage = "Use `/collateral add <url> [title]`, e.g. `/collateral add https://example.com/deck.pdf Pricing deck`."
+    usage = (
+        "Use `/collateral add <url> [title]`, "
+        "e.g. `/collateral add https://example.com/deck.pdf Pricing deck`."
+    )
     if not rest:
         raise CommandError("Which link? " + usage)
     url_text, _, title_text = rest.partition(" ")
@@ -252,7 +256,10 @@ def parse_liaison(text: str) -> LiaisonCommand:
 
 
 def _parse_admins(words: list[str]) -> AdminsAdd | AdminsRemove | AdminsList:
-    usage = "Use `/liaison admins add @person`, `/liaison admins remove @person` or `/liaison admins list`."
+    usage = (
+        "Use `/liaison admins add @person`, `/liaison admins remove @person` "
+        "or `/liaison admins list`."
+    )
     sub = words[0].lower() if words else ""
     if sub == "list" and len(words) == 1:
         return AdminsList()

@@ -1,4 +1,4 @@
-"""Safe text for Slack: what a user typed is cleaned before it is stored and escaped before it is shown.
+"""Safe text for Slack: user text is cleaned before it is stored and escaped before it is shown.
 
 SPEC: "Nothing a user sends, however long or malformed, makes the app answer with an
 error page, crash, or lose earlier data" and markup such as `<!channel>` is never echoed live.

@@ -19,8 +19,10 @@ import idna
 MAX_URL_LENGTH = 2000
 MAX_TITLE_LENGTH = 200
 
-_NOT_A_LINK = "That doesn't look like a web link: use a full address starting with https://"
-_NO_HOST = "That link has no site name in it: use a full address like https://example.com/page"
+_NOT_A_LINK = (
+    "That doesn't look like a web link: use a full address such as https://example.com/deck."
+)
+_NO_HOST = "That link has no site name in it: use a full address such as https://example.com/deck."
 
 # Characters people put around a link in a sentence: "see (https://x.y/z)." or "'https://..'".
 # Curly quotes are spelled as escapes so they can't be mistaken for ASCII ones.
@@ -50,7 +52,7 @@ def parse_collateral_url(text: str) -> str:
     """Return the canonical http(s) URL in what a user typed, or raise InvalidUrl."""
     candidate = _unwrap(text)
     if not candidate:
-        raise InvalidUrl("Please paste a link, starting with https://")
+        raise InvalidUrl("Please paste a link, such as https://example.com/deck.")
     if len(candidate) > MAX_URL_LENGTH:
         raise InvalidUrl(f"That link is too long (over {MAX_URL_LENGTH} characters).")
     if any(_is_space_or_control(ch) for ch in candidate):

@@ -692,6 +692,9 @@ class SlackSandbox:
     def _handle_page(self, req: _Handler, path: str, *, head_only: bool) -> None:
         with self._lock:
             page = self._pages.get(path)
+        # Logged as "page" so tests can prove a fetch did (or did not) happen.
+        status = page.status if page is not None else 404
+        self._record(Call("page", {"path": path}, dict(req.headers.items()), status, {}))
         if page is None:
             req.reply(
                 404, b"<html><title>Not Found</title></html>", "text/html", head_only=head_only

@@ -17,9 +17,7 @@ def get_user(*, client: WebClient, user_id: str) -> dict[str, Any]:
     return user
 
 
-def can_configure(
-    *, session: Session, client: WebClient, team_id: str, user_id: str
-) -> bool:
+def can_configure(*, session: Session, client: WebClient, team_id: str, user_id: str) -> bool:
     """True when the person is a workspace admin or owner, or a named Liaison admin."""
     named = is_named_admin(session=session, team_id=team_id, user_id=user_id)
     if named:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
-
-import httpx
 
 from core.fetch import FetchError, fetch_page_title
 from domain.assets import (
@@ -24,7 +23,7 @@ from domain.assets import (
 from domain.text import escape_mrkdwn
 from models import Asset, Source, Usage, Vote, VoteValue, Workspace
 from services.errors import UserError
-from services.workspaces import ensure_workspace
+from services.workspaces import ensure_workspace, get_workspace
 
 MAX_ASSETS_PER_WORKSPACE = 100_000
 SEARCH_CANDIDATES = 500
@@ -77,9 +76,7 @@ def register_asset(
     return Added(asset=added.asset, existed=added.existed, note="" if added.existed else note)
 
 
-def add_asset(
-    *, session: Session, team_id: str, url: str, title: str, user_id: str
-) -> Added:
+def add_asset(*, session: Session, team_id: str, url: str, title: str, user_id: str) -> Added:
     """Register an asset under a new handle, or return the one already at that URL."""
     workspace = ensure_workspace(session=session, team_id=team_id)
     existing = session.exec(
@@ -88,12 +85,15 @@ def add_asset(
     if existing is not None:
         return Added(asset=existing, existed=True)
     # One atomic UPDATE hands out the number, so concurrent adds never share a handle.
-    number = session.execute(
-        sa.update(Workspace)
-        .where(col(Workspace.id) == workspace.id)
-        .values(next_asset_number=col(Workspace.next_asset_number) + 1)
-        .returning(col(Workspace.next_asset_number))
-    ).scalar_one() - 1
+    number = (
+        session.execute(
+            sa.update(Workspace)
+            .where(col(Workspace.id) == workspace.id)
+            .values(next_asset_number=col(Workspace.next_asset_number) + 1)
+            .returning(col(Workspace.next_asset_number))
+        ).scalar_one()
+        - 1
+    )
     if number > MAX_ASSETS_PER_WORKSPACE:
         session.rollback()
         raise UserError("This workspace has reached Liaison's limit of 100,000 assets.")
@@ -120,18 +120,27 @@ def _refs(session: Session, team_id: str, terms: list[str] | None) -> list[Asset
     )
     if terms:
         # Narrow in SQL by any word, then rank precisely in Python.
-        clauses = [col(Asset.title).ilike(f"%{_like_escape(t)}%", escape="\\") for t in terms]
+        clauses: list[sa.ColumnElement[bool]] = [
+            col(Asset.title).ilike(f"%{_like_escape(t)}%", escape="\\") for t in terms
+        ]
         clauses += [sa.func.upper(Asset.handle) == t.upper() for t in terms]
         query = query.where(sa.or_(*clauses))
     query = query.order_by(col(Asset.id).desc()).limit(SEARCH_CANDIDATES)
-    return [AssetRef(id=row[0], handle=row[1], title=row[2]) for row in session.exec(query)]
+    return [_ref(row) for row in session.exec(query)]
+
+
+def _ref(row: tuple[int | None, str, str]) -> AssetRef:
+    assert row[0] is not None
+    return AssetRef(id=row[0], handle=row[1], title=row[2])
 
 
 def _like_escape(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search_assets(*, session: Session, team_id: str, query: str, limit: int = 10) -> list[AssetSummary]:
+def search_assets(
+    *, session: Session, team_id: str, query: str, limit: int = 10
+) -> list[AssetSummary]:
     """Assets whose title or handle matches the query words, best first."""
     terms = search_terms(query)
     if not terms:
@@ -152,7 +161,7 @@ def _by_handle(session: Session, team_id: str, text: str) -> AssetRef | None:
         .join(Workspace, col(Workspace.id) == Asset.workspace_id)
         .where(Workspace.team_id == team_id, Asset.handle == handle)
     ).first()
-    return AssetRef(id=row[0], handle=row[1], title=row[2]) if row is not None else None
+    return _ref(row) if row is not None else None
 
 
 def find_asset(*, session: Session, team_id: str, name: str) -> Lookup:
@@ -192,19 +201,39 @@ def record_usage(*, session: Session, team_id: str, name: str, user_id: str) -> 
 
 def top_assets(*, session: Session, team_id: str, limit: int = 10) -> list[AssetSummary]:
     """The workspace's most useful assets: approvals, then use, then newest."""
-    useful = sa.func.count(sa.distinct(Vote.id)).filter(col(Vote.value) == VoteValue.USEFUL)
-    used = sa.func.count(sa.distinct(Usage.id))
+    workspace = get_workspace(session=session, team_id=team_id)
+    if workspace is None:
+        return []
+    # Aggregate each table on its own before joining: joining votes to uses directly
+    # would multiply rows per asset.
+    votes = (
+        sa.select(
+            col(Vote.asset_id).label("asset_id"),
+            sa.func.count().filter(col(Vote.value) == VoteValue.USEFUL).label("useful"),
+        )
+        .where(col(Vote.workspace_id) == workspace.id)
+        .group_by(col(Vote.asset_id))
+        .subquery()
+    )
+    uses = (
+        sa.select(col(Usage.asset_id).label("asset_id"), sa.func.count().label("used"))
+        .where(col(Usage.workspace_id) == workspace.id)
+        .group_by(col(Usage.asset_id))
+        .subquery()
+    )
     query = (
-        select(Asset.id)
-        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
-        .outerjoin(Vote, col(Vote.asset_id) == Asset.id)
-        .outerjoin(Usage, col(Usage.asset_id) == Asset.id)
-        .where(Workspace.team_id == team_id)
-        .group_by(col(Asset.id))
-        .order_by(useful.desc(), used.desc(), col(Asset.id).desc())
+        sa.select(col(Asset.id))
+        .outerjoin(votes, votes.c.asset_id == col(Asset.id))
+        .outerjoin(uses, uses.c.asset_id == col(Asset.id))
+        .where(col(Asset.workspace_id) == workspace.id)
+        .order_by(
+            sa.func.coalesce(votes.c.useful, 0).desc(),
+            sa.func.coalesce(uses.c.used, 0).desc(),
+            col(Asset.id).desc(),
+        )
         .limit(limit)
     )
-    return _with_stats(session, list(session.exec(query).all()))
+    return _with_stats(session, [int(i) for i in session.execute(query).scalars()])
 
 
 def _with_stats(session: Session, asset_ids: list[int]) -> list[AssetSummary]:

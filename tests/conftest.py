@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 import yaml
 from slack_bolt import App
 from sqlalchemy.engine import Engine

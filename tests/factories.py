@@ -53,9 +53,7 @@ def reply(
     raise AssertionError(f"no reply arrived at {url} within {timeout} s")
 
 
-def reply_text(
-    response: httpx.Response, driver: SlackDriver, sandbox: SlackSandbox
-) -> str:
+def reply_text(response: httpx.Response, driver: SlackDriver, sandbox: SlackSandbox) -> str:
     """The text of the reply to a slash command."""
     return message_text(reply(response, driver, sandbox))
 

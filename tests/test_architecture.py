@@ -42,7 +42,15 @@ def test_package_imports_point_one_way(package: str) -> None:
 
 
 def test_domain_does_no_io() -> None:
-    io_modules = {"socket", "httpx", "sqlalchemy", "sqlmodel", "slack_sdk", "slack_bolt", "requests"}
+    io_modules = {
+        "socket",
+        "httpx",
+        "sqlalchemy",
+        "sqlmodel",
+        "slack_sdk",
+        "slack_bolt",
+        "requests",
+    }
     for path in (ROOT / "domain").rglob("*.py"):
         bad = _imports(path) & io_modules
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"

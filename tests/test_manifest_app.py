@@ -5,7 +5,13 @@ from __future__ import annotations
 from handlers.commands import COMMANDS
 from handlers.events import EVENTS
 from sandbox import METHOD_SCOPES, SlackDriver, SlackSandbox
-from sandbox.payloads import app_home_opened, app_uninstalled, reaction_added, reaction_removed, tokens_revoked
+from sandbox.payloads import (
+    app_home_opened,
+    app_uninstalled,
+    reaction_added,
+    reaction_removed,
+    tokens_revoked,
+)
 from tests.conftest import MANIFEST, MANIFEST_BOT_SCOPES
 from tests.factories import reply_text
 
@@ -30,8 +36,12 @@ def test_every_declared_command_answers(slack: SlackDriver, sandbox: SlackSandbo
 def test_every_declared_event_is_acknowledged(slack: SlackDriver, sandbox: SlackSandbox) -> None:
     events = {
         "app_home_opened": app_home_opened(user="U0REP1"),
-        "reaction_added": reaction_added(user="U0REP1", reaction="+1", channel="C0SALES", ts="1.000100"),
-        "reaction_removed": reaction_removed(user="U0REP1", reaction="+1", channel="C0SALES", ts="1.000100"),
+        "reaction_added": reaction_added(
+            user="U0REP1", reaction="+1", channel="C0SALES", ts="1.000100"
+        ),
+        "reaction_removed": reaction_removed(
+            user="U0REP1", reaction="+1", channel="C0SALES", ts="1.000100"
+        ),
         "app_uninstalled": app_uninstalled(),
         "tokens_revoked": tokens_revoked(),
     }

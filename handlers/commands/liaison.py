@@ -54,4 +54,3 @@ def handle_liaison_command(
             channel_id=channel_id,
         )
     respond(build_message(reply))
-

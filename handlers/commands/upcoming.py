@@ -1,4 +1,4 @@
-"""`/launch` and `/feedback` until their issues land: help, and a clear answer instead of an error."""
+"""`/launch` and `/feedback` until their issues land: help and a clear answer, not an error."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ FEEDBACK_HELP = (
     "`/feedback <asset> <up|down> [comment]`, or `/feedback` alone for a form. "
     "Find assets with `/collateral search <words>`."
 )
-NOT_YET = "\n_This command is not switched on in this version of Liaison yet._ Meanwhile, `/collateral` works."
+NOT_YET = (
+    "\n_This command is not switched on in this version of Liaison yet._ "
+    "Meanwhile, `/collateral` works."
+)
 
 
 def handle_launch_command(ack: Ack, command: dict[str, Any]) -> None:

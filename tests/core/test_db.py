@@ -36,8 +36,14 @@ def _workspace_with_asset(session: Session) -> tuple[int, int]:
     session.add(workspace)
     session.flush()
     assert workspace.id is not None
-    asset = Asset(workspace_id=workspace.id, number=1, handle="PD-1", title="t", url="https://e/",
-                  added_by="U1")
+    asset = Asset(
+        workspace_id=workspace.id,
+        number=1,
+        handle="PD-1",
+        title="t",
+        url="https://e/",
+        added_by="U1",
+    )
     session.add(asset)
     session.flush()
     assert asset.id is not None
@@ -48,16 +54,30 @@ def test_one_vote_per_person_per_asset(engine: Engine) -> None:
     with Session(engine) as session:
         workspace_id, asset_id = _workspace_with_asset(session)
         for _ in range(2):
-            session.add(Vote(workspace_id=workspace_id, asset_id=asset_id, user_id="U1",
-                             value=VoteValue.USEFUL, source=Source.REACTION))
+            session.add(
+                Vote(
+                    workspace_id=workspace_id,
+                    asset_id=asset_id,
+                    user_id="U1",
+                    value=VoteValue.USEFUL,
+                    source=Source.REACTION,
+                )
+            )
         with pytest.raises(sa.exc.IntegrityError):
             session.commit()
 
 
 def test_foreign_keys_are_enforced(engine: Engine) -> None:
     with Session(engine) as session:
-        session.add(Vote(workspace_id=999, asset_id=999, user_id="U1", value=VoteValue.USEFUL,
-                         source=Source.REACTION))
+        session.add(
+            Vote(
+                workspace_id=999,
+                asset_id=999,
+                user_id="U1",
+                value=VoteValue.USEFUL,
+                source=Source.REACTION,
+            )
+        )
         with pytest.raises(sa.exc.IntegrityError):
             session.commit()
 

@@ -51,14 +51,21 @@ def test_url_verification_echoes_the_challenge(slack: SlackDriver) -> None:
 
 
 def test_oversized_and_non_utf8_bodies_get_clean_4xx(served: Served) -> None:
-    big = httpx.post(served.events_url, content=b"a" * 1_500_000,
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    big = httpx.post(
+        served.events_url,
+        content=b"a" * 1_500_000,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert big.status_code == 413
     junk = b"text=\xff\xfe"
-    bad = httpx.post(served.events_url, content=junk, headers={
-        "Content-Type": "application/x-www-form-urlencoded",
-        **sign_request(SIGNING_SECRET, junk.decode("latin-1")),
-    })
+    bad = httpx.post(
+        served.events_url,
+        content=junk,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            **sign_request(SIGNING_SECRET, junk.decode("latin-1")),
+        },
+    )
     assert bad.status_code == 400
 
 
@@ -82,13 +89,25 @@ def test_healthz_reports_a_dead_database(sandbox: SlackSandbox, tmp_path) -> Non
 
 def test_to_bolt_request_keeps_commands_and_interactions_apart() -> None:
     form = {"content-type": "application/x-www-form-urlencoded"}
-    command = urlencode({"command": "/collateral", "text": "search payload", "team_id": "T1",
-                         "user_id": "U1", "channel_id": "C1"})
+    command = urlencode(
+        {
+            "command": "/collateral",
+            "text": "search payload",
+            "team_id": "T1",
+            "user_id": "U1",
+            "channel_id": "C1",
+        }
+    )
     parsed = to_bolt_request(command, query="", headers=form)
     assert parsed.body["text"] == "search payload"
     assert (parsed.context.team_id, parsed.context.user_id) == ("T1", "U1")
-    interaction = urlencode({"payload": json.dumps(
-        {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "actions": []})})
+    interaction = urlencode(
+        {
+            "payload": json.dumps(
+                {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "actions": []}
+            )
+        }
+    )
     parsed = to_bolt_request(interaction, query="", headers=form)
     assert parsed.body["type"] == "block_actions"
     assert parsed.context.user_id == "U1"

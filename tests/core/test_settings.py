@@ -34,7 +34,9 @@ def test_database_url_is_normalised(given: str, normalised: str) -> None:
 
 
 def test_api_url_gets_its_trailing_slash() -> None:
-    assert Settings(slack_api_url="http://127.0.0.1:9/api").slack_api_url == "http://127.0.0.1:9/api/"
+    assert (
+        Settings(slack_api_url="http://127.0.0.1:9/api").slack_api_url == "http://127.0.0.1:9/api/"
+    )
 
 
 def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -85,7 +87,11 @@ def test_serving_requires_token_and_secret() -> None:
 def _bot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(ROOT / "bot.py"), *args],
-        env=env, cwd=cwd, capture_output=True, text=True, timeout=60,
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -102,7 +102,10 @@ def test_unknown_verb_is_escaped_when_echoed() -> None:
         ("admins add <@W0ABC123>", AdminsAdd(user_id="W0ABC123")),
         ("admins remove <@U0ABC123|riley>", AdminsRemove(user_id="U0ABC123")),
         ("schedule monday 09:00", Schedule(weekday=0, at=time(9, 0), zone=None)),
-        ("schedule fri 7:30 Europe/Paris", Schedule(weekday=4, at=time(7, 30), zone="Europe/Paris")),
+        (
+            "schedule fri 7:30 Europe/Paris",
+            Schedule(weekday=4, at=time(7, 30), zone="Europe/Paris"),
+        ),
         ("schedule SUNDAY 23:59 utc", Schedule(weekday=6, at=time(23, 59), zone="UTC")),
     ],
 )

@@ -9,7 +9,11 @@ from tests.factories import reply_text
 
 
 def liaison(
-    slack: SlackDriver, sandbox: SlackSandbox, text: str, user: str = "UADMIN", channel: str = "C0SALES"
+    slack: SlackDriver,
+    sandbox: SlackSandbox,
+    text: str,
+    user: str = "UADMIN",
+    channel: str = "C0SALES",
 ) -> str:
     return reply_text(
         slack.command("/liaison", text, user_id=user, channel_id=channel), slack, sandbox
@@ -24,16 +28,28 @@ def rows(engine: Engine, model: type) -> list:  # type: ignore[type-arg]
 def test_help_lists_every_subcommand(slack: SlackDriver, sandbox: SlackSandbox) -> None:
     for text in ("", "help"):
         answer = liaison(slack, sandbox, text, user="U0REP1")
-        for form in ("digest here", "digest now", "digest preview", "schedule", "sales here",
-                     "admins add", "export"):
+        for form in (
+            "digest here",
+            "digest now",
+            "digest preview",
+            "schedule",
+            "sales here",
+            "admins add",
+            "export",
+        ):
             assert form in answer
 
 
 def test_non_admin_is_politely_refused_and_nothing_changes(
     slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
 ) -> None:
-    for text in ("sales here", "digest here", "schedule monday 09:00", "admins add <@U0REP2|r>",
-                 "export"):
+    for text in (
+        "sales here",
+        "digest here",
+        "schedule monday 09:00",
+        "admins add <@U0REP2|r>",
+        "export",
+    ):
         answer = liaison(slack, sandbox, text, user="U0REP1")
         assert "Only workspace admins and owners" in answer, text
     assert rows(engine, SalesChannel) == []
@@ -59,7 +75,9 @@ def test_owner_counts_as_admin(slack: SlackDriver, sandbox: SlackSandbox) -> Non
     assert "already a default" in liaison(slack, sandbox, "sales here", user="UOWNER")
 
 
-def test_bots_cannot_be_named_admins(slack: SlackDriver, sandbox: SlackSandbox, engine: Engine) -> None:
+def test_bots_cannot_be_named_admins(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
     assert "only active people" in liaison(slack, sandbox, f"admins add <@{sandbox.BOT_USER_ID}>")
     assert rows(engine, WorkspaceAdmin) == []
 
@@ -73,8 +91,12 @@ def test_digest_here_adopts_the_admins_time_zone_then_schedule_changes_it(
     answer = liaison(slack, sandbox, "schedule friday 16:30 Europe/Berlin", user="U0TOKYO")
     assert "Friday at 16:30 (Europe/Berlin)" in answer
     [workspace] = rows(engine, Workspace)
-    assert (workspace.digest_channel_id, workspace.digest_weekday, workspace.digest_time,
-            workspace.timezone) == ("C0LEADS", 4, "16:30", "Europe/Berlin")
+    assert (
+        workspace.digest_channel_id,
+        workspace.digest_weekday,
+        workspace.digest_time,
+        workspace.timezone,
+    ) == ("C0LEADS", 4, "16:30", "Europe/Berlin")
 
 
 def test_bad_subcommands_get_the_correct_form(slack: SlackDriver, sandbox: SlackSandbox) -> None:

@@ -1,0 +1,131 @@
+"""`python bot.py serve` as a real process: healthz, a signed command, SIGTERM, restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sandbox import SlackDriver, SlackSandbox
+from tests.conftest import SIGNING_SECRET
+from tests.factories import reply_text
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def bot_serve(
+    sandbox: SlackSandbox, database_url: str, cwd: Path
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Start `bot.py serve` against the sandbox; yields the process and its base URL."""
+    port = _free_port()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SLACK_BOT_TOKEN": sandbox.BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": sandbox.api_url,
+        "DATABASE_URL": database_url,
+        "LIAISON_ALLOW_PRIVATE_URLS": "true",
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "bot.py"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "serve did not become healthy in 30 s"
+            time.sleep(0.1)
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        if process.stdout:
+            process.stdout.close()
+
+
+def test_serve_answers_healthz_and_a_signed_command_and_keeps_data_across_restarts(
+    sandbox: SlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    with bot_serve(sandbox, database_url, tmp_path) as (process, base):
+        health = httpx.get(base + "/healthz")
+        assert health.json() == {"ok": True, "database": "ok"}
+        with SlackDriver(base + "/slack/events", SIGNING_SECRET, sandbox=sandbox) as slack:
+            text = reply_text(
+                slack.command("/collateral", "add https://example.com/deck Pricing deck"),
+                slack,
+                sandbox,
+            )
+        assert "`PD-1`" in text
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+    with bot_serve(sandbox, database_url, tmp_path) as (process, base):
+        with SlackDriver(base + "/slack/events", SIGNING_SECRET, sandbox=sandbox) as slack:
+            text = reply_text(slack.command("/collateral", "search pricing"), slack, sandbox)
+            assert "`PD-1`" in text
+            text = reply_text(
+                slack.command("/collateral", "add https://example.com/roi ROI calculator"),
+                slack,
+                sandbox,
+            )
+            assert "`RC-2`" in text  # numbering carries on after the restart
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+
+
+def test_sigterm_during_a_request_finishes_it_and_exits_within_15_seconds(
+    sandbox: SlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    slow = sandbox.set_page("slow-deck", body="<title>Slow deck</title>", delay=2.0)
+    with (
+        bot_serve(sandbox, database_url, tmp_path) as (process, base),
+        SlackDriver(base + "/slack/events", SIGNING_SECRET, sandbox=sandbox) as slack,
+    ):
+        answers: list[httpx.Response] = []
+        worker = threading.Thread(
+            target=lambda: answers.append(slack.command("/collateral", f"add {slow}"))
+        )
+        worker.start()
+        # Wait until the app is fetching the page, i.e. the request is in flight.
+        deadline = time.monotonic() + 10
+        while not sandbox.calls("page"):
+            assert time.monotonic() < deadline, "the app never fetched the page"
+            time.sleep(0.02)
+        stopped_at = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(15)
+        elapsed = time.monotonic() - stopped_at
+        worker.join(5)
+        assert code == 0 and elapsed < 15
+        assert answers and answers[0].status_code == 200
+        # The work after the ack finished before exit: the reply reached the response URL.
+        assert "`SD-1`" in reply_text(answers[0], slack, sandbox)
