@@ -1,0 +1,37 @@
+"""`python bot.py demo` works with no Slack workspace and no tokens."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sandbox import validate_message_blocks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_demo_runs_the_tour_and_writes_its_files(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "demo", "--out", str(out)],
+        env={"PATH": "/usr/bin:/bin"},  # no Slack settings at all
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    shown = result.stdout
+    assert "with handle `PD-1`" in shown  # the title was fetched from the sandbox page
+    assert "Only workspace admins and owners" in shown
+    assert "Did you mean" in shown
+    assert "🎯 2 used" in shown
+    assert "WELCOME TO LIAISON" in shown
+    assert (out / "transcript.txt").read_text().strip()
+    replies = json.loads((out / "replies.json").read_text())
+    assert len(replies) >= 10
+    for entry in replies:
+        assert validate_message_blocks(entry["reply"].get("blocks", [])) == [], entry["command"]
