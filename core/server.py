@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Sequence
 from urllib.parse import parse_qsl
 
@@ -24,6 +25,10 @@ MAX_BODY_BYTES = 1_000_000
 FORM = "application/x-www-form-urlencoded"
 
 
+class MalformedRequest(ValueError):
+    """A body that is neither a Slack form nor a Slack JSON object."""
+
+
 def to_bolt_request(
     body: str, *, query: str, headers: dict[str, str | Sequence[str]]
 ) -> BoltRequest:
@@ -33,7 +38,12 @@ def to_bolt_request(
     interactivity payload, so `/feedback PD-3 down payload section is wrong` would arrive
     empty and be dropped. A real interactivity body has a `payload` field; a command never does.
     """
-    request = BoltRequest(body=body, query=query, headers=headers)
+    try:
+        request = BoltRequest(body=body, query=query, headers=headers)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise MalformedRequest(str(exc)[:200]) from None
+    if not isinstance(request.body, dict):
+        raise MalformedRequest("body is not an object")
     if "payload" in body and (request.content_type or "").startswith(FORM):
         form = dict(parse_qsl(body, keep_blank_values=True))
         if "payload" not in form:
@@ -64,9 +74,18 @@ def create_asgi(app: App, *, engine: Engine) -> Starlette:
         except UnicodeDecodeError:
             return PlainTextResponse("request body is not UTF-8", status_code=400)
         headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
-        bolt_request = to_bolt_request(body, query=request.url.query, headers=headers)
-        # Bolt's dispatch blocks (DB, Slack calls before ack): keep it off the event loop.
-        bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        try:
+            bolt_request = to_bolt_request(body, query=request.url.query, headers=headers)
+        except MalformedRequest:
+            return PlainTextResponse("malformed request body", status_code=400)
+        try:
+            # Bolt's dispatch blocks (DB, Slack calls before ack): keep it off the event loop.
+            bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        except Exception:
+            # Bolt itself choked on the payload's shape (listener errors never get here).
+            ref = uuid.uuid4().hex[:8]
+            logger.exception("could not dispatch a request ref=%s", ref)
+            return PlainTextResponse(f"malformed request (ref {ref})", status_code=400)
         return _to_response(bolt_response)
 
     async def healthz(_: Request) -> Response:

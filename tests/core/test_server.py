@@ -116,3 +116,33 @@ def test_to_bolt_request_keeps_commands_and_interactions_apart() -> None:
 def test_payload_in_command_text(slack: SlackDriver, sandbox: SlackSandbox) -> None:
     text = reply_text(slack.command("/liaison", "payload", user_id="U0REP1"), slack, sandbox)
     assert "I don't know `payload`" in text
+
+
+MALFORMED = [
+    ("{not json", "application/json"),
+    ("[1, 2]", "application/json"),
+    ('"just a string"', "application/json"),
+    ("", "application/json"),
+    ("", "application/x-www-form-urlencoded"),
+    ("garbage&&==", "application/x-www-form-urlencoded"),
+    ("payload=%7Bbad", "application/x-www-form-urlencoded"),
+    ("payload=%5B%5D", "application/x-www-form-urlencoded"),
+    ('{"type": "event_callback"}', "application/json"),
+    ('{"type": "event_callback", "event": "x"}', "application/json"),
+    ('{"type": "event_callback", "event": {"type": "app_home_opened"}}', "application/json"),
+    ('payload={"type":"block_actions"}', "application/x-www-form-urlencoded"),
+    ("command=%2Fcollateral", "application/x-www-form-urlencoded"),
+    ("command=%2Fnot-ours&text=x", "application/x-www-form-urlencoded"),
+]
+
+
+def test_signed_but_malformed_bodies_get_a_clean_answer_never_a_500(
+    slack: SlackDriver, engine: Engine
+) -> None:
+    for body, content_type in MALFORMED:
+        response = slack.raw(body, content_type=content_type)
+        assert response.status_code in (200, 400, 404), (body, response.status_code)
+    # The app is still healthy and nothing was stored.
+    assert assets(engine) == []
+    text = slack.command("/collateral", "help")
+    assert text.status_code == 200

@@ -133,3 +133,16 @@ def test_slack_outage_gives_a_reference_not_a_traceback(
     assert "something went wrong on our side" in answer
     assert "reference: `" in answer
     assert rows(engine, SalesChannel) == []
+
+
+def test_hostile_text_is_never_echoed_live(slack: SlackDriver, sandbox: SlackSandbox) -> None:
+    for text in (
+        "<!channel> now",
+        "admins add <!everyone>",
+        "schedule <!here> 09:00",
+        "schedule monday 09:00 <!channel>",
+        "\x00\x1b[31m digest here",
+    ):
+        answer = liaison(slack, sandbox, text)
+        assert "<!channel>" not in answer and "<!everyone>" not in answer
+        assert "<!here>" not in answer and "\x1b" not in answer
