@@ -50,9 +50,19 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
     )
 
 
+class _SkipClientTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
     """Build the Bolt app and register every listener package."""
     settings = runtime.settings
+    bolt_logger = logging.getLogger("liaison.bolt")
+    if not any(isinstance(f, _SkipClientTokenWarning) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_SkipClientTokenWarning())
     app = App(
         # The client carries the token, SLACK_API_URL and our retry handlers.
         client=runtime.client,
@@ -62,7 +72,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         # Verify the token once here rather than on the first request of each worker.
         token_verification_enabled=verify_token,
         ignoring_self_events_enabled=True,
-        logger=logging.getLogger("liaison.bolt"),
+        logger=bolt_logger,
         listener_executor=runtime.executor,
     )
 

@@ -20,7 +20,10 @@ def test_demo_runs_the_tour_and_writes_its_files(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "bot.py"), "demo", "--out", str(out)],
         env={"PATH": "/usr/bin:/bin"},  # no Slack settings at all
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr

@@ -129,3 +129,43 @@ def test_sigterm_during_a_request_finishes_it_and_exits_within_15_seconds(
         assert answers and answers[0].status_code == 200
         # The work after the ack finished before exit: the reply reached the response URL.
         assert "`SD-1`" in reply_text(answers[0], slack, sandbox)
+
+
+def _serve_once(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "serve", "--port", str(_free_port())],
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_refused_token_or_unreachable_slack_stops_startup_with_one_line(
+    sandbox: SlackSandbox, tmp_path: Path
+) -> None:
+    base = {
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
+    sandbox.revoke_token(sandbox.BOT_TOKEN)
+    refused = _serve_once(
+        {**base, "SLACK_BOT_TOKEN": sandbox.BOT_TOKEN, "SLACK_API_URL": sandbox.api_url}, tmp_path
+    )
+    unreachable = _serve_once(
+        {
+            **base,
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_API_URL": f"http://127.0.0.1:{_free_port()}/api/",
+        },
+        tmp_path,
+    )
+    for result, says in (
+        (refused, "SLACK_BOT_TOKEN was refused"),
+        (unreachable, "SLACK_API_URL could not be reached"),
+    ):
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and says in lines[0], result.stderr
