@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt.context.respond import Respond
 from slack_bolt.response import BoltResponse
 
+from blocks.replies import build_message
 from domain.commands import CommandError
 from domain.urls import InvalidUrl
 from services.errors import UserError
@@ -39,7 +40,7 @@ def handle_error(
 ) -> BoltResponse | None:
     """Bolt's global error handler."""
     text = reply_for(error)
-    payload = {"response_type": "ephemeral", "text": text}
+    payload = build_message(text)
     if response is not None and body.get("command"):
         # Not yet acknowledged: the reply travels in the HTTP response itself.
         return BoltResponse(
@@ -47,7 +48,7 @@ def handle_error(
         )
     if respond is not None and getattr(respond, "response_url", None):
         try:
-            respond(text=text, response_type="ephemeral", replace_original=False)
+            respond(payload)
         except Exception:  # the reply is best effort; the error is already logged
             logger.warning("could not deliver error reply", exc_info=True)
     if response is not None:
