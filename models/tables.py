@@ -117,6 +117,8 @@ class Asset(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("workspace_id", "handle"),
         sa.UniqueConstraint("workspace_id", "number"),
+        # One asset per link: a hash, because a 2000-character URL is too long to index.
+        sa.UniqueConstraint("workspace_id", "url_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -125,6 +127,7 @@ class Asset(SQLModel, table=True):
     handle: str = Field(max_length=16)
     title: str = Field(max_length=200)
     url: str = Field(max_length=2000)
+    url_key: str = Field(max_length=64)  # sha256 of url
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id", ondelete="SET NULL")
     added_by: str = Field(max_length=SLACK_ID)
     link_ok: bool | None = None

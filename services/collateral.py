@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import httpx
@@ -79,9 +80,8 @@ def register_asset(
 def add_asset(*, session: Session, team_id: str, url: str, title: str, user_id: str) -> Added:
     """Register an asset under a new handle, or return the one already at that URL."""
     workspace = ensure_workspace(session=session, team_id=team_id)
-    existing = session.exec(
-        select(Asset).where(Asset.workspace_id == workspace.id, Asset.url == url)
-    ).first()
+    key = url_key(url)
+    existing = _by_url_key(session, workspace, key)
     if existing is not None:
         return Added(asset=existing, existed=True)
     # One atomic UPDATE hands out the number, so concurrent adds never share a handle.
@@ -104,12 +104,33 @@ def add_asset(*, session: Session, team_id: str, url: str, title: str, user_id: 
         handle=make_handle(title, number),
         title=title,
         url=url,
+        url_key=key,
         added_by=user_id,
     )
     session.add(asset)
-    session.commit()
+    try:
+        session.commit()
+    except sa.exc.IntegrityError:
+        # Someone added the same link at the same moment: theirs stands, and the number
+        # we took is given back with the rollback.
+        session.rollback()
+        existing = _by_url_key(session, workspace, key)
+        if existing is None:
+            raise
+        return Added(asset=existing, existed=True)
     session.refresh(asset)
     return Added(asset=asset, existed=False)
+
+
+def url_key(url: str) -> str:
+    """The indexable identity of a link."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _by_url_key(session: Session, workspace: Workspace, key: str) -> Asset | None:
+    return session.exec(
+        select(Asset).where(Asset.workspace_id == workspace.id, Asset.url_key == key)
+    ).first()
 
 
 def _refs(session: Session, team_id: str, terms: list[str] | None) -> list[AssetRef]:

@@ -179,6 +179,7 @@ def upgrade() -> None:
         sa.Column("handle", sa.String(length=16), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("url_key", sa.String(length=64), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=True),
         sa.Column("added_by", sa.String(length=32), nullable=False),
         sa.Column("link_ok", sa.Boolean(), nullable=True),
@@ -189,6 +190,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("workspace_id", "handle"),
         sa.UniqueConstraint("workspace_id", "number"),
+        sa.UniqueConstraint("workspace_id", "url_key"),
     )
     op.create_table(
         "question",

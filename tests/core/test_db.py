@@ -42,6 +42,7 @@ def _workspace_with_asset(session: Session) -> tuple[int, int]:
         handle="PD-1",
         title="t",
         url="https://e/",
+        url_key="k",
         added_by="U1",
     )
     session.add(asset)
