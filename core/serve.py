@@ -8,6 +8,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
@@ -69,18 +70,20 @@ def serve_socket_mode(app: App, runtime: Runtime, *, app_token: str) -> None:
     handler.connect()  # type: ignore[no-untyped-call]
     logger.info("Liaison connected over Socket Mode")
     stop.wait()
-    handler.close()  # type: ignore[no-untyped-call]
-    drain(runtime)
+    # Listeners ack over the socket, so it stays open until they are done.
+    drain(runtime, then=handler.close)
 
 
-def drain(runtime: Runtime) -> None:
-    """Let running listeners finish for up to DRAIN_S, then exit regardless."""
+def drain(runtime: Runtime, *, then: Callable[[], object] | None = None) -> None:
+    """Let running listeners finish for up to DRAIN_S, run `then`, and exit regardless."""
     runtime.executor.shutdown(wait=False, cancel_futures=True)
     deadline = time.monotonic() + DRAIN_S
     busy = [t for t in threading.enumerate() if t.name.startswith("listener")]
     for thread in busy:
         thread.join(max(0.0, deadline - time.monotonic()))
     left = [t for t in busy if t.is_alive()]
+    if then is not None:
+        then()
     runtime.http.close()
     runtime.engine.dispose()
     if left:

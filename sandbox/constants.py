@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 BOT_TOKEN = "xoxb-sandbox-bot-token"
+# App-level token for Socket Mode (apps.connections.open); any xapp- token is accepted.
+APP_TOKEN = "xapp-1-sandbox-app-token"
 TEAM_ID = "T0SANDBOX"
 TEAM_NAME = "Sandbox Co"
 TEAM_DOMAIN = "sandbox-co"

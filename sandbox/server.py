@@ -18,6 +18,10 @@ It serves, on ``127.0.0.1`` and a free port:
 * ``GET|HEAD /pages/<path>``: web pages scripted with ``set_page()`` (title fetches).
 * ``GET /oauth/v2/authorize``: redirects to ``redirect_uri`` with a fresh code and ``state``.
 
+and, on a second free port, the Socket Mode WebSocket that ``apps.connections.open`` (with
+an ``xapp-`` token such as ``APP_TOKEN``) points to: see ``socket_mode.py`` and the
+``socket_*`` methods, e.g. ``socket_send_command()`` then ``socket_ack()``.
+
 Default seed after ``start()`` and ``reset()`` (workspace ``T0SANDBOX`` "Sandbox Co"):
 
 ========== ================= ====================================================
@@ -63,7 +67,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from sandbox import constants
+from sandbox import constants, payloads
+from sandbox.socket_mode import SocketModeServer
 from sandbox.workspace import METHOD_SCOPES, OAuthCode, TokenInfo, Workspace
 
 __all__ = ["METHOD_SCOPES", "Call", "SlackSandbox"]
@@ -219,6 +224,7 @@ class SlackSandbox:
     """A stateful Slack Web API over real HTTP on 127.0.0.1, for tests and the demo."""
 
     BOT_TOKEN = constants.BOT_TOKEN
+    APP_TOKEN = constants.APP_TOKEN
     TEAM_ID = constants.TEAM_ID
     TEAM_NAME = constants.TEAM_NAME
     TEAM_DOMAIN = constants.TEAM_DOMAIN
@@ -242,6 +248,7 @@ class SlackSandbox:
         self._pages: dict[str, _Page] = {}
         self._response_urls: set[str] = set()
         self._responses: list[tuple[str, JsonDict]] = []
+        self._socket = SocketModeServer(app_id=constants.APP_ID)
         self._ws = self._new_workspace()
 
     # ------------------------------------------------------------ lifecycle
@@ -251,6 +258,7 @@ class SlackSandbox:
         if self._server is not None:
             return self
         self._server = _Server(self)
+        self._socket.start()
         port = self._server.server_address[1]
         self.base_url = f"http://127.0.0.1:{port}/"
         self.api_url = self.base_url + "api/"
@@ -271,6 +279,7 @@ class SlackSandbox:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        self._socket.stop()
 
     def __enter__(self) -> SlackSandbox:
         return self.start()
@@ -292,9 +301,15 @@ class SlackSandbox:
             self._response_urls.clear()
             self._responses.clear()
             self._ws = self._new_workspace()
+        self._socket.reset()
 
     def _new_workspace(self) -> Workspace:
-        return Workspace(base_url=self.base_url, next_ts=self._next_ts, bot_scopes=self.bot_scopes)
+        return Workspace(
+            base_url=self.base_url,
+            next_ts=self._next_ts,
+            bot_scopes=self.bot_scopes,
+            new_socket_url=self._socket.issue_url,
+        )
 
     def _next_ts(self) -> str:
         # Called under the lock; the counter never restarts so ts stay unique across resets.
@@ -467,6 +482,44 @@ class SlackSandbox:
         if fault.times <= 0:
             queue.popleft()
         return fault
+
+    # ------------------------------------------------------------ Socket Mode
+
+    def socket_connected(self, timeout: float = 10.0) -> bool:
+        """Wait until a Socket Mode client is connected and got ``hello``; False on timeout."""
+        return self._socket.wait_connected(timeout)
+
+    def socket_send_command(
+        self, command: str, text: str = "", *, user_id: str = "U0REP1", channel_id: str = "C0SALES"
+    ) -> str:
+        """Send a ``slash_commands`` envelope (fresh response URL); returns its envelope_id."""
+        payload = payloads.slash_command(
+            command,
+            text,
+            user_id=user_id,
+            channel_id=channel_id,
+            response_url=self.new_response_url(),
+        )
+        return self._socket.send("slash_commands", payload, accepts_response_payload=True)
+
+    def socket_send_event(self, event: dict[str, Any]) -> str:
+        """Send an ``events_api`` envelope wrapping ``event`` in ``event_callback``."""
+        payload = payloads.event_callback(event)
+        return self._socket.send("events_api", payload, accepts_response_payload=False)
+
+    def socket_send_interactive(self, payload: dict[str, Any]) -> str:
+        """Send an ``interactive`` envelope (block_actions, view_submission...)."""
+        # Only these answer in the ack itself (response_action, options); the rest ack empty.
+        accepts = payload.get("type") in ("view_submission", "block_suggestion")
+        return self._socket.send("interactive", payload, accepts_response_payload=accepts)
+
+    def socket_envelope(self, envelope_id: str) -> dict[str, Any]:
+        """Return the envelope sent as ``envelope_id`` (e.g. its payload's response_url)."""
+        return self._socket.envelope(envelope_id)
+
+    def socket_ack(self, envelope_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """Wait for the client's ack of an envelope: ``{"envelope_id": ..., "payload": ...}``."""
+        return self._socket.wait_ack(envelope_id, timeout)
 
     # ------------------------------------------------------------ inspection
 

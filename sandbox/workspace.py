@@ -45,6 +45,8 @@ _CONV_HISTORY = ("channels:history", "groups:history", "im:history", "mpim:histo
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "api.test": (),
     "auth.test": (),
+    # Takes an app-level token (scope connections:write), never a bot token: no bot scope.
+    "apps.connections.open": (),
     "oauth.v2.access": (),
     "chat.postMessage": ("chat:write",),
     "chat.update": ("chat:write",),
@@ -211,10 +213,12 @@ class Workspace:
         base_url: str,
         next_ts: Callable[[], str],
         bot_scopes: frozenset[str] | None = None,
+        new_socket_url: Callable[[], str] | None = None,
     ) -> None:
         self.base_url = base_url
         self.next_ts = next_ts
         self.bot_scopes = bot_scopes
+        self.new_socket_url = new_socket_url
         self.users: dict[str, JsonDict] = {}
         self.channels: dict[str, Channel] = {}
         self.ephemerals: list[JsonDict] = []
@@ -422,7 +426,7 @@ class Workspace:
 
     def implemented_methods(self) -> frozenset[str]:
         """Return the Web API methods the sandbox answers (besides ``unknown_method``)."""
-        return frozenset({*self._handlers, "oauth.v2.access"})
+        return frozenset({*self._handlers, "oauth.v2.access", "apps.connections.open"})
 
     def call(
         self, method: str, params: Params, *, token: str | None, basic: tuple[str, str] | None
@@ -431,6 +435,8 @@ class Workspace:
         try:
             if method == "oauth.v2.access":
                 return self.oauth_v2_access(params, basic)
+            if method == "apps.connections.open":
+                return self.apps_connections_open(token)
             if method == "files.upload":
                 raise ApiError("method_deprecated")
             handler = self._handlers.get(method)
@@ -651,6 +657,19 @@ class Workspace:
             "enterprise": None,
             "is_enterprise_install": False,
         }
+
+    def apps_connections_open(self, token: str | None) -> JsonDict:
+        """apps.connections.open: a one-time Socket Mode URL, for an app-level token only."""
+        if not token:
+            raise ApiError("not_authed")
+        if token.startswith(("xoxb-", "xoxp-")):
+            raise ApiError("not_allowed_token_type")
+        if not token.startswith("xapp-"):
+            raise ApiError("invalid_auth")
+        if self.new_socket_url is None:
+            # A bare Workspace (unit tests) has no WebSocket server behind it.
+            raise ApiError("internal_error")
+        return {"ok": True, "url": self.new_socket_url()}
 
     # ------------------------------------------------------------ chat
 
