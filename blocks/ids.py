@@ -18,6 +18,10 @@ class Ids(StrEnum):
     ASK_QUESTION = "ask_question"
     MARK_ANSWERED = "mark_answered"
     EDIT_LAUNCH = "edit_launch"
+    EDIT_LAUNCH_MODAL = "edit_launch_modal"
+    ANNOUNCEMENT_ACTIONS = "announcement_actions"
+    QUESTION_MODAL = "question_modal"
+    QUESTION_TEXT = "question_text"
     # Feedback
     FEEDBACK_MODAL = "feedback_modal"
     ASSET_PICKER = "asset_picker"

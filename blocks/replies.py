@@ -41,6 +41,40 @@ def asset_line(stats: AssetSummary) -> str:
     )
 
 
+def added_note(*, title: str, named_from_url: bool, problem: str | None) -> str:
+    """Why an asset got the name it has, when it was not the page's own title."""
+    if not named_from_url:
+        return ""
+    why = (
+        f"I couldn't read that page ({escape_mrkdwn(problem)})"
+        if problem
+        else "I couldn't read a title from that page"
+    )
+    return (
+        f"{why}, so I named it “{escape_mrkdwn(title)}”. "
+        "Add a title after the link to choose your own."
+    )
+
+
+def build_search_results(*, query: str, rows: list[AssetSummary]) -> Payload:
+    """Reply to `/collateral search`."""
+    shown = escape_mrkdwn(query).replace("`", "'")
+    return build_asset_list(
+        heading=f"*Assets matching* `{shown}`:",
+        rows=rows,
+        empty=f"No asset matches `{shown}`. `/collateral` lists the top assets.",
+    )
+
+
+def build_top_assets(rows: list[AssetSummary]) -> Payload:
+    """Reply to `/collateral` alone."""
+    return build_asset_list(
+        heading="*Top assets* (👍 useful · 👎 needs work · 🎯 used with customers):",
+        rows=rows,
+        empty="No collateral yet. Register the first asset with `/collateral add <url> [title]`.",
+    )
+
+
 def build_asset_added(
     *, handle: str, title: str, url: str, existed: bool, note: str = ""
 ) -> Payload:

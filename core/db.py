@@ -27,7 +27,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    # A database that stops answering must fail health checks, not hang them.
+    connect_args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -43,6 +45,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return  # plain reads such as the health check take no lock at all
     # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
     # writes fails at once with "database is locked" when another writer got in between,
     # which busy_timeout cannot retry.
@@ -83,7 +87,7 @@ def migrate(url: str, revision: str = "head") -> None:
 def ping(engine: Engine) -> bool:
     """True when the database answers a trivial query."""
     try:
-        with engine.connect() as connection:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("SELECT 1"))
         return True
     except sa.exc.SQLAlchemyError:

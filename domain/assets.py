@@ -86,9 +86,14 @@ def normalise_handle(text: str) -> str | None:
     return f"{match.group(1).upper()}-{int(match.group(2))}"
 
 
+def _words(text: str) -> list[str]:
+    """Case-folded words in any script ("Прайс-лист" -> ["прайс", "лист"])."""
+    return [w for w in re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", text).casefold())]
+
+
 def search_terms(query: str) -> list[str]:
-    """Lower-case words of a query worth matching (no stopwords, at most 8)."""
-    words = [w.lower() for w in _ascii_words(query)]
+    """Case-folded words of a query worth matching (no stopwords, at most 8)."""
+    words = _words(query)
     meaningful = [w for w in words if w not in _STOPWORDS] or words
     return meaningful[:8]
 
@@ -97,7 +102,7 @@ def score(query_terms: list[str], asset: AssetRef) -> float:
     """How well query words match an asset's title and handle, from 0 to 1."""
     if not query_terms:
         return 0.0
-    title_words = [w.lower() for w in _ascii_words(asset.title)]
+    title_words = _words(asset.title)
     hits = 0.0
     for term in query_terms:
         if term == asset.handle.lower() or term in title_words:

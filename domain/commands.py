@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from domain.text import escape_mrkdwn, one_line, strip_controls
+from domain.text import escape_mrkdwn, one_line, strip_controls, unescape_slack
 from domain.urls import InvalidUrl, parse_collateral_url
 
 MAX_TEXT = 4000  # Longer text is refused outright rather than parsed.
@@ -177,14 +177,14 @@ def parse_collateral(text: str) -> CollateralCommand:
     if verb == "add":
         return _parse_add(rest)
     if verb in ("search", "find"):
-        query = one_line(rest)
+        query = one_line(unescape_slack(rest))
         if not query:
             raise CommandError("Tell me what to look for: `/collateral search <words>`.")
         if len(query) > MAX_QUERY:
             raise CommandError(f"Search for at most {MAX_QUERY} characters of words.")
         return CollateralSearch(query=query)
     if verb == "used":
-        asset = one_line(rest).strip("`")
+        asset = one_line(unescape_slack(rest)).strip("`")
         if not asset:
             raise CommandError(
                 "Which asset? `/collateral used <asset>`, with its handle such as `PD-3` "
@@ -214,7 +214,8 @@ def _parse_add(rest: str) -> CollateralAdd:
         url = parse_collateral_url(url_text)
     except InvalidUrl as exc:
         raise CommandError(f"{exc} {usage}") from None
-    title = one_line(title_text)
+    # Slack sends a typed &, < and > as entities; store what the person typed.
+    title = one_line(unescape_slack(title_text))
     if len(title) > MAX_TITLE:
         raise CommandError(
             f"That title is {len(title):,} characters; titles take at most {MAX_TITLE}."

@@ -91,7 +91,10 @@ class Campaign(SQLModel, table=True):
     summary: str = Field(default="", max_length=3000)
     ask: str = Field(default="", max_length=3000)
     launch_date: date
+    timezone: str = Field(default="UTC", max_length=64)  # the marketer's, for 09:00 on the day
+    scheduled_for: datetime | None = None  # when a future launch posts
     status: CampaignStatus = Field(default=CampaignStatus.SCHEDULED, sa_type=sa.String(16))
+    summary_sent_at: datetime | None = None  # the marketer's delivery report, sent once
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -265,6 +268,10 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=32)
     channel_id: str = Field(max_length=SLACK_ID)
     parent_id: int | None = Field(default=None, foreign_key="outbox_message.id")
+    campaign_id: int | None = Field(
+        default=None, foreign_key="campaign.id", ondelete="CASCADE", index=True
+    )
+    asset_id: int | None = Field(default=None, foreign_key="asset.id", ondelete="CASCADE")
     payload: str = Field(sa_type=sa.Text)  # JSON of chat.postMessage arguments
     status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=sa.String(16))
     attempts: int = 0

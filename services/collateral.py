@@ -21,7 +21,6 @@ from domain.assets import (
     rank,
     search_terms,
 )
-from domain.text import escape_mrkdwn
 from models import Asset, Source, Usage, Vote, VoteValue, Workspace
 from services.errors import UserError
 from services.workspaces import ensure_workspace, get_workspace
@@ -32,11 +31,16 @@ SEARCH_CANDIDATES = 500
 
 @dataclass(frozen=True)
 class Added:
-    """The result of `/collateral add`: the asset, whether it already existed, and a note."""
+    """The result of `/collateral add`: the asset and whether it already existed.
+
+    `named_from_url` says the page's title could not be read (and `problem` why, when the
+    fetch was refused), so the asset was named after its link.
+    """
 
     asset: Asset
     existed: bool
-    note: str = ""
+    named_from_url: bool = False
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,20 +65,21 @@ def register_asset(
     """Register an asset, fetching the page's title when none was given."""
     if title is not None:
         return add_asset(session=session, team_id=team_id, url=url, title=title, user_id=user_id)
-    note = ""
+    problem = None
     try:
         fetched = fetch_page_title(url, client=http, allow_private=allow_private)
     except FetchError as exc:
-        fetched, note = None, f"I couldn't read that page ({escape_mrkdwn(str(exc))})"
-    if fetched is None:
-        fetched = fallback_title(url)
-        note = note or "I couldn't read a title from that page"
-        note += (
-            f", so I named it “{escape_mrkdwn(fetched)}”. "
-            "Add a title after the link to choose your own."
-        )
-    added = add_asset(session=session, team_id=team_id, url=url, title=fetched, user_id=user_id)
-    return Added(asset=added.asset, existed=added.existed, note="" if added.existed else note)
+        fetched, problem = None, str(exc)
+    added = add_asset(
+        session=session,
+        team_id=team_id,
+        url=url,
+        title=fetched or fallback_title(url),
+        user_id=user_id,
+    )
+    if added.existed:
+        return added
+    return Added(asset=added.asset, existed=False, named_from_url=fetched is None, problem=problem)
 
 
 def add_asset(*, session: Session, team_id: str, url: str, title: str, user_id: str) -> Added:
@@ -166,7 +171,9 @@ def search_assets(
     terms = search_terms(query)
     if not terms:
         return []
-    ids = [r.id for r in rank(query, _refs(session, team_id, terms), limit=limit)]
+    # SQL's LIKE folds case for ASCII only (SQLite), so other scripts are ranked in Python.
+    narrowed = terms if all(t.isascii() for t in terms) else None
+    ids = [r.id for r in rank(query, _refs(session, team_id, narrowed), limit=limit)]
     exact = _by_handle(session, team_id, query)
     if exact is not None:
         ids = [exact.id, *(i for i in ids if i != exact.id)][:limit]

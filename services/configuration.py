@@ -1,12 +1,13 @@
-"""Use cases behind `/liaison`'s configuration subcommands; each returns the reply text."""
+"""Use cases behind `/liaison`'s configuration subcommands; each returns a typed outcome."""
 
 from __future__ import annotations
 
-from slack_sdk import WebClient
+from typing import Any
+
 from sqlmodel import Session
 
 from domain.commands import (
-    WEEKDAYS,
+    CONFIG_COMMANDS,
     AdminsAdd,
     AdminsList,
     AdminsRemove,
@@ -18,73 +19,72 @@ from domain.commands import (
     SalesHere,
     Schedule,
 )
-from services.access import get_user
+from domain.configuration import Outcome, Result
+from domain.permissions import is_workspace_admin, may_configure
 from services.workspaces import (
     add_admin,
     add_sales_channel,
+    is_named_admin,
     list_admins,
     remove_admin,
     set_digest_channel,
     set_schedule,
 )
 
-NOT_YET = (
-    "`/liaison {what}` is not available in this version of Liaison yet: it arrives with the "
-    "weekly digest. Your settings are kept."
-)
 
-
-def apply(
+def configure(
     *,
     session: Session,
-    client: WebClient,
     command: LiaisonCommand,
     team_id: str,
-    user_id: str,
+    actor: dict[str, Any],
+    target: dict[str, Any] | None,
     channel_id: str,
-) -> str:
-    """Carry out one parsed `/liaison` subcommand and describe the result."""
+) -> Outcome:
+    """Check the actor may do it, then carry out one `/liaison` subcommand.
+
+    `actor` (and `target` for `admins add`) are Slack user objects fetched before the
+    session opened, so no Slack call ever runs inside a database transaction.
+    """
+    actor_id = str(actor.get("id", ""))
+    named = is_named_admin(session=session, team_id=team_id, user_id=actor_id)
+    if isinstance(command, CONFIG_COMMANDS) and not may_configure(actor, named_admin=named):
+        return Outcome(Result.REFUSED)
+    if isinstance(command, AdminsAdd | AdminsRemove) and not is_workspace_admin(actor):
+        # Named admins configure Liaison; only Slack's own admins decide who is one.
+        return Outcome(Result.ADMINS_ONLY)
     if isinstance(command, AdminsAdd):
-        person = get_user(client=client, user_id=command.user_id)
-        if person.get("is_bot") or person.get("deleted"):
-            return f"<@{command.user_id}> can't be a Liaison admin: only active people can."
+        if target is None or target.get("is_bot") or target.get("deleted"):
+            return Outcome(Result.ADMIN_NOT_A_PERSON, user_id=command.user_id)
         added = add_admin(
-            session=session, team_id=team_id, user_id=command.user_id, added_by=user_id
+            session=session, team_id=team_id, user_id=command.user_id, added_by=actor_id
         )
-        if not added:
-            return f"<@{command.user_id}> is already a Liaison admin."
-        return f"<@{command.user_id}> can now configure Liaison."
+        return Outcome(
+            Result.ADMIN_ADDED if added else Result.ADMIN_EXISTS, user_id=command.user_id
+        )
     if isinstance(command, AdminsRemove):
         removed = remove_admin(session=session, team_id=team_id, user_id=command.user_id)
-        if not removed:
-            return f"<@{command.user_id}> wasn't a named Liaison admin."
-        return f"<@{command.user_id}> is no longer a Liaison admin."
+        return Outcome(
+            Result.ADMIN_REMOVED if removed else Result.ADMIN_NOT_NAMED, user_id=command.user_id
+        )
     if isinstance(command, AdminsList):
         admins = list_admins(session=session, team_id=team_id)
-        if not admins:
-            return (
-                "No named Liaison admins yet: workspace admins and owners can configure "
-                "Liaison, and can name others with `/liaison admins add @person`."
-            )
-        return "Liaison admins besides workspace admins and owners: " + ", ".join(
-            f"<@{a}>" for a in admins
-        )
+        return Outcome(Result.ADMINS_LISTED, users=tuple(admins))
     if isinstance(command, SalesHere):
         added = add_sales_channel(
-            session=session, team_id=team_id, channel_id=channel_id, added_by=user_id
+            session=session, team_id=team_id, channel_id=channel_id, added_by=actor_id
         )
-        if not added:
-            return f"<#{channel_id}> is already a default launch channel."
-        return f"Launches will target <#{channel_id}> by default."
+        return Outcome(Result.SALES_ADDED if added else Result.SALES_EXISTS, channel_id=channel_id)
     if isinstance(command, DigestHere):
-        zone = get_user(client=client, user_id=user_id).get("tz")
         workspace = set_digest_channel(
-            session=session, team_id=team_id, channel_id=channel_id, timezone=zone
+            session=session, team_id=team_id, channel_id=channel_id, timezone=actor.get("tz")
         )
-        return (
-            f"The weekly digest will be posted in <#{channel_id}> every "
-            f"{WEEKDAYS[workspace.digest_weekday].title()} at {workspace.digest_time} "
-            f"({workspace.timezone}). Change it with `/liaison schedule <weekday> <HH:MM> [zone]`."
+        return Outcome(
+            Result.DIGEST_CHANNEL_SET,
+            channel_id=channel_id,
+            weekday=workspace.digest_weekday,
+            at=workspace.digest_time,
+            zone=workspace.timezone,
         )
     if isinstance(command, Schedule):
         workspace = set_schedule(
@@ -94,14 +94,13 @@ def apply(
             at=command.at,
             timezone=command.zone,
         )
-        return (
-            f"The weekly digest is set for every {WEEKDAYS[workspace.digest_weekday].title()} "
-            f"at {workspace.digest_time} ({workspace.timezone})."
+        return Outcome(
+            Result.SCHEDULE_SET,
+            weekday=workspace.digest_weekday,
+            at=workspace.digest_time,
+            zone=workspace.timezone,
         )
-    if isinstance(command, DigestNow):
-        return NOT_YET.format(what="digest now")
-    if isinstance(command, DigestPreview):
-        return NOT_YET.format(what="digest preview")
-    if isinstance(command, Export):
-        return NOT_YET.format(what="export").replace("weekly digest", "feedback export")
+    if isinstance(command, DigestNow | DigestPreview | Export):
+        what = {DigestNow: "digest now", DigestPreview: "digest preview", Export: "export"}
+        return Outcome(Result.NOT_YET, what=what[type(command)])
     raise AssertionError(f"unhandled command {command!r}")

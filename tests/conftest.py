@@ -4,6 +4,7 @@ TEST_DATABASE_URL is set), and the real app served over HTTP by uvicorn."""
 from __future__ import annotations
 
 import os
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 import yaml
 from slack_bolt import App
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from core.app import Runtime, create_app, create_runtime
 from core.db import make_engine, migrate
@@ -58,19 +59,25 @@ def _postgres_url() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def postgres_migrated() -> str:
-    """TEST_DATABASE_URL, emptied and migrated once per session."""
-    url = _postgres_url()
-    if not url:
+def postgres_migrated() -> Iterator[str]:
+    """A database of this test session's own on TEST_DATABASE_URL's server, migrated once.
+
+    Its own database, so two runs against one server (a developer and CI) never meet.
+    """
+    given = _postgres_url()
+    if not given:
         pytest.skip("PostgreSQL tests run when TEST_DATABASE_URL is set")
-    url = Settings(database_url=url).database_url
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-        connection.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
+    server = make_url(Settings(database_url=given).database_url)
+    name = f"liaison_test_{os.getpid()}_{secrets.token_hex(4)}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
     migrate(url)
-    return url
+    yield url
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _truncate(url: str) -> None:

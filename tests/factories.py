@@ -35,14 +35,21 @@ def message_text(message: dict[str, Any]) -> str:
 
 
 def reply(
-    response: httpx.Response, driver: SlackDriver, sandbox: SlackSandbox, timeout: float = 8.0
+    response: httpx.Response,
+    driver: SlackDriver,
+    sandbox: SlackSandbox,
+    timeout: float = 8.0,
+    url: str | None = None,
 ) -> dict[str, Any]:
-    """The ephemeral reply to a slash command: in the HTTP response, or later via response_url."""
+    """The ephemeral reply to a slash command: in the HTTP response, or later via response_url.
+
+    `url` is the command's response URL when other commands were sent since.
+    """
     assert response.status_code == 200, (response.status_code, response.text)
     if response.content:
         body: dict[str, Any] = json.loads(response.content)
         return body
-    url = driver.last_response_url
+    url = url or driver.last_response_url
     assert url is not None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -53,9 +60,11 @@ def reply(
     raise AssertionError(f"no reply arrived at {url} within {timeout} s")
 
 
-def reply_text(response: httpx.Response, driver: SlackDriver, sandbox: SlackSandbox) -> str:
-    """The text of the reply to a slash command."""
-    return message_text(reply(response, driver, sandbox))
+def reply_text(
+    response: httpx.Response, driver: SlackDriver, sandbox: SlackSandbox, url: str | None = None
+) -> str:
+    """The text of the reply to a slash command (`url`: its response URL, if others followed)."""
+    return message_text(reply(response, driver, sandbox, url=url))
 
 
 def assets(engine: Engine) -> list[Asset]:

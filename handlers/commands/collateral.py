@@ -8,10 +8,12 @@ import httpx
 from slack_bolt import Ack, BoltContext, Respond
 
 from blocks.replies import (
+    added_note,
     build_asset_added,
-    build_asset_list,
     build_candidates,
     build_message,
+    build_search_results,
+    build_top_assets,
     build_usage_recorded,
 )
 from core.db import SessionScope
@@ -24,7 +26,6 @@ from domain.commands import (
     collateral_help,
     parse_collateral,
 )
-from domain.text import escape_mrkdwn
 from services.collateral import record_usage, register_asset, search_assets, top_assets
 
 USED_FORM = "Use `/collateral used <asset>` with a handle such as `PD-3`."
@@ -58,25 +59,21 @@ def handle_collateral_command(
                 user_id=user_id,
                 allow_private=settings.liaison_allow_private_urls,
             )
+        asset = added.asset
         reply = build_asset_added(
-            handle=added.asset.handle,
-            title=added.asset.title,
-            url=added.asset.url,
+            handle=asset.handle,
+            title=asset.title,
+            url=asset.url,
             existed=added.existed,
-            note=added.note,
+            note=added_note(
+                title=asset.title, named_from_url=added.named_from_url, problem=added.problem
+            ),
         )
         respond(reply) if slow else ack(reply)
     elif isinstance(parsed, CollateralSearch):
         with db() as session:
             rows = search_assets(session=session, team_id=team_id, query=parsed.query)
-        query = escape_mrkdwn(parsed.query).replace("`", "'")
-        ack(
-            build_asset_list(
-                heading=f"*Assets matching* `{query}`:",
-                rows=rows,
-                empty=f"No asset matches `{query}`. `/collateral` lists the top assets.",
-            )
-        )
+        ack(build_search_results(query=parsed.query, rows=rows))
     elif isinstance(parsed, CollateralUsed):
         with db() as session:
             used = record_usage(
@@ -96,13 +93,6 @@ def handle_collateral_command(
     elif isinstance(parsed, CollateralTop):
         with db() as session:
             rows = top_assets(session=session, team_id=team_id)
-        ack(
-            build_asset_list(
-                heading="*Top assets* (👍 useful · 👎 needs work · 🎯 used with customers):",
-                rows=rows,
-                empty="No collateral yet. Register the first asset with "
-                "`/collateral add <url> [title]`.",
-            )
-        )
+        ack(build_top_assets(rows))
     else:
         ack(build_message(collateral_help()))

@@ -7,17 +7,12 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
+from blocks.config import build_config_reply
 from blocks.replies import build_message
 from core.db import SessionScope
-from domain.commands import CONFIG_COMMANDS, Help, LiaisonCommand, liaison_help, parse_liaison
-from services import configuration
-from services.access import can_configure
-
-REFUSAL = (
-    "Only workspace admins and owners, and the people they name with "
-    "`/liaison admins add @person`, can change Liaison's settings. "
-    "Ask one of them if this should change."
-)
+from domain.commands import AdminsAdd, Help, LiaisonCommand, liaison_help, parse_liaison
+from services.access import get_user
+from services.configuration import configure
 
 
 def handle_liaison_command(
@@ -33,24 +28,20 @@ def handle_liaison_command(
     if isinstance(parsed, Help):
         ack(build_message(liaison_help()))
         return
-    # What follows calls Slack (users.info), whose retries after a 429 or 5xx can outlast
-    # Slack's 3 s: acknowledge now and answer through the response URL.
+    # users.info may be retried after a 429 or 5xx for longer than Slack's 3 s: acknowledge
+    # now, ask Slack before any database transaction opens, answer via the response URL.
     ack()
-    team_id = context.team_id or command["team_id"]
-    user_id = command["user_id"]
-    channel_id = command.get("channel_id") or ""
+    actor = get_user(client=client, user_id=command["user_id"])
+    target = (
+        get_user(client=client, user_id=parsed.user_id) if isinstance(parsed, AdminsAdd) else None
+    )
     with db() as session:
-        if isinstance(parsed, CONFIG_COMMANDS) and not can_configure(
-            session=session, client=client, team_id=team_id, user_id=user_id
-        ):
-            respond(build_message(REFUSAL))
-            return
-        reply = configuration.apply(
+        outcome = configure(
             session=session,
-            client=client,
             command=parsed,
-            team_id=team_id,
-            user_id=user_id,
-            channel_id=channel_id,
+            team_id=context.team_id or command["team_id"],
+            actor=actor,
+            target=target,
+            channel_id=command.get("channel_id") or "",
         )
-    respond(build_message(reply))
+    respond(build_config_reply(outcome))

@@ -91,3 +91,17 @@ def test_times_come_back_as_utc(engine: Engine) -> None:
         asset = session.exec(sa.select(Asset)).scalar_one()  # type: ignore[call-overload]
         assert asset.created_at.utcoffset() is not None
         assert asset.created_at.utcoffset().total_seconds() == 0
+
+
+def test_health_check_is_not_blocked_by_a_writer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from core.db import ping
+
+    url = f"sqlite:///{tmp_path}/lock.db"
+    migrate(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        session.add(Workspace(team_id="T1"))
+        session.flush()  # holds SQLite's write lock until commit
+        assert ping(engine)
+        session.commit()
+    engine.dispose()

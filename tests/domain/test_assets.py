@@ -97,3 +97,15 @@ def test_lookup_nothing_close() -> None:
 def test_rank_orders_by_match_quality() -> None:
     assert rank("partners pricing", ASSETS)[0].id == 3
     assert rank("zebra", ASSETS) == []
+
+
+def test_titles_in_any_script_can_be_found() -> None:
+    assets = [
+        AssetRef(id=1, handle="AS-1", title="Прайс-лист 2027"),
+        AssetRef(id=2, handle="AS-2", title="価格 表"),
+        AssetRef(id=3, handle="CA-3", title="Café brochure"),
+    ]
+    assert lookup("прайс", assets).match == assets[0]
+    assert lookup("ПРАЙС-ЛИСТ", assets).match == assets[0]
+    assert lookup("価格", assets).match == assets[1]
+    assert lookup("café", assets).match == assets[2]

@@ -155,3 +155,9 @@ def test_parsers_only_ever_raise_command_error(text: str) -> None:
             parse(text)
         except CommandError as error:
             assert str(error)
+
+
+def test_slack_entities_in_text_become_what_the_person_typed() -> None:
+    parsed = parse_collateral("add https://example.com/rd R&amp;D &lt;draft&gt; deck")
+    assert parsed == CollateralAdd(url="https://example.com/rd", title="R&D <draft> deck")
+    assert parse_collateral("search R&amp;D") == CollateralSearch(query="R&D")

@@ -201,3 +201,19 @@ def test_command_text_saying_payload_is_not_dropped(
     assert "`PS-1`" in text
     assert "`PS-1`" in add(slack, sandbox, "search payload", user="U0REP1")
     assert [a.title for a in assets(engine)] == ["Payload sizing guide"]
+
+
+def test_typed_ampersands_and_brackets_are_stored_as_typed_and_shown_safely(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    # Slack sends what a person typed as &, < and > as entities.
+    text = add(slack, sandbox, "add https://example.com/rd R&amp;D &lt;draft&gt; deck")
+    assert [a.title for a in assets(engine)] == ["R&D <draft> deck"]
+    assert "R&amp;D &lt;draft&gt; deck" in text  # escaped once in the reply, as Slack expects
+    assert "`RD-1`" in add(slack, sandbox, "search R&amp;D", user="U0REP1")
+
+
+def test_titles_in_other_scripts_are_searchable(slack: SlackDriver, sandbox: SlackSandbox) -> None:
+    add(slack, sandbox, "add https://example.com/ru Прайс-лист 2027")
+    assert "`AS-1`" in add(slack, sandbox, "search прайс", user="U0REP1")
+    assert "once" in add(slack, sandbox, "used прайс-лист", user="U0REP1")

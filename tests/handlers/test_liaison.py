@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import time
+
+import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from models import SalesChannel, Workspace, WorkspaceAdmin
 from sandbox import SlackDriver, SlackSandbox
+from tests.conftest import Served
 from tests.factories import reply_text
 
 
@@ -146,3 +150,30 @@ def test_hostile_text_is_never_echoed_live(slack: SlackDriver, sandbox: SlackSan
         answer = liaison(slack, sandbox, text)
         assert "<!channel>" not in answer and "<!everyone>" not in answer
         assert "<!here>" not in answer and "\x1b" not in answer
+
+
+def test_named_admins_configure_but_only_slack_admins_name_admins(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    liaison(slack, sandbox, "admins add <@U0MKT1>")
+    assert "Launches will target" in liaison(slack, sandbox, "sales here", user="U0MKT1")
+    for text in ("admins add <@U0REP1>", "admins remove <@U0MKT1>"):
+        assert "Only workspace admins and owners can name" in liaison(
+            slack, sandbox, text, user="U0MKT1"
+        )
+    assert [a.user_id for a in rows(engine, WorkspaceAdmin)] == ["U0MKT1"]
+
+
+def test_a_slow_slack_never_blocks_the_database(
+    slack: SlackDriver, sandbox: SlackSandbox, served: Served
+) -> None:
+    # users.info is rate limited for 2 s; meanwhile health checks and other commands go on.
+    sandbox.fail_next("users.info", status=429, retry_after=2)
+    response = slack.command("/liaison", "sales here", user_id="UADMIN")
+    first_url = slack.last_response_url
+    started = time.monotonic()
+    assert httpx.get(served.url + "/healthz", timeout=5).status_code == 200
+    other = slack.command("/collateral", "add https://example.com/x Deck", user_id="U0MKT1")
+    assert "`DE-1`" in reply_text(other, slack, sandbox)
+    assert time.monotonic() - started < 1.5
+    assert "Launches will target" in reply_text(response, slack, sandbox, url=first_url)

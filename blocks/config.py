@@ -1,0 +1,61 @@
+"""Replies to `/liaison` configuration subcommands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from blocks.replies import build_message
+from domain.commands import WEEKDAYS
+from domain.configuration import Outcome, Result
+
+
+def _day(outcome: Outcome) -> str:
+    return WEEKDAYS[outcome.weekday].title()
+
+
+def config_text(outcome: Outcome) -> str:
+    """The reply text for one configuration outcome."""
+    who, where = f"<@{outcome.user_id}>", f"<#{outcome.channel_id}>"
+    texts = {
+        Result.REFUSED: (
+            "Only workspace admins and owners, and the people they name with "
+            "`/liaison admins add @person`, can change Liaison's settings. "
+            "Ask one of them if this should change."
+        ),
+        Result.ADMINS_ONLY: (
+            "Only workspace admins and owners can name or remove Liaison admins. "
+            "Ask one of them if this should change."
+        ),
+        Result.ADMIN_ADDED: f"{who} can now configure Liaison.",
+        Result.ADMIN_EXISTS: f"{who} is already a Liaison admin.",
+        Result.ADMIN_NOT_A_PERSON: f"{who} can't be a Liaison admin: only active people can.",
+        Result.ADMIN_REMOVED: f"{who} is no longer a Liaison admin.",
+        Result.ADMIN_NOT_NAMED: f"{who} wasn't a named Liaison admin.",
+        Result.ADMINS_LISTED: (
+            "Liaison admins besides workspace admins and owners: "
+            + ", ".join(f"<@{u}>" for u in outcome.users)
+            if outcome.users
+            else "No named Liaison admins yet: workspace admins and owners can configure "
+            "Liaison, and can name others with `/liaison admins add @person`."
+        ),
+        Result.SALES_ADDED: f"Launches will target {where} by default.",
+        Result.SALES_EXISTS: f"{where} is already a default launch channel.",
+        Result.DIGEST_CHANNEL_SET: (
+            f"The weekly digest will be posted in {where} every {_day(outcome)} at "
+            f"{outcome.at} ({outcome.zone}). Change it with "
+            "`/liaison schedule <weekday> <HH:MM> [zone]`."
+        ),
+        Result.SCHEDULE_SET: (
+            f"The weekly digest is set for every {_day(outcome)} at {outcome.at} ({outcome.zone})."
+        ),
+        Result.NOT_YET: (
+            f"`/liaison {outcome.what}` is not available in this version of Liaison yet. "
+            "Your settings are kept."
+        ),
+    }
+    return texts[outcome.result]
+
+
+def build_config_reply(outcome: Outcome) -> dict[str, Any]:
+    """The ephemeral reply for one configuration outcome."""
+    return build_message(config_text(outcome))

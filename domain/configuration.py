@@ -1,0 +1,38 @@
+"""Outcomes of `/liaison` configuration subcommands, shared by services and replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Result(StrEnum):
+    """What a configuration subcommand did."""
+
+    REFUSED = "refused"
+    ADMINS_ONLY = "admins_only"
+    ADMIN_ADDED = "admin_added"
+    ADMIN_EXISTS = "admin_exists"
+    ADMIN_NOT_A_PERSON = "admin_not_a_person"
+    ADMIN_REMOVED = "admin_removed"
+    ADMIN_NOT_NAMED = "admin_not_named"
+    ADMINS_LISTED = "admins_listed"
+    SALES_ADDED = "sales_added"
+    SALES_EXISTS = "sales_exists"
+    DIGEST_CHANNEL_SET = "digest_channel_set"
+    SCHEDULE_SET = "schedule_set"
+    NOT_YET = "not_yet"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A result and the facts its reply needs."""
+
+    result: Result
+    channel_id: str = ""
+    user_id: str = ""
+    users: tuple[str, ...] = ()
+    weekday: int = 0
+    at: str = ""
+    zone: str = ""
+    what: str = ""
