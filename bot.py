@@ -9,13 +9,19 @@ import sys
 from core.settings import SettingsError, load_settings
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 1 to 65535")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bot.py", description="Liaison: keeps sales and marketing in step, in Slack."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser("serve", help="run the app (Socket Mode if SLACK_APP_TOKEN, else HTTP)")
-    serve.add_argument("--port", type=int, help="HTTP port (default: $PORT or 3000)")
+    serve.add_argument("--port", type=_port, help="HTTP port (default: $PORT or 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP interface (default: 0.0.0.0)")
     demo = sub.add_parser("demo", help="run a scripted tour against the local Slack sandbox")
     demo.add_argument("--out", help="folder for the demo's files (default: a new temp folder)")
@@ -46,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         if args.command == "migrate":
-            from core.db import migrate
+            from core.run import migrate_or_explain
 
-            migrate(settings.database_url)
+            migrate_or_explain(settings.database_url)
             print("liaison: database is up to date")
             return 0
         if args.command == "serve":

@@ -53,7 +53,10 @@ def _running_app(sandbox: SlackSandbox, database_url: str, secret: str) -> Itera
     server = make_server(app, runtime, host="127.0.0.1", port=sock.getsockname()[1])
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 15
     while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the demo's HTTP server did not start")
         time.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}/slack/events"

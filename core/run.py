@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from alembic.util import CommandError as AlembicError
 from slack_bolt.error import BoltError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,16 +29,21 @@ def _quiet(name: str) -> Iterator[None]:
         target.setLevel(level)
 
 
+def migrate_or_explain(url: str) -> None:
+    """Apply migrations; a database that cannot be used becomes one SettingsError line."""
+    try:
+        migrate(url)
+    except (SQLAlchemyError, AlembicError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise SettingsError(
+            f"DATABASE_URL could not be used: {type(exc).__name__}: {first} ({HELP})."
+        ) from None
+
+
 def serve(settings: Settings, *, host: str, port: int) -> int:
     """Run the app until stopped; raises SettingsError for anything the operator must fix."""
     settings.require_for_serving()
-    try:
-        migrate(settings.database_url)
-    except SQLAlchemyError as exc:
-        raise SettingsError(
-            f"DATABASE_URL could not be used: {type(exc).__name__}: "
-            f"{str(exc).splitlines()[0][:200]} ({HELP})."
-        ) from None
+    migrate_or_explain(settings.database_url)
     engine = make_engine(settings.database_url)
     runtime = create_runtime(settings, engine)
     try:

@@ -62,7 +62,9 @@ def create_asgi(app: App, *, engine: Engine) -> Starlette:
 
     async def slack_events(request: Request) -> Response:
         declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        if declared is not None and not declared.isdigit():
+            return PlainTextResponse("invalid Content-Length", status_code=400)
+        if declared is not None and int(declared) > MAX_BODY_BYTES:
             return PlainTextResponse("request body too large", status_code=413)
         raw = b""
         async for chunk in request.stream():

@@ -88,5 +88,27 @@ SEED_CHANNELS: tuple[SeedChannel, ...] = (
     SeedChannel("C0ARCHIVED", "old-launches", ("U0MKT1", "U0REP1"), is_archived=True),
 )
 
+
+@dataclass(frozen=True)
+class SeedUsergroup:
+    """One seeded user group (``@handle`` mentions, usergroups.* methods)."""
+
+    id: str
+    handle: str
+    name: str
+    users: tuple[str, ...]
+    description: str = ""
+
+
+SEED_USERGROUPS: tuple[SeedUsergroup, ...] = (
+    SeedUsergroup(
+        "S0SALESTEAM",
+        "sales-team",
+        "Sales Team",
+        ("U0REP1", "U0REP2", "U0REP3"),
+        description="Every sales rep.",
+    ),
+)
+
 SEED_USER_NAMES: dict[str, str] = {u.id: u.name for u in SEED_USERS}
 SEED_CHANNEL_NAMES: dict[str, str] = {c.id: c.name for c in SEED_CHANNELS}

@@ -41,11 +41,23 @@ C0SALESWEST sales-west       public, bot is not a member
 C0LEADS    team-leads        public, bot is a member
 G0PRIVATE  private-deals     private, bot is not a member
 C0ARCHIVED old-launches      public, archived, bot is not a member
+S0SALESTEAM @sales-team      user group "Sales Team": U0REP1, U0REP2, U0REP3
 ========== ================= ====================================================
 
 Every user has time zone America/New_York unless noted; every email is
 ``<first name>@example.com``. Message timestamps start at ``1764150000.000100`` and grow
 by 100 microseconds per message, across resets.
+
+Messages carry Slack message metadata (``metadata={"event_type", "event_payload"}`` on
+chat.postMessage / chat.update); conversations.history and conversations.replies return it
+only with ``include_all_metadata=true``, and ``find_messages()`` filters by event type.
+
+Rate limits are off by default. ``enforce_rate_limits()`` turns on Slack's chat.postMessage
+limits (per channel token bucket, optional workspace window; see ``ratelimit.py`` for the
+model and why chat.update and chat.postEphemeral stay unlimited): a post over a limit gets
+HTTP 429, ``Retry-After`` and ``ratelimited`` with no side effect. ``post_times()`` and
+``rate_limit_stats()`` report accepted posts (recorded whether limits are on or off).
+``reset()`` turns limits off again.
 """
 
 from __future__ import annotations
@@ -68,6 +80,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from sandbox import constants, payloads
+from sandbox.ratelimit import PostRateLimiter, RateLimitConfig
 from sandbox.socket_mode import SocketModeServer
 from sandbox.workspace import METHOD_SCOPES, OAuthCode, TokenInfo, Workspace
 
@@ -249,6 +262,9 @@ class SlackSandbox:
         self._response_urls: set[str] = set()
         self._responses: list[tuple[str, JsonDict]] = []
         self._socket = SocketModeServer(app_id=constants.APP_ID)
+        self._limiter: PostRateLimiter | None = None
+        self._post_times: list[tuple[str, float]] = []
+        self._limit_stats: dict[str, dict[str, int]] = {}
         self._ws = self._new_workspace()
 
     # ------------------------------------------------------------ lifecycle
@@ -300,6 +316,9 @@ class SlackSandbox:
             self._pages.clear()
             self._response_urls.clear()
             self._responses.clear()
+            self._limiter = None
+            self._post_times.clear()
+            self._limit_stats.clear()
             self._ws = self._new_workspace()
         self._socket.reset()
 
@@ -375,6 +394,27 @@ class SlackSandbox:
         with self._lock:
             return copy.deepcopy(
                 self._ws.add_message(channel, user=user, text=text, thread_ts=thread_ts)
+            )
+
+    def add_usergroup(
+        self,
+        usergroup_id: str,
+        *,
+        handle: str,
+        name: str,
+        users: Iterable[str],
+        description: str = "",
+        disabled: bool = False,
+    ) -> dict[str, Any]:
+        """Create or replace a user group; returns its usergroup object (``users`` included)."""
+        with self._lock:
+            return self._ws.add_usergroup(
+                usergroup_id,
+                handle=handle,
+                name=name,
+                users=users,
+                description=description,
+                disabled=disabled,
             )
 
     def set_bot_member(self, channel_id: str, is_member: bool = True) -> None:
@@ -483,6 +523,55 @@ class SlackSandbox:
             queue.popleft()
         return fault
 
+    # ------------------------------------------------------------ rate limits
+
+    def enforce_rate_limits(
+        self,
+        *,
+        per_channel_per_second: float = 1.0,
+        burst: int = 0,
+        workspace_per_minute: int | None = None,
+    ) -> None:
+        """Limit chat.postMessage like Slack until ``stop_rate_limits()`` or ``reset()``.
+
+        Per channel: ``per_channel_per_second`` sustained plus ``burst`` extra messages
+        (token bucket, full at first). Workspace-wide, when given: at most
+        ``workspace_per_minute`` posts in any 60 s. Over a limit: HTTP 429 ``ratelimited``
+        with ``Retry-After`` (whole seconds, rounded up, at least 1) and nothing posted.
+        """
+        config = RateLimitConfig(per_channel_per_second, burst, workspace_per_minute)
+        with self._lock:
+            self._limiter = PostRateLimiter(config)
+
+    def stop_rate_limits(self) -> None:
+        """Stop limiting (recorded post times and stats are kept until ``reset()``)."""
+        with self._lock:
+            self._limiter = None
+
+    def post_times(self, channel: str | None = None) -> list[float]:
+        """Return ``time.monotonic()`` of every accepted chat.postMessage, in order.
+
+        ``channel`` is a conversation id (a DM by its D... id); None means all channels.
+        """
+        with self._lock:
+            return [t for c, t in self._post_times if channel is None or c == channel]
+
+    def rate_limit_stats(self) -> dict[str, dict[str, int]]:
+        """Return ``{method: {"accepted": n, "rejected": m}}`` for rate-limited methods.
+
+        ``accepted`` counts successful posts (limits on or off); ``rejected`` counts 429s
+        from ``enforce_rate_limits()`` (not the scripted ones of ``fail_next()``).
+        """
+        with self._lock:
+            stats = {"chat.postMessage": {"accepted": 0, "rejected": 0}}
+            for method, counts in self._limit_stats.items():
+                stats[method] = dict(counts)
+            return stats
+
+    def _count(self, method: str, outcome: str) -> None:
+        counts = self._limit_stats.setdefault(method, {"accepted": 0, "rejected": 0})
+        counts[outcome] += 1
+
     # ------------------------------------------------------------ Socket Mode
 
     def socket_connected(self, timeout: float = 10.0) -> bool:
@@ -554,6 +643,19 @@ class SlackSandbox:
         """Return the replies of a thread (parent excluded), oldest first."""
         with self._lock:
             return copy.deepcopy(self._ws.channel(channel).replies.get(thread_ts, []))
+
+    def find_messages(
+        self, channel: str, *, event_type: str | None = None, thread_ts: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Return a channel's messages carrying metadata ``event_type``, oldest first.
+
+        Top-level messages by default; with ``thread_ts`` (the parent's or any reply's ts)
+        the replies of that thread instead. ``event_type=None`` does not filter. Messages
+        are returned whole, ``metadata`` included.
+        """
+        with self._lock:
+            found = self._ws.find_messages(channel, event_type=event_type, thread_ts=thread_ts)
+            return copy.deepcopy(found)
 
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """Return one message (top level or reply) by ts, or None."""
@@ -673,11 +775,37 @@ class SlackSandbox:
                 basic = ("", "")
         if token is None and params.get("token"):
             token = str(params["token"])
+        retry_after: int | None = None
         with self._lock:
             if parse_error is not None:
                 response: JsonDict = {"ok": False, "error": parse_error}
+            elif method == "chat.postMessage":
+                now = time.monotonic()
+                channel = self._ws.resolve_channel_id(str(params.get("channel") or ""))
+                if self._limiter is not None:
+                    retry_after = self._limiter.retry_after(channel, now)
+                if retry_after is not None:
+                    response = {"ok": False, "error": "ratelimited"}
+                    self._count(method, "rejected")
+                else:
+                    response = self._ws.call(method, params, token=token, basic=basic)
+                    if response.get("ok"):
+                        posted = str(response.get("channel", channel))
+                        if self._limiter is not None:
+                            self._limiter.consume(posted, now)
+                        self._post_times.append((posted, now))
+                        self._count(method, "accepted")
             else:
                 response = self._ws.call(method, params, token=token, basic=basic)
+        if retry_after is not None:
+            self._record(Call(method, params, headers, 429, copy.deepcopy(response)))
+            req.reply(
+                429,
+                json.dumps(response).encode(),
+                "application/json; charset=utf-8",
+                {"Retry-After": str(retry_after)},
+            )
+            return
         kind = content_type.split(";")[0].strip().lower()
         if response.get("ok") and kind == "application/json" and "charset" not in content_type:
             # Slack warns (without failing) when a JSON body does not name its charset.

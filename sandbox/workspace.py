@@ -12,6 +12,7 @@ import binascii
 import copy
 import itertools
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +29,7 @@ from sandbox.constants import (
     BOT_USER_ID,
     SEED_CHANNELS,
     SEED_CREATED,
+    SEED_USERGROUPS,
     SEED_USERS,
     TEAM_DOMAIN,
     TEAM_ID,
@@ -72,11 +74,19 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.publish": (),
     "files.getUploadURLExternal": ("files:write",),
     "files.completeUploadExternal": ("files:write",),
+    "usergroups.list": ("usergroups:read",),
+    "usergroups.users.list": ("usergroups:read",),
 }
 
 MAX_TEXT = 40_000
 DEFAULT_PAGE = 100
 MAX_PAGE = 1000
+# conversations.history documents "Maximum of 999"; conversations.replies defaults to 1000.
+MAX_HISTORY_PAGE = 999
+DEFAULT_REPLIES_PAGE = 1000
+
+# Message metadata event types are alphanumeric plus underscores.
+_EVENT_TYPE = re.compile(r"^[a-zA-Z0-9_]+$")
 
 
 class ApiError(Exception):
@@ -172,6 +182,10 @@ def _json(p: Params, name: str, *, error: str = "invalid_arguments") -> Any:
     return value
 
 
+def _dm_id(user_id: str) -> str:
+    return "D" + user_id.lstrip("UW")[:9].rjust(9, "0")
+
+
 def _encode_cursor(offset: int) -> str:
     return base64.b64encode(f"offset:{offset}".encode()).decode()
 
@@ -193,6 +207,84 @@ def _page(items: list[Any], p: Params) -> tuple[list[Any], str]:
             raise ApiError("invalid_cursor")
     end = offset + limit
     return items[offset:end], _encode_cursor(end) if end < len(items) else ""
+
+
+def _limit(p: Params, default: int, maximum: int) -> int:
+    limit = _int(p, "limit", default)
+    if limit <= 0:
+        limit = default
+    return min(limit, maximum)
+
+
+def _encode_ts_cursor(ts: str) -> str:
+    return base64.b64encode(f"next_ts:{ts}".encode()).decode()
+
+
+def _decode_ts_cursor(p: Params) -> float | None:
+    """Return the ts a timeline cursor continues after, None without a cursor."""
+    cursor = _str(p, "cursor")
+    if not cursor:
+        return None
+    try:
+        kind, _, raw = base64.b64decode(cursor, validate=True).decode().partition(":")
+        value = float(raw)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise ApiError("invalid_cursor") from exc
+    if kind != "next_ts":
+        raise ApiError("invalid_cursor")
+    return value
+
+
+def _ts_bound(p: Params, name: str, error: str) -> float | None:
+    raw = _str(p, name)
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ApiError(error) from exc
+
+
+def _timeline_filter(p: Params) -> Callable[[str], bool]:
+    """Return a predicate for ``oldest``/``latest``/``inclusive`` (ts strings)."""
+    oldest = _ts_bound(p, "oldest", "invalid_ts_oldest")
+    latest = _ts_bound(p, "latest", "invalid_ts_latest")
+    # Slack ignores inclusive unless oldest or latest is given; without them nothing is cut.
+    inclusive = _bool(p, "inclusive")
+
+    def within(ts: str) -> bool:
+        t = float(ts)
+        if oldest is not None and (t < oldest or (t == oldest and not inclusive)):
+            return False
+        return not (latest is not None and (t > latest or (t == latest and not inclusive)))
+
+    return within
+
+
+def parse_metadata(p: Params) -> JsonDict | None:
+    """Validate a message's ``metadata`` argument (object or JSON string); None when absent.
+
+    Returns ``{}`` for an explicit empty object (chat.update uses it to remove metadata).
+    """
+    value = p.get("metadata")
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            raise ApiError("invalid_metadata_format") from exc
+    if not isinstance(value, dict):
+        raise ApiError("invalid_metadata_format")
+    if not value:
+        return {}
+    event_type = value.get("event_type")
+    if not isinstance(event_type, str) or not _EVENT_TYPE.match(event_type):
+        raise ApiError("invalid_metadata_format")
+    payload = value.get("event_payload")
+    if not isinstance(payload, dict):
+        raise ApiError("invalid_metadata_format")
+    return {"event_type": event_type, "event_payload": copy.deepcopy(payload)}
 
 
 def _tz_fields(tz: str) -> tuple[str, int]:
@@ -221,6 +313,7 @@ class Workspace:
         self.new_socket_url = new_socket_url
         self.users: dict[str, JsonDict] = {}
         self.channels: dict[str, Channel] = {}
+        self.usergroups: dict[str, JsonDict] = {}
         self.ephemerals: list[JsonDict] = []
         self.views: dict[str, JsonDict] = {}
         self.view_triggers: dict[str, str] = {}
@@ -260,6 +353,8 @@ class Workspace:
             "views.publish": self.views_publish,
             "files.getUploadURLExternal": self.files_get_upload_url_external,
             "files.completeUploadExternal": self.files_complete_upload_external,
+            "usergroups.list": self.usergroups_list,
+            "usergroups.users.list": self.usergroups_users_list,
         }
         self._seed()
 
@@ -286,6 +381,10 @@ class Workspace:
                 is_archived=c.is_archived,
                 members=c.members,
                 bot_is_member=c.bot_is_member,
+            )
+        for g in SEED_USERGROUPS:
+            self.add_usergroup(
+                g.id, handle=g.handle, name=g.name, users=g.users, description=g.description
             )
 
     def new_id(self, prefix: str) -> str:
@@ -376,6 +475,42 @@ class Workspace:
         )
         self.channels[channel_id] = channel
         return self.channel_object(channel)
+
+    def add_usergroup(
+        self,
+        usergroup_id: str,
+        *,
+        handle: str,
+        name: str,
+        users: Iterable[str],
+        description: str = "",
+        disabled: bool = False,
+    ) -> JsonDict:
+        """Create or replace a user group and return its usergroup object (users included)."""
+        group: JsonDict = {
+            "id": usergroup_id,
+            "team_id": TEAM_ID,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": name,
+            "description": description,
+            "handle": handle,
+            "is_external": False,
+            "date_create": SEED_CREATED,
+            "date_update": SEED_CREATED,
+            "date_delete": SEED_CREATED if disabled else 0,
+            "auto_type": None,
+            "auto_provision": False,
+            "enterprise_subteam_id": "",
+            "created_by": "UADMIN",
+            "updated_by": "UADMIN",
+            "deleted_by": "UADMIN" if disabled else None,
+            "prefs": {"channels": [], "groups": []},
+            "users": list(dict.fromkeys(users)),
+        }
+        group["user_count"] = len(group["users"])
+        self.usergroups[usergroup_id] = group
+        return copy.deepcopy(group)
 
     def channel_object(self, c: Channel, *, member_count: bool = False) -> JsonDict:
         """Return Slack's conversation object for a channel, as seen by the bot."""
@@ -483,12 +618,21 @@ class Workspace:
             return self._open_im(channel_id)[0]
         raise ApiError("channel_not_found")
 
+    def resolve_channel_id(self, channel_id: str) -> str:
+        """Return the conversation id a ``channel`` argument names, without opening a DM."""
+        if channel_id in self.channels or channel_id not in self.users:
+            return channel_id
+        for c in self.channels.values():
+            if c.is_im and c.im_user == channel_id:
+                return c.id
+        return _dm_id(channel_id)
+
     def _open_im(self, user_id: str) -> tuple[Channel, bool]:
         for c in self.channels.values():
             if c.is_im and c.im_user == user_id:
                 return c, True
         dm = Channel(
-            "D" + user_id.lstrip("UW")[:9].rjust(9, "0"),
+            _dm_id(user_id),
             user_id,
             is_im=True,
             im_user=user_id,
@@ -511,9 +655,13 @@ class Workspace:
         return msg
 
     def _can_post(self, c: Channel) -> None:
+        member = BOT_USER_ID in c.members or c.is_im
+        # A private conversation the bot is not in is invisible to it: Slack says not found.
+        if (c.is_private or c.is_mpim) and not member:
+            raise ApiError("channel_not_found")
         if c.is_archived:
             raise ApiError("is_archived")
-        if BOT_USER_ID in c.members or c.is_im:
+        if member:
             return
         # chat:write.public lets a bot post to public channels it has not joined.
         if (
@@ -678,7 +826,7 @@ class Workspace:
         c = self.channel(_str(p, "channel"))
         self._can_post(c)
         content = self._content(p)
-        metadata = _json(p, "metadata")
+        metadata = parse_metadata(p)
         if metadata:
             content["metadata"] = metadata
         msg = self._new_message(c, info, content, _str(p, "thread_ts"))
@@ -693,7 +841,13 @@ class Workspace:
         if msg.get("user") != info.bot_user_id:
             raise ApiError("cant_update_message")
         content = self._content(p)
+        # Without metadata the previous metadata stays; an empty object removes it.
+        metadata = parse_metadata(p)
         msg.update(content)
+        if metadata:
+            msg["metadata"] = metadata
+        elif metadata is not None:
+            msg.pop("metadata", None)
         msg["edited"] = {"user": info.bot_user_id, "ts": self.next_ts()}
         return {
             "ok": True,
@@ -812,32 +966,43 @@ class Workspace:
         if BOT_USER_ID not in c.members:
             raise ApiError("not_in_channel")
 
+    @staticmethod
+    def _visible(msg: JsonDict, p: Params) -> JsonDict:
+        """Copy a stored message as a read method returns it (metadata only when asked)."""
+        out = copy.deepcopy(msg)
+        if not _bool(p, "include_all_metadata"):
+            out.pop("metadata", None)
+        return out
+
     def conversations_history(self, p: Params, info: TokenInfo) -> JsonDict:
-        """conversations.history: top-level messages, newest first."""
+        """conversations.history: top-level messages, newest first, by time range and cursor."""
         c = self.channel(_str(p, "channel"))
         self._readable(c)
-        oldest = float(_str(p, "oldest") or 0)
-        latest = float(_str(p, "latest") or "inf")
-        inclusive = _bool(p, "inclusive")
-
-        def within(ts: str) -> bool:
-            t = float(ts)
-            if inclusive:
-                return oldest <= t <= latest
-            return oldest < t < latest
-
-        msgs = [copy.deepcopy(m) for m in reversed(c.messages) if within(m["ts"])]
-        page, cursor = _page(msgs, p)
+        within = _timeline_filter(p)
+        limit = _limit(p, DEFAULT_PAGE, MAX_HISTORY_PAGE)
+        after = _decode_ts_cursor(p)
+        # Newest first; a cursor continues with messages older than the last one returned.
+        msgs = [
+            m
+            for m in reversed(c.messages)
+            if within(m["ts"]) and (after is None or float(m["ts"]) < after)
+        ]
+        page = msgs[:limit]
+        cursor = _encode_ts_cursor(page[-1]["ts"]) if len(msgs) > limit else ""
         return {
             "ok": True,
-            "messages": page,
+            "messages": [self._visible(m, p) for m in page],
             "has_more": bool(cursor),
             "pin_count": 0,
             "response_metadata": {"next_cursor": cursor},
         }
 
     def conversations_replies(self, p: Params, info: TokenInfo) -> JsonDict:
-        """conversations.replies: a thread's parent and replies, oldest first."""
+        """conversations.replies: a thread's parent, then its replies oldest first, paginated.
+
+        The parent opens the first page whatever ``oldest``/``latest`` say; the time range
+        and the cursor apply to the replies.
+        """
         c = self.channel(_str(p, "channel"))
         self._readable(c)
         msg = c.by_ts.get(_str(p, "ts"))
@@ -845,14 +1010,40 @@ class Workspace:
             raise ApiError("thread_not_found")
         root_ts: str = msg.get("thread_ts") or msg["ts"]
         root = c.by_ts.get(root_ts, msg)
-        thread = [root, *c.replies.get(root_ts, [])]
-        page, cursor = _page([copy.deepcopy(m) for m in thread], p)
+        within = _timeline_filter(p)
+        limit = _limit(p, DEFAULT_REPLIES_PAGE, MAX_PAGE)
+        after = _decode_ts_cursor(p)
+        replies = [
+            m
+            for m in c.replies.get(root_ts, [])
+            if within(m["ts"]) and (after is None or float(m["ts"]) > after)
+        ]
+        thread = replies if after is not None else [root, *replies]
+        page = thread[:limit]
+        cursor = _encode_ts_cursor(page[-1]["ts"]) if len(thread) > limit else ""
         return {
             "ok": True,
-            "messages": page,
+            "messages": [self._visible(m, p) for m in page],
             "has_more": bool(cursor),
             "response_metadata": {"next_cursor": cursor},
         }
+
+    def find_messages(
+        self, channel_id: str, *, event_type: str | None = None, thread_ts: str | None = None
+    ) -> list[JsonDict]:
+        """Return stored messages (top level, or a thread's replies), filtered by event type."""
+        c = self.channel(channel_id)
+        if thread_ts is None:
+            pool = c.messages
+        else:
+            parent = c.by_ts.get(thread_ts)
+            root_ts = (parent.get("thread_ts") or parent["ts"]) if parent else thread_ts
+            pool = c.replies.get(root_ts, [])
+        return [
+            m
+            for m in pool
+            if event_type is None or (m.get("metadata") or {}).get("event_type") == event_type
+        ]
 
     def conversations_open(self, p: Params, info: TokenInfo) -> JsonDict:
         """conversations.open: a DM (one user) or group DM (several) with the bot."""
@@ -906,6 +1097,32 @@ class Workspace:
             if str(u["profile"].get("email", "")).lower() == email and email:
                 return {"ok": True, "user": copy.deepcopy(u)}
         raise ApiError("users_not_found")
+
+    # ------------------------------------------------------------ usergroups
+
+    def usergroups_list(self, p: Params, info: TokenInfo) -> JsonDict:
+        """usergroups.list: the workspace's user groups (users and counts on request)."""
+        include_users = _bool(p, "include_users")
+        include_count = _bool(p, "include_count")
+        include_disabled = _bool(p, "include_disabled")
+        out: list[JsonDict] = []
+        for group in self.usergroups.values():
+            if group["date_delete"] and not include_disabled:
+                continue
+            item = copy.deepcopy(group)
+            if not include_users:
+                item.pop("users")
+            if not include_count:
+                item.pop("user_count")
+            out.append(item)
+        return {"ok": True, "usergroups": out}
+
+    def usergroups_users_list(self, p: Params, info: TokenInfo) -> JsonDict:
+        """usergroups.users.list: the member ids of one user group."""
+        group = self.usergroups.get(_str(p, "usergroup"))
+        if group is None or (group["date_delete"] and not _bool(p, "include_disabled")):
+            raise ApiError("no_such_subteam")
+        return {"ok": True, "users": list(group["users"])}
 
     # ------------------------------------------------------------ reactions
 

@@ -127,3 +127,32 @@ def test_serve_with_an_unreachable_database_is_one_clear_line(tmp_path: Path) ->
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "DATABASE_URL could not be used" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    ["postgresql://nobody@127.0.0.1:1/none", "sqlite:////nonexistent-dir/sub/x.db"],
+)
+def test_migrate_with_an_unusable_database_is_one_clear_line(
+    tmp_path: Path, database_url: str
+) -> None:
+    result = _bot(
+        "migrate", env={"PATH": "/usr/bin:/bin", "DATABASE_URL": database_url}, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "DATABASE_URL could not be used" in lines[0], result.stderr
+
+
+def test_migrate_then_migrate_again_is_a_no_op(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/m.db"}
+    for _ in range(2):
+        result = _bot("migrate", env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "database is up to date" in result.stdout
+
+
+def test_serve_rejects_a_bad_port_argument(tmp_path: Path) -> None:
+    result = _bot("serve", "--port", "99999", env={"PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    assert result.returncode == 2 and "not a port number" in result.stderr

@@ -53,7 +53,7 @@ def test_multipart_upload_is_accepted(sandbox: SlackSandbox, client: WebClient) 
 def test_upload_errors(sandbox: SlackSandbox, client: WebClient) -> None:
     with pytest.raises(SlackApiError) as err:
         client.files_upload_v2(channel="G0PRIVATE", content="x", filename="x.txt")
-    assert err.value.response["error"] == "not_in_channel"
+    assert err.value.response["error"] == "channel_not_found"
     with pytest.raises(SlackApiError) as err:
         client.files_completeUploadExternal(files=[{"id": "F404"}], channel_id="C0SALES")
     assert err.value.response["error"] == "file_not_found"
