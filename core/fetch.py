@@ -1,13 +1,16 @@
 """Bounded outbound HTTP for link previews and link checks.
 
 Every hop is resolved and checked against domain.urls.is_public_ip before it is requested,
-redirects are followed by hand so each one is checked again, and the whole fetch is held
-to one deadline and one byte budget (SPEC: outbound HTTP is bounded and never reaches
-private networks).
+and the connection then goes to exactly the address that was checked, so a name that
+re-resolves somewhere else (DNS rebinding) can't slip past the check. Redirects are followed
+by hand so each one is resolved, checked and pinned again, and the whole fetch is held to
+one deadline and one byte budget (SPEC: outbound HTTP is bounded and never reaches private
+networks).
 """
 
 from __future__ import annotations
 
+import codecs
 import ipaddress
 import logging
 import re
@@ -15,6 +18,9 @@ import socket
 import threading
 import time
 import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
 from typing import Final
 
 import httpx
@@ -32,6 +38,19 @@ _ALLOWED_SCHEMES: Final = {"http": 80, "https": 443}
 # Pages that declare their charset only in markup do so in the first kilobyte or so.
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _META_SNIFF_BYTES: Final = 2048
+# Python text codecs that are no page's charset: they only fail, warn or mangle on HTML.
+_NOT_PAGE_CHARSETS: Final = frozenset(
+    {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape"}
+)
+
+# Abandoned name lookups (see _resolve) each hold a thread until the OS resolver gives up;
+# this many may be outstanding at once, after which lookups are refused rather than queued.
+MAX_PENDING_LOOKUPS: Final = 8
+_lookup_slots = threading.BoundedSemaphore(MAX_PENDING_LOOKUPS)
+# How long a lookup waits for a slot held by other, ordinary lookups before giving up.
+_LOOKUP_SLOT_WAIT_S: Final = 0.1
+# A host with several addresses is tried on at most this many before the hop fails.
+_MAX_CONNECT_ATTEMPTS: Final = 3
 
 
 class FetchError(Exception):
@@ -50,9 +69,30 @@ class UnresolvableHost(FetchError):
     """The host name did not resolve (in time); the link is broken rather than forbidden."""
 
 
+@dataclass(frozen=True)
+class ResolvedUrl:
+    """A web address whose host was resolved and checked: connect only to `addresses`."""
+
+    url: httpx.URL
+    addresses: tuple[IPAddress, ...]
+
+    @property
+    def host(self) -> str:
+        """The host as it appears in the URL, IDNA-encoded and without IPv6 brackets."""
+        return self.url.raw_host.decode("ascii")
+
+    @property
+    def host_is_ip_literal(self) -> bool:
+        try:
+            ipaddress.ip_address(self.host)
+        except ValueError:
+            return False
+        return True
+
+
 def make_http_client(*, timeout_s: float = 3.0) -> httpx.Client:
     """Build the shared httpx client for page titles and link checks."""
-    return httpx.Client(
+    client = httpx.Client(
         timeout=httpx.Timeout(connect=timeout_s, read=timeout_s, write=timeout_s, pool=timeout_s),
         headers={"User-Agent": USER_AGENT},
         # Redirects are followed by fetch_page_title so every hop passes check_public_url.
@@ -62,10 +102,18 @@ def make_http_client(*, timeout_s: float = 3.0) -> httpx.Client:
         trust_env=False,
         limits=httpx.Limits(max_connections=20, max_keepalive_connections=5),
     )
+    # Previews never need a session, and pinned requests are addressed by IP, so a stored
+    # cookie would go to every site sharing that address: keep none.
+    client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    return client
 
 
-def check_public_url(url: str, *, allow_private: bool, timeout_s: float | None = None) -> None:
-    """Raise BlockedAddress unless url is http(s) and all its host's addresses are public."""
+def resolve_public(url: str, *, allow_private: bool, timeout_s: float | None = None) -> ResolvedUrl:
+    """Resolve url's host once and check every address; raise BlockedAddress if any is private.
+
+    Requests must then go to one of the returned addresses (see pinned_request): resolving
+    the name again could give a different answer than the one that was checked.
+    """
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, ValueError) as exc:
@@ -75,16 +123,64 @@ def check_public_url(url: str, *, allow_private: bool, timeout_s: float | None =
     host = parsed.raw_host.decode("ascii", errors="replace")
     port = parsed.port or _ALLOWED_SCHEMES[parsed.scheme]
     addresses = _resolve(host, port, timeout_s)
-    if allow_private:
-        return
-    for address in addresses:
-        if not is_public_ip(address):
-            raise BlockedAddress(f"{host} resolves to a non-public address")
+    if not allow_private:
+        for address in addresses:
+            if not is_public_ip(address):
+                raise BlockedAddress(f"{host} resolves to a non-public address")
+    return ResolvedUrl(url=parsed, addresses=tuple(addresses))
+
+
+def check_public_url(url: str, *, allow_private: bool, timeout_s: float | None = None) -> None:
+    """Raise BlockedAddress unless url is http(s) and all its host's addresses are public."""
+    resolve_public(url, allow_private=allow_private, timeout_s=timeout_s)
+
+
+def pinned_request(
+    client: httpx.Client,
+    method: str,
+    target: ResolvedUrl,
+    address: IPAddress,
+    *,
+    headers: Mapping[str, str] | None = None,
+    timeout: httpx.Timeout | None = None,
+) -> httpx.Request:
+    """Build a request for target.url that connects to address and to nothing else.
+
+    The URL names the checked address, so httpx has no name left to resolve; the Host
+    header carries the real name (and port), and for https the real name is also what TLS
+    sends as SNI and verifies the certificate against.
+    """
+    if address not in target.addresses:
+        raise BlockedAddress("that address was not checked for this link")
+    request_headers = dict(headers or {})
+    request_headers["Host"] = target.url.netloc.decode("ascii")
+    extensions: dict[str, str] = {}
+    if target.url.scheme == "https" and not target.host_is_ip_literal:
+        extensions["sni_hostname"] = target.host
+        # Pooled connections are keyed by address, not name: a kept-alive connection that
+        # was verified for one name must not carry a request for another name at that address.
+        request_headers["Connection"] = "close"
+    request = client.build_request(
+        method,
+        target.url.copy_with(host=str(address)),
+        headers=request_headers,
+        extensions=extensions,
+        timeout=timeout if timeout is not None else client.timeout,
+    )
+    # The client's cookie jar is keyed by the address in the URL, which other sites share.
+    request.headers.pop("Cookie", None)
+    return request
 
 
 def _resolve(host: str, port: int, timeout_s: float | None) -> list[IPAddress]:
     # getaddrinfo has no timeout of its own, so it runs in a daemon thread we can abandon
-    # when the deadline passes; a stuck resolver must not hold up a digest.
+    # when the deadline passes; a stuck resolver must not hold up a digest. The slots
+    # bound how many abandoned threads a resolver that never answers can pile up.
+    wait_s = (
+        _LOOKUP_SLOT_WAIT_S if timeout_s is None else max(0.0, min(_LOOKUP_SLOT_WAIT_S, timeout_s))
+    )
+    if not _lookup_slots.acquire(timeout=wait_s):
+        raise UnresolvableHost(f"{host} not looked up: too many name lookups still pending")
     found: list[list[IPAddress]] = []
     failed: list[Exception] = []
 
@@ -92,18 +188,23 @@ def _resolve(host: str, port: int, timeout_s: float | None) -> list[IPAddress]:
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
             # IPv6 sockaddrs may carry a "%zone" suffix, which ip_address accepts.
-            found.append(
-                [
-                    ipaddress.ip_address(sockaddr[0])
-                    for family, _type, _proto, _canon, sockaddr in infos
-                    if family in (socket.AF_INET, socket.AF_INET6)
-                ]
-            )
+            addresses = [
+                ipaddress.ip_address(sockaddr[0])
+                for family, _type, _proto, _canon, sockaddr in infos
+                if family in (socket.AF_INET, socket.AF_INET6)
+            ]
+            found.append(list(dict.fromkeys(addresses)))
         except (OSError, UnicodeError, ValueError) as exc:
             failed.append(exc)
+        finally:
+            _lookup_slots.release()
 
     worker = threading.Thread(target=lookup, name="liaison-resolve", daemon=True)
-    worker.start()
+    try:
+        worker.start()
+    except BaseException:
+        _lookup_slots.release()
+        raise
     worker.join(timeout_s)
     if failed:
         raise UnresolvableHost(f"{host} did not resolve") from failed[0]
@@ -132,13 +233,13 @@ def fetch_page_title(
             logger.debug("title fetch ran out of time before %s", _for_log(current))
             return None
         try:
-            check_public_url(current, allow_private=allow_private, timeout_s=remaining)
+            target = resolve_public(current, allow_private=allow_private, timeout_s=remaining)
         except UnresolvableHost as exc:
             logger.debug("title fetch skipped %s: %s", _for_log(current), exc)
             return None
         try:
             outcome = _fetch_once(
-                current,
+                target,
                 client=client,
                 max_bytes=max_bytes,
                 started=started,
@@ -156,30 +257,63 @@ def fetch_page_title(
 
 
 def _fetch_once(
-    url: str, *, client: httpx.Client, max_bytes: int, started: float, deadline_s: float
+    target: ResolvedUrl, *, client: httpx.Client, max_bytes: int, started: float, deadline_s: float
 ) -> httpx.URL | str | None:
     """Request one hop: the next URL for a redirect, else the page title or None."""
-    remaining = deadline_s - (time.monotonic() - started)
-    with client.stream(
-        "GET",
-        url,
-        timeout=_capped_timeout(client.timeout, remaining),
-        # Only encodings we can decompress under the byte cap ourselves.
-        headers={"Accept": "text/html,application/xhtml+xml", "Accept-Encoding": "gzip, deflate"},
-    ) as response:
+    response = _send_pinned(target, client=client, started=started, deadline_s=deadline_s)
+    if response is None:
+        logger.debug("title fetch ran out of time connecting to %s", _for_log(str(target.url)))
+        return None
+    try:
         if response.has_redirect_location:
-            return response.url.join(response.headers["location"])
+            # Relative to the name that was asked for, not the address it was sent to.
+            return target.url.join(response.headers["location"])
         if not response.is_success:
-            logger.debug("title fetch got HTTP %s for %s", response.status_code, _for_log(url))
+            logger.debug(
+                "title fetch got HTTP %s for %s", response.status_code, _for_log(str(target.url))
+            )
             return None
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type not in _HTML_TYPES:
             return None
         body = _read_capped(response, max_bytes=max_bytes, started=started, deadline_s=deadline_s)
         if body is None:
-            logger.debug("title fetch ran out of time reading %s", _for_log(url))
+            logger.debug("title fetch ran out of time reading %s", _for_log(str(target.url)))
             return None
-        return extract_title(body.decode(_charset(response, body), errors="replace"))
+        return extract_title(_decode(response, body))
+    finally:
+        response.close()
+
+
+def _send_pinned(
+    target: ResolvedUrl, *, client: httpx.Client, started: float, deadline_s: float
+) -> httpx.Response | None:
+    """Send the GET to the first checked address that accepts a connection, or None on time."""
+    failure: httpx.TransportError | None = None
+    for address in target.addresses[:_MAX_CONNECT_ATTEMPTS]:
+        remaining = deadline_s - (time.monotonic() - started)
+        if remaining <= 0:
+            break
+        request = pinned_request(
+            client,
+            "GET",
+            target,
+            address,
+            # Only encodings we can decompress under the byte cap ourselves.
+            headers={
+                "Accept": "text/html,application/xhtml+xml",
+                "Accept-Encoding": "gzip, deflate",
+            },
+            timeout=_capped_timeout(client.timeout, remaining),
+        )
+        try:
+            return client.send(request, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # Another address of the same host may be reachable (say IPv4 when IPv6 isn't).
+            failure = exc
+    if failure is not None:
+        raise failure
+    return None
 
 
 def _read_capped(
@@ -221,21 +355,35 @@ def _capped_timeout(base: httpx.Timeout, remaining: float) -> httpx.Timeout:
     )
 
 
-def _charset(response: httpx.Response, body: bytes) -> str:
-    """The declared charset (header, then <meta>) if Python knows it, else utf-8."""
+def _decode(response: httpx.Response, body: bytes) -> str:
+    """The body as text in its declared charset (header, then <meta>), else as utf-8."""
+    for name in _charsets(response, body):
+        try:
+            return body.decode(name, errors="replace")
+        except (UnicodeError, LookupError):
+            # A codec can refuse the "replace" handler or fail outright; try the next one.
+            continue
+    return body.decode("utf-8", errors="replace")
+
+
+def _charsets(response: httpx.Response, body: bytes) -> list[str]:
+    """The declared charsets that name a real text encoding, header first."""
     candidates = [response.charset_encoding]
     match = _META_CHARSET.search(body[:_META_SNIFF_BYTES])
     if match:
         candidates.append(match.group(1).decode("ascii"))
+    usable: list[str] = []
     for name in candidates:
         if not name:
             continue
         try:
-            "".encode(name)
+            codec = codecs.lookup(name)
         except LookupError:
             continue
-        return name
-    return "utf-8"
+        # Byte-to-byte and str-to-str codecs (base64, zlib, rot13) are not charsets.
+        if codec._is_text_encoding and codec.name not in _NOT_PAGE_CHARSETS:
+            usable.append(codec.name)
+    return usable
 
 
 def _for_log(url: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import string
 import unicodedata
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -42,6 +43,13 @@ _NAT64_PREFIXES = (
 )
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+# What RFC 3986 allows unescaped in a path, query or fragment: unreserved characters,
+# sub-delims, ":", "@", "/" and "?". Everything else (including "|", "<", ">", which would
+# break Slack's <url|label> markup, and any non-ASCII) is stored percent-encoded.
+_URL_SAFE = frozenset(string.ascii_letters + string.digits + "-._~" + "!$&'()*+,;=" + ":@/?")
+_HEX_DIGITS = frozenset(string.hexdigits)
+_SLACK_ENTITY_STEMS = ("&lt", "&gt", "&amp")
 
 
 class InvalidUrl(ValueError):
@@ -79,15 +87,33 @@ def parse_collateral_url(text: str) -> str:
     netloc = host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{host}:{port}"
-    url = f"{scheme}://{netloc}{parts.path or '/'}"
+    url = f"{scheme}://{netloc}{_escape(parts.path) or '/'}"
     if parts.query:
-        url += f"?{parts.query}"
+        url += f"?{_escape(parts.query)}"
     if parts.fragment:
-        url += f"#{parts.fragment}"
+        url += f"#{_escape(parts.fragment)}"
     if len(url) > MAX_URL_LENGTH:
         # IDNA can lengthen the host, so the limit is checked on the stored form too.
         raise InvalidUrl(f"That link is too long (over {MAX_URL_LENGTH} characters).")
     return url
+
+
+def _escape(component: str) -> str:
+    """Percent-encode what RFC 3986 doesn't allow in component; keep existing %XX as is."""
+    escaped: list[str] = []
+    for index, ch in enumerate(component):
+        following = component[index + 1 : index + 3]
+        if ch == ";" and component[:index].endswith(_SLACK_ENTITY_STEMS):
+            # A literal "&lt;" would read as Slack's escape for "<" when parsed again.
+            escaped.append("%3B")
+        elif ch in _URL_SAFE or (
+            # Already an escape: encoding it again would change what the link means.
+            ch == "%" and len(following) == 2 and _HEX_DIGITS.issuperset(following)
+        ):
+            escaped.append(ch)
+        else:
+            escaped.extend(f"%{byte:02X}" for byte in ch.encode("utf-8"))
+    return "".join(escaped)
 
 
 def _unwrap(text: str) -> str:

@@ -1,32 +1,45 @@
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import logging
+import shutil
 import socket
+import ssl
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from core.fetch import (
+    MAX_PENDING_LOOKUPS,
     USER_AGENT,
     BlockedAddress,
     FetchError,
+    ResolvedUrl,
     TooManyRedirects,
     UnresolvableHost,
     check_public_url,
     fetch_page_title,
     make_http_client,
+    pinned_request,
+    resolve_public,
 )
 
 FIVE_MB = 5 * 1024 * 1024
 # A global address the fake DNS hands out for public.test; the fake connect below makes
 # sure nothing is ever sent to it.
 FAKE_PUBLIC_IP = "93.184.216.34"
+# Another global address, listed first for fallback.test, where nothing answers.
+FAKE_DEAD_IP = "93.184.216.35"
 
 
 def _html(
@@ -56,6 +69,29 @@ STATIC_ROUTES: dict[str, tuple[int, dict[str, str], bytes]] = {
         "text/html",
     ),
     "/bad-charset": _html("<title>Naïve</title>".encode(), "text/html; charset=klingon"),
+    # Codecs Python knows but that are no page's charset: each must fall back to utf-8.
+    "/charset-idna": _html("<title>Naïve</title>".encode(), "text/html; charset=idna"),
+    "/charset-punycode": _html("<title>Naïve</title>".encode(), "text/html; charset=punycode"),
+    "/charset-undefined": _html("<title>Naïve</title>".encode(), "text/html; charset=undefined"),
+    "/charset-base64": _html("<title>Naïve</title>".encode(), "text/html; charset=base64_codec"),
+    "/charset-rot13": _html("<title>Naïve</title>".encode(), "text/html; charset=rot13"),
+    "/charset-zlib": _html("<title>Naïve</title>".encode(), "text/html; charset=zlib"),
+    "/charset-unicode-escape": _html(
+        "<title>Naïve \\] \\N{</title>".encode(), "text/html; charset=unicode_escape"
+    ),
+    "/meta-charset-idna": _html('<meta charset="idna"><title>Naïve</title>'.encode(), "text/html"),
+    "/utf16-no-bom": _html(
+        "<title>Naïve</title>".encode(f"utf-16-{'le' if sys.byteorder == 'little' else 'be'}"),
+        "text/html; charset=utf-16",
+    ),
+    "/utf16-odd-length": _html(
+        "<title>Naïve</title>".encode("utf-16") + b"\x00", "text/html; charset=utf-16"
+    ),
+    "/set-cookie": (
+        200,
+        {"Content-Type": "text/html", "Set-Cookie": "session=s3cret; Path=/"},
+        b"<title>Cookie jar</title>",
+    ),
     "/invalid-utf8": _html(b"<title>Broken \xff bytes</title>"),
     "/gzip": (
         200,
@@ -90,6 +126,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._respond(*_redirect(target))
             elif path == "/to-localhost":
                 self._respond(*_redirect(f"http://localhost:{self.server.server_port}/title"))
+            elif path == "/to-rebind":
+                self._respond(*_redirect(f"http://rebind.test:{self.server.server_port}/title"))
             elif path == "/slow":
                 time.sleep(3)
                 self._respond(*STATIC_ROUTES["/title"])
@@ -132,6 +170,7 @@ class _PageServer(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.seen_headers: list[dict[str, str]] = []
+        self.seen_sni: list[str | None] = []
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Clients that stop reading early are expected here, not failures.
@@ -155,7 +194,7 @@ def local(server: _PageServer) -> str:
 
 
 @pytest.fixture
-def public(server: _PageServer, fake_dns: None) -> str:
+def public(server: _PageServer, fake_dns: _FakeNet) -> str:
     return f"http://public.test:{server.server_port}"
 
 
@@ -165,20 +204,39 @@ def client() -> Iterator[httpx.Client]:
         yield http_client
 
 
+@dataclass
+class _FakeNet:
+    """What the fake OS saw: every name looked up and every address dialed."""
+
+    lookups: list[str] = field(default_factory=list)
+    dialed: list[tuple[str, int]] = field(default_factory=list)
+
+
 @pytest.fixture
-def fake_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> _FakeNet:
     """Patch the OS boundary only: name lookup and TCP connect, never Liaison's code.
 
     public.test resolves to a global address, so the policy treats it as public, and the
     connect is steered to the loopback test server so no packet leaves the machine.
+    rebind.test is a hostile name server with a zero TTL: the first answer is public,
+    every later one is 127.0.0.1.
     """
     real_getaddrinfo = socket.getaddrinfo
     real_create_connection = socket.create_connection
+    net = _FakeNet()
 
     def fake_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
         name = host.decode() if isinstance(host, bytes) else host
-        if name == "public.test":
+        net.lookups.append(name)
+        if name == "rebind.test":
+            first = net.lookups.count("rebind.test") == 1
+            return real_getaddrinfo(FAKE_PUBLIC_IP if first else "127.0.0.1", port, *args, **kwargs)
+        if name in ("public.test", "alias.test"):
             return real_getaddrinfo(FAKE_PUBLIC_IP, port, *args, **kwargs)
+        if name == "fallback.test":
+            return real_getaddrinfo(FAKE_DEAD_IP, port, *args, **kwargs) + real_getaddrinfo(
+                FAKE_PUBLIC_IP, port, *args, **kwargs
+            )
         if name == "mixed.test":
             return real_getaddrinfo(FAKE_PUBLIC_IP, port, *args, **kwargs) + real_getaddrinfo(
                 "10.0.0.7", port, *args, **kwargs
@@ -192,12 +250,16 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def fake_create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
         host, port = address
+        net.dialed.append((host, port))
+        if host == FAKE_DEAD_IP:
+            raise ConnectionRefusedError("nothing listens there")
         if host in ("public.test", FAKE_PUBLIC_IP):
             return real_create_connection(("127.0.0.1", port), *args, **kwargs)
         return real_create_connection(address, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", fake_getaddrinfo)
     monkeypatch.setattr(socket, "create_connection", fake_create_connection)
+    return net
 
 
 @pytest.mark.parametrize(
@@ -214,6 +276,16 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> None:
         ("/latin1", "Café crème"),
         ("/latin1-meta", "Déjà vu"),
         ("/bad-charset", "Naïve"),
+        ("/charset-idna", "Naïve"),
+        ("/charset-punycode", "Naïve"),
+        ("/charset-undefined", "Naïve"),
+        ("/charset-base64", "Naïve"),
+        ("/charset-rot13", "Naïve"),
+        ("/charset-zlib", "Naïve"),
+        ("/charset-unicode-escape", "Naïve \\] \\N{"),
+        ("/meta-charset-idna", "Naïve"),
+        ("/utf16-no-bom", "Naïve"),
+        ("/utf16-odd-length", "Naïve"),
         ("/invalid-utf8", "Broken \ufffd bytes"),
         ("/gzip", "Compressed title"),
         ("/gzip-bomb", None),
@@ -284,14 +356,14 @@ def test_redirect_to_an_unparseable_location_is_no_title(client: httpx.Client, p
     ],
 )
 def test_private_addresses_are_blocked(
-    client: httpx.Client, server: _PageServer, fake_dns: None, url: str
+    client: httpx.Client, server: _PageServer, fake_dns: _FakeNet, url: str
 ) -> None:
     with pytest.raises(BlockedAddress):
         fetch_page_title(url.format(port=server.server_port), client=client)
     assert issubclass(BlockedAddress, FetchError)
 
 
-def test_unresolvable_host_is_no_title(client: httpx.Client, fake_dns: None) -> None:
+def test_unresolvable_host_is_no_title(client: httpx.Client, fake_dns: _FakeNet) -> None:
     # Decision: a name that doesn't resolve is a broken link, not a policy violation, so
     # fetch_page_title returns None; check_public_url reports it as UnresolvableHost.
     assert fetch_page_title("http://nowhere.test/", client=client) is None
@@ -314,7 +386,7 @@ def test_deadline_bounds_slow_pages(client: httpx.Client, public: str, path: str
     assert time.monotonic() - started < 2
 
 
-def test_deadline_bounds_slow_dns(client: httpx.Client, fake_dns: None) -> None:
+def test_deadline_bounds_slow_dns(client: httpx.Client, fake_dns: _FakeNet) -> None:
     started = time.monotonic()
     assert fetch_page_title("http://slow-dns.test/", client=client, deadline_s=0.5) is None
     assert time.monotonic() - started < 1.2
@@ -327,7 +399,7 @@ def test_big_page_with_early_title_stops_reading(client: httpx.Client, public: s
 
 
 def test_failures_are_logged_without_the_query_string(
-    client: httpx.Client, fake_dns: None, caplog: pytest.LogCaptureFixture
+    client: httpx.Client, fake_dns: _FakeNet, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="core.fetch")
     assert fetch_page_title("http://nowhere.test/page?token=s3cret", client=client) is None
@@ -335,7 +407,7 @@ def test_failures_are_logged_without_the_query_string(
     assert "s3cret" not in caplog.text
 
 
-def test_check_public_url_allows_public_and_private_when_told(fake_dns: None) -> None:
+def test_check_public_url_allows_public_and_private_when_told(fake_dns: _FakeNet) -> None:
     check_public_url("https://public.test/deck", allow_private=False)
     check_public_url("http://127.0.0.1:1/", allow_private=True)
     with pytest.raises(BlockedAddress):
@@ -349,3 +421,217 @@ def test_make_http_client_settings() -> None:
         assert http_client.timeout == httpx.Timeout(2.5)
         assert http_client.follow_redirects is False
         assert http_client.headers["User-Agent"] == USER_AGENT
+
+
+def test_dns_rebinding_connects_only_to_the_checked_address(
+    client: httpx.Client, server: _PageServer, fake_dns: _FakeNet
+) -> None:
+    port = server.server_port
+    assert fetch_page_title(f"http://rebind.test:{port}/title", client=client) == "Q3 pricing deck"
+    # The name was resolved once, for the check; the connection went to that answer.
+    assert fake_dns.lookups.count("rebind.test") == 1
+    assert fake_dns.dialed == [(FAKE_PUBLIC_IP, port)]
+    assert server.seen_headers[-1]["Host"] == f"rebind.test:{port}"
+
+
+def test_dns_rebinding_on_a_redirect_hop_is_pinned_too(
+    client: httpx.Client, public: str, server: _PageServer, fake_dns: _FakeNet
+) -> None:
+    assert fetch_page_title(public + "/to-rebind", client=client) == "Q3 pricing deck"
+    assert fake_dns.lookups.count("rebind.test") == 1
+    assert fake_dns.dialed
+    assert {host for host, _port in fake_dns.dialed} == {FAKE_PUBLIC_IP}
+    assert server.seen_headers[-1]["Host"] == f"rebind.test:{server.server_port}"
+
+
+def test_relative_redirect_keeps_the_host_name(
+    client: httpx.Client, public: str, server: _PageServer, fake_dns: _FakeNet
+) -> None:
+    assert fetch_page_title(public + "/relative", client=client) == "Q3 pricing deck"
+    assert server.seen_headers[-1]["Host"] == f"public.test:{server.server_port}"
+    assert fake_dns.lookups.count("public.test") == 2
+
+
+def test_next_checked_address_is_tried_when_the_first_refuses(
+    client: httpx.Client, server: _PageServer, fake_dns: _FakeNet
+) -> None:
+    port = server.server_port
+    url = f"http://fallback.test:{port}/title"
+    assert fetch_page_title(url, client=client) == "Q3 pricing deck"
+    assert fake_dns.dialed == [(FAKE_DEAD_IP, port), (FAKE_PUBLIC_IP, port)]
+
+
+def test_resolve_public_returns_the_checked_addresses(fake_dns: _FakeNet) -> None:
+    resolved = resolve_public("http://mixed.test:8080/x", allow_private=True)
+    assert resolved.host == "mixed.test"
+    assert [str(address) for address in resolved.addresses] == [FAKE_PUBLIC_IP, "10.0.0.7"]
+    with pytest.raises(BlockedAddress):
+        resolve_public("http://mixed.test:8080/x", allow_private=False)
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "expected_url", "expected_host", "expected_sni"),
+    [
+        (
+            "https://bücher.de:8443/a%7Cb?q=1",
+            "2606:4700::1111",
+            "https://[2606:4700::1111]:8443/a%7Cb?q=1",
+            "xn--bcher-kva.de:8443",
+            "xn--bcher-kva.de",
+        ),
+        (
+            "https://example.com/deck",
+            "93.184.216.34",
+            "https://93.184.216.34/deck",
+            "example.com",
+            "example.com",
+        ),
+        ("http://example.com/x", "93.184.216.34", "http://93.184.216.34/x", "example.com", None),
+        (
+            "https://[2606:4700::1111]/",
+            "2606:4700::1111",
+            "https://[2606:4700::1111]/",
+            "[2606:4700::1111]",
+            None,
+        ),
+    ],
+)
+def test_pinned_request_names_the_address_and_keeps_the_host(
+    client: httpx.Client,
+    url: str,
+    address: str,
+    expected_url: str,
+    expected_host: str,
+    expected_sni: str | None,
+) -> None:
+    ip = ipaddress.ip_address(address)
+    request = pinned_request(client, "GET", ResolvedUrl(httpx.URL(url), (ip,)), ip)
+    assert str(request.url) == expected_url
+    assert request.headers["Host"] == expected_host
+    assert request.extensions.get("sni_hostname") == expected_sni
+    assert request.headers["User-Agent"] == USER_AGENT
+
+
+def test_pinned_request_refuses_an_address_that_was_not_checked(client: httpx.Client) -> None:
+    checked = ResolvedUrl(httpx.URL("http://example.com/"), (ipaddress.ip_address(FAKE_PUBLIC_IP),))
+    with pytest.raises(BlockedAddress):
+        pinned_request(client, "GET", checked, ipaddress.ip_address("127.0.0.1"))
+
+
+@pytest.mark.parametrize("make_client", [make_http_client, httpx.Client])
+def test_cookies_from_one_site_never_reach_another_at_the_same_address(
+    make_client: Any, public: str, server: _PageServer
+) -> None:
+    with make_client() as http_client:
+        assert fetch_page_title(public + "/set-cookie", client=http_client) == "Cookie jar"
+        url = f"http://alias.test:{server.server_port}/title"
+        assert fetch_page_title(url, client=http_client) == "Q3 pricing deck"
+    assert server.seen_headers[-1]["Host"] == f"alias.test:{server.server_port}"
+    assert "Cookie" not in server.seen_headers[-1]
+
+
+# --- https: the connection is pinned to the address, TLS still uses the name ---------------
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-keyout", str(key), "-out", str(cert),
+            "-subj", "/CN=public.test", "-addext", "subjectAltName=DNS:public.test",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def tls_server(tls_files: tuple[Path, Path]) -> Iterator[_PageServer]:
+    cert, key = tls_files
+    page_server = _PageServer()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+
+    def remember_sni(_sock: Any, server_name: str | None, _context: Any) -> None:
+        page_server.seen_sni.append(server_name)
+
+    context.sni_callback = remember_sni
+    page_server.socket = context.wrap_socket(page_server.socket, server_side=True)
+    thread = threading.Thread(target=page_server.serve_forever, daemon=True)
+    thread.start()
+    yield page_server
+    page_server.shutdown()
+    page_server.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def tls_client(tls_files: tuple[Path, Path]) -> Iterator[httpx.Client]:
+    # Trusts only the test certificate, which names public.test and no IP address.
+    context = ssl.create_default_context(cafile=str(tls_files[0]))
+    with httpx.Client(verify=context, trust_env=False, follow_redirects=False) as http_client:
+        yield http_client
+
+
+def test_https_is_pinned_but_verifies_the_certificate_for_the_name(
+    tls_client: httpx.Client, tls_server: _PageServer, fake_dns: _FakeNet
+) -> None:
+    port = tls_server.server_port
+    url = f"https://public.test:{port}/title"
+    assert fetch_page_title(url, client=tls_client) == "Q3 pricing deck"
+    assert fake_dns.dialed == [(FAKE_PUBLIC_IP, port)]
+    assert tls_server.seen_sni[-1] == "public.test"
+    assert tls_server.seen_headers[-1]["Host"] == f"public.test:{port}"
+    # alias.test has the same address, but the certificate doesn't name it: no reuse of the
+    # connection verified for public.test, and a fresh handshake that fails verification.
+    assert fetch_page_title(f"https://alias.test:{port}/title", client=tls_client) is None
+    assert tls_server.seen_sni[-1] == "alias.test"
+    assert fake_dns.dialed == [(FAKE_PUBLIC_IP, port), (FAKE_PUBLIC_IP, port)]
+
+
+# --- a resolver that never answers -----------------------------------------------------------
+
+
+def _resolver_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "liaison-resolve"]
+
+
+def _wait_for_resolver_threads() -> None:
+    for thread in _resolver_threads():
+        thread.join(timeout=10)
+
+
+def test_a_hung_resolver_cannot_pile_up_lookup_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    _wait_for_resolver_threads()  # earlier tests may have abandoned a slow lookup
+    answer = threading.Event()
+    asked: list[str] = []
+
+    def hung_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(host)
+        answer.wait(10)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hung_getaddrinfo)
+    try:
+        for index in range(MAX_PENDING_LOOKUPS):
+            with pytest.raises(UnresolvableHost, match="within"):
+                check_public_url(f"http://hung{index}.test/", allow_private=False, timeout_s=0.01)
+        started = time.monotonic()
+        with pytest.raises(UnresolvableHost, match="pending"):
+            check_public_url("http://one-more.test/", allow_private=False, timeout_s=5)
+        assert time.monotonic() - started < 1
+        assert len(_resolver_threads()) <= MAX_PENDING_LOOKUPS
+    finally:
+        answer.set()
+        _wait_for_resolver_threads()
+    assert "one-more.test" not in asked
+    # Once the resolver answers, the slots are free again.
+    with pytest.raises(UnresolvableHost, match=r"did not resolve$"):
+        check_public_url("http://after.test/", allow_private=False, timeout_s=5)
+    assert asked[-1] == "after.test"

@@ -236,3 +236,79 @@ def test_extract_title_keeps_a_title_of_exactly_the_limit() -> None:
 def test_extract_title_never_raises(text: str) -> None:
     title = extract_title(text)
     assert title is None or (0 < len(title) <= 200 and title == title.strip())
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("https://example.com/a|b", "https://example.com/a%7Cb"),
+        ("https://example.com/caf%C3%A9", "https://example.com/caf%C3%A9"),
+        ("https://example.com/caf%c3%a9", "https://example.com/caf%c3%a9"),
+        ("https://example.com/café", "https://example.com/caf%C3%A9"),
+        ("https://example.com/日本", "https://example.com/%E6%97%A5%E6%9C%AC"),
+        ("https://example.com/?q=a|b&x=<y>", "https://example.com/?q=a%7Cb&x=%3Cy%3E"),
+        ("https://example.com/?q=ü", "https://example.com/?q=%C3%BC"),
+        ("https://example.com/a#x|y", "https://example.com/a#x%7Cy"),
+        ("https://example.com/a#%7Cdone", "https://example.com/a#%7Cdone"),
+        ("https://example.com/a#b#c", "https://example.com/a#b%23c"),
+        ('https://example.com/"{x}"^\\y`z', "https://example.com/%22%7Bx%7D%22%5E%5Cy%60z"),
+        ("https://example.com/a[1]", "https://example.com/a%5B1%5D"),
+        ("https://example.com/100%", "https://example.com/100%25"),
+        ("https://example.com/%zz/%4", "https://example.com/%25zz/%254"),
+        ("<https://example.com/a&lt;b&gt;c|label>", "https://example.com/a%3Cb%3Ec"),
+        ("https://example.com/&amp;lt;x", "https://example.com/&lt%3Bx"),
+        # Everything RFC 3986 allows stays as typed.
+        (
+            "https://example.com/p;x=1/a:b@c!$&'()*+,=-._~?q=/?:@#f/?g",
+            "https://example.com/p;x=1/a:b@c!$&'()*+,=-._~?q=/?:@#f/?g",
+        ),
+    ],
+)
+def test_parse_collateral_url_percent_encodes_what_a_url_may_not_contain(
+    typed: str, expected: str
+) -> None:
+    assert parse_collateral_url(typed) == expected
+
+
+_RFC3986_ALLOWED = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/?#[]%"
+)
+
+
+def _assert_canonical(result: str) -> None:
+    # Pure ASCII, nothing outside RFC 3986, nothing that breaks Slack's <url|label>, and
+    # a fixed point: parsing the stored form again changes nothing.
+    assert result.isascii()
+    assert set(result) <= _RFC3986_ALLOWED
+    assert not set(result) & set('|<>"`{}^\\ ')
+    assert parse_collateral_url(result) == result
+
+
+@given(st.text(max_size=300))
+def test_parse_collateral_url_output_is_canonical(text: str) -> None:
+    try:
+        result = parse_collateral_url(text)
+    except InvalidUrl:
+        return
+    _assert_canonical(result)
+
+
+@given(
+    st.sampled_from(["https://example.com/", "http://bücher.de:8080/x?", "https://a.b/c#"]),
+    st.lists(
+        st.one_of(
+            st.sampled_from(list("|<>\"`{}^\\[]#?%&;=/()'.,*!")),
+            st.sampled_from(["%7C", "%C3%A9", "%4", "&amp;", "&lt;", "&gt;", "&amp;lt;"]),
+            st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        ),
+        max_size=20,
+    ).map("".join),
+)
+def test_parse_collateral_url_is_idempotent_on_urls_with_awkward_characters(
+    prefix: str, rest: str
+) -> None:
+    try:
+        result = parse_collateral_url(prefix + rest)
+    except InvalidUrl:
+        return
+    _assert_canonical(result)
