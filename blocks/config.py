@@ -13,6 +13,15 @@ def _day(outcome: Outcome) -> str:
     return WEEKDAYS[outcome.weekday].title()
 
 
+def _launchers(outcome: Outcome) -> str:
+    if outcome.policy == "usergroup":
+        return f"Members of <!subteam^{outcome.usergroup_id}> and workspace admins can `/launch`."
+    if outcome.policy == "named":
+        named = ", ".join(f"<@{u}>" for u in outcome.users) or "nobody yet"
+        return f"These people and workspace admins can `/launch`: {named}."
+    return "Everyone can `/launch` campaigns."
+
+
 def config_text(outcome: Outcome) -> str:
     """The reply text for one configuration outcome."""
     who, where = f"<@{outcome.user_id}>", f"<#{outcome.channel_id}>"
@@ -48,6 +57,19 @@ def config_text(outcome: Outcome) -> str:
         Result.SCHEDULE_SET: (
             f"The weekly digest is set for every {_day(outcome)} at {outcome.at} ({outcome.zone})."
         ),
+        Result.LAUNCHERS_EVERYONE: "Everyone can `/launch` campaigns now.",
+        Result.LAUNCHER_ADDED: (
+            f"{who} can `/launch` campaigns. Launching is now limited to named people "
+            "(and workspace admins); `/liaison launchers everyone` opens it again."
+        ),
+        Result.LAUNCHER_EXISTS: f"{who} can already `/launch` campaigns.",
+        Result.LAUNCHER_REMOVED: f"{who} can no longer `/launch` campaigns.",
+        Result.LAUNCHER_NOT_NAMED: f"{who} wasn't a named launcher.",
+        Result.LAUNCHERS_GROUP: (
+            f"Only members of <!subteam^{outcome.usergroup_id}> (and workspace admins) can "
+            "`/launch` campaigns now."
+        ),
+        Result.LAUNCHERS_LISTED: _launchers(outcome),
         Result.NOT_YET: (
             f"`/liaison {outcome.what}` is not available in this version of Liaison yet. "
             "Your settings are kept."

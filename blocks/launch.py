@@ -68,6 +68,7 @@ class LaunchDefaults:
     launch_date: date | None = None
     ask: str = ""
     campaign_id: int | None = None
+    timezone: str = "UTC"  # the marketer's, carried to the submission to judge "today"
 
 
 @dataclass(frozen=True)
@@ -151,10 +152,15 @@ def build_launch_modal(defaults: LaunchDefaults) -> Payload:
         title="Edit launch" if editing else "Launch a campaign",
         submit="Save" if editing else "Announce",
         close="Cancel",
-        private_metadata=str(defaults.campaign_id) if editing else None,
+        private_metadata=launch_metadata(defaults.campaign_id, defaults.timezone),
         blocks=blocks,
     )
     return view.to_dict()
+
+
+def launch_metadata(campaign_id: int | None, timezone: str) -> str:
+    """The launch modal's private_metadata: the campaign being edited and the marketer's zone."""
+    return json.dumps({"campaign_id": campaign_id, "tz": timezone}, separators=(",", ":"))
 
 
 def _text_input(

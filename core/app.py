@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
@@ -17,8 +18,12 @@ import handlers
 from core.db import SessionScope, session_scope_for
 from core.errors import handle_error
 from core.fetch import make_http_client
+from core.scheduler import make_scheduler
 from core.settings import Settings
 from core.slack import make_client
+from jobs.context import install
+from jobs.delivery import DeliveryWorker
+from jobs.launches import restore_launch_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -36,17 +41,44 @@ class Runtime:
     client: WebClient
     # Bolt runs listeners here after the ack; shutdown drains it (SPEC: SIGTERM within 15 s).
     executor: ThreadPoolExecutor
+    worker: DeliveryWorker
+    scheduler: BackgroundScheduler
+
+    def start_background(self) -> None:
+        """Start delivering queued messages and firing scheduled jobs (serve, tests, demo)."""
+        install(self)
+        self.worker.start()
+        if not self.scheduler.running:
+            self.scheduler.start()
+        restore_launch_jobs(self.scheduler)
+        self.worker.wake()
+
+    def stop_background(self, timeout: float = 5.0) -> None:
+        """Stop firing jobs and let messages in flight finish."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.worker.stop(timeout)
 
 
 def create_runtime(settings: Settings, engine: Engine) -> Runtime:
-    """Build the shared, long-lived parts: session scopes, HTTP client, Slack client."""
+    """Build the shared, long-lived parts: session scopes, clients, worker and scheduler."""
+    db = session_scope_for(engine)
+    worker = DeliveryWorker(
+        db=db,
+        client=make_client(
+            token=settings.slack_bot_token, base_url=settings.slack_api_url, retry=False
+        ),
+        lock_s=settings.liaison_delivery_lock_seconds,
+    )
     return Runtime(
         settings=settings,
         engine=engine,
-        db=session_scope_for(engine),
+        db=db,
         http=make_http_client(),
         client=make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
         executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        worker=worker,
+        scheduler=make_scheduler(engine),
     )
 
 
@@ -82,6 +114,8 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         context["db"] = runtime.db
         context["http"] = runtime.http
         context["settings"] = settings
+        context["worker"] = runtime.worker
+        context["scheduler"] = runtime.scheduler
         return next()  # type: ignore[no-any-return]
 
     app.use(inject)

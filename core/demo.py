@@ -49,6 +49,7 @@ def _running_app(sandbox: SlackSandbox, database_url: str, secret: str) -> Itera
     engine = make_engine(database_url)
     runtime: Runtime = create_runtime(settings, engine)
     app = create_app(runtime)
+    runtime.start_background()
     sock = bound_socket("127.0.0.1", 0)
     server = make_server(app, runtime, host="127.0.0.1", port=sock.getsockname()[1])
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -63,6 +64,7 @@ def _running_app(sandbox: SlackSandbox, database_url: str, secret: str) -> Itera
     finally:
         server.should_exit = True
         thread.join(10)
+        runtime.stop_background()
         runtime.executor.shutdown(wait=True)
         runtime.http.close()
         engine.dispose()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt.context.respond import Respond
@@ -55,3 +57,38 @@ def handle_error(
         # Events and interactions: acknowledge so Slack does not retry what already failed.
         return BoltResponse(status=200, body="")
     return None
+
+
+def after_ack(listener: Callable[..., None]) -> Callable[..., None]:
+    """Report errors raised after a listener's ack() to the person, instead of re-raising.
+
+    Bolt replaces an acknowledged response with nothing when the listener then raises
+    (the request would end as a 404), so a listener that acks first reports its own
+    errors: through `respond` when Slack gave a response URL, else in a DM via `client`.
+    """
+
+    @functools.wraps(listener)
+    def guarded(**kwargs: Any) -> None:
+        try:
+            listener(**kwargs)
+        except Exception as error:
+            ack = kwargs.get("ack")
+            if ack is not None and getattr(ack, "response", None) is None:
+                raise  # not acknowledged yet: the error handler answers in the HTTP response
+            text = reply_for(error)
+            respond = kwargs.get("respond")
+            body = kwargs.get("body") or {}
+            try:
+                if respond is not None and getattr(respond, "response_url", None):
+                    respond(build_message(text))
+                elif kwargs.get("client") is not None and (body.get("user") or {}).get("id"):
+                    note = build_message(text)
+                    kwargs["client"].chat_postMessage(
+                        channel=body["user"]["id"], text=note["text"], blocks=note["blocks"]
+                    )
+                else:
+                    logger.warning("no way to tell the person about: %s", text)
+            except Exception:
+                logger.warning("could not deliver error reply", exc_info=True)
+
+    return guarded

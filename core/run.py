@@ -61,6 +61,7 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
             f"SLACK_API_URL could not be reached ({type(exc).__name__}: {str(exc)[:200]}); "
             f"check the network and SLACK_API_URL ({HELP})."
         ) from None
+    runtime.start_background()
     if settings.slack_app_token:
         serve_socket_mode(app, runtime, app_token=settings.slack_app_token)
     else:

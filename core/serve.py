@@ -76,9 +76,11 @@ def serve_socket_mode(app: App, runtime: Runtime, *, app_token: str) -> None:
 
 def drain(runtime: Runtime, *, then: Callable[[], object] | None = None) -> None:
     """Let running listeners finish for up to DRAIN_S, run `then`, and exit regardless."""
-    runtime.executor.shutdown(wait=False, cancel_futures=True)
     deadline = time.monotonic() + DRAIN_S
-    busy = [t for t in threading.enumerate() if t.name.startswith("listener")]
+    # Messages in flight finish; queued ones stay in the outbox for the next start.
+    runtime.stop_background(timeout=DRAIN_S / 2)
+    runtime.executor.shutdown(wait=False, cancel_futures=True)
+    busy = [t for t in threading.enumerate() if t.name.startswith(("listener", "delivery"))]
     for thread in busy:
         thread.join(max(0.0, deadline - time.monotonic()))
     left = [t for t in busy if t.is_alive()]

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # Title fetches and link checks refuse private addresses; only the local sandbox turns this on.
     liaison_allow_private_urls: bool = False
     liaison_log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # How long a claimed outgoing message stays locked before any instance may check
+    # whether it reached Slack and send it again (more than the Slack client's timeout).
+    liaison_delivery_lock_seconds: int = Field(default=30, ge=2, le=3600)
 
     @field_validator("slack_bot_token")
     @classmethod

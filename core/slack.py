@@ -16,15 +16,21 @@ CONNECTION_RETRIES = 2
 TIMEOUT_S = 10
 
 
-def make_client(*, token: str | None, base_url: str) -> WebClient:
-    """A WebClient whose 429s wait for Retry-After and whose 5xx and drops retry."""
+def make_client(*, token: str | None, base_url: str, retry: bool = True) -> WebClient:
+    """A WebClient whose 429s wait for Retry-After and whose 5xx and drops retry.
+
+    `retry=False` is for the delivery worker: a retried post might land twice, so it sees
+    every refusal itself and checks before posting again.
+    """
+    handlers = [
+        ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+        RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+    ]
     return WebClient(
         token=token,
         base_url=base_url,
         timeout=TIMEOUT_S,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
-            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
-            ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
-        ],
+        # An empty list, not None: None would get slack_sdk's default connection retries.
+        retry_handlers=handlers if retry else [],
     )

@@ -34,6 +34,8 @@ LIAISON_FORMS = (
     "e.g. `/liaison schedule monday 09:00 Europe/Paris`",
     "`/liaison sales here` makes this channel a default launch target",
     "`/liaison admins add @person` lets someone configure Liaison (`admins list` shows them)",
+    "`/liaison launchers everyone`, `launchers add @person` or `launchers group @group` "
+    "sets who may `/launch` (`launchers list` shows it)",
     "`/liaison export` sends you the feedback as CSV",
 )
 
@@ -132,8 +134,48 @@ class Export:
     """Send the caller the feedback as CSV."""
 
 
+@dataclass(frozen=True)
+class LaunchersEveryone:
+    """Let everyone launch."""
+
+
+@dataclass(frozen=True)
+class LaunchersAdd:
+    """Restrict launching to named people, adding one."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class LaunchersRemove:
+    """Remove a named launcher."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class LaunchersGroup:
+    """Restrict launching to the members of a user group."""
+
+    usergroup_id: str
+
+
+@dataclass(frozen=True)
+class LaunchersList:
+    """Show who may launch."""
+
+
+LaunchersCommand = (
+    LaunchersEveryone | LaunchersAdd | LaunchersRemove | LaunchersGroup | LaunchersList
+)
+
 LiaisonCommand = (
     Help
+    | LaunchersEveryone
+    | LaunchersAdd
+    | LaunchersRemove
+    | LaunchersGroup
+    | LaunchersList
     | AdminsAdd
     | AdminsRemove
     | AdminsList
@@ -146,9 +188,21 @@ LiaisonCommand = (
 )
 
 # Subcommands that change the workspace's configuration: only admins may run them.
-CONFIG_COMMANDS = (AdminsAdd, AdminsRemove, SalesHere, DigestHere, Schedule, Export)
+CONFIG_COMMANDS = (
+    AdminsAdd,
+    AdminsRemove,
+    SalesHere,
+    DigestHere,
+    Schedule,
+    Export,
+    LaunchersEveryone,
+    LaunchersAdd,
+    LaunchersRemove,
+    LaunchersGroup,
+)
 
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>$")
+_USERGROUP = re.compile(r"^<!subteam\^(S[A-Z0-9]{2,30})(?:\|[^>]*)?>$")
 
 
 def _prepare(text: str) -> tuple[str, str]:
@@ -250,6 +304,8 @@ def parse_liaison(text: str) -> LiaisonCommand:
         return Export()
     if verb == "admins":
         return _parse_admins(words)
+    if verb == "launchers":
+        return _parse_launchers(words)
     raise CommandError(
         f"I don't know `{_verb_for_echo(verb)}`. Here is what `/liaison` does:\n"
         + _forms(LIAISON_FORMS)
@@ -272,6 +328,34 @@ def _parse_admins(words: list[str]) -> AdminsAdd | AdminsRemove | AdminsList:
             )
         user_id = match.group(1)
         return AdminsAdd(user_id=user_id) if sub == "add" else AdminsRemove(user_id=user_id)
+    raise CommandError(usage)
+
+
+def _parse_launchers(words: list[str]) -> LaunchersCommand:
+    usage = (
+        "Use `/liaison launchers everyone`, `/liaison launchers add @person`, "
+        "`/liaison launchers remove @person`, `/liaison launchers group @group` "
+        "or `/liaison launchers list`."
+    )
+    sub = words[0].lower() if words else ""
+    if sub == "everyone" and len(words) == 1:
+        return LaunchersEveryone()
+    if sub == "list" and len(words) == 1:
+        return LaunchersList()
+    if sub in ("add", "remove") and len(words) == 2:
+        match = _MENTION.match(words[1])
+        if match is None:
+            raise CommandError("Mention the person with @, e.g. `/liaison launchers add @morgan`.")
+        if sub == "add":
+            return LaunchersAdd(user_id=match.group(1))
+        return LaunchersRemove(user_id=match.group(1))
+    if sub == "group" and len(words) == 2:
+        match = _USERGROUP.match(words[1])
+        if match is None:
+            raise CommandError(
+                "Mention the user group with @, e.g. `/liaison launchers group @marketing`."
+            )
+        return LaunchersGroup(usergroup_id=match.group(1))
     raise CommandError(usage)
 
 

@@ -22,6 +22,13 @@ class Result(StrEnum):
     DIGEST_CHANNEL_SET = "digest_channel_set"
     SCHEDULE_SET = "schedule_set"
     NOT_YET = "not_yet"
+    LAUNCHERS_EVERYONE = "launchers_everyone"
+    LAUNCHER_ADDED = "launcher_added"
+    LAUNCHER_EXISTS = "launcher_exists"
+    LAUNCHER_REMOVED = "launcher_removed"
+    LAUNCHER_NOT_NAMED = "launcher_not_named"
+    LAUNCHERS_GROUP = "launchers_group"
+    LAUNCHERS_LISTED = "launchers_listed"
 
 
 @dataclass(frozen=True)
@@ -36,3 +43,5 @@ class Outcome:
     at: str = ""
     zone: str = ""
     what: str = ""
+    policy: str = ""
+    usergroup_id: str = ""

@@ -138,6 +138,18 @@ class Asset(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class CampaignAsset(SQLModel, table=True):
+    """An asset a campaign announces, in the order the marketer listed it."""
+
+    __tablename__ = "campaign_asset"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "asset_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", ondelete="CASCADE")
+    asset_id: int = Field(foreign_key="asset.id", ondelete="CASCADE")
+    position: int
+
+
 class AssetMessage(SQLModel, table=True):
     """A Slack message whose reactions are votes on one asset."""
 
@@ -275,6 +287,8 @@ class OutboxMessage(SQLModel, table=True):
     payload: str = Field(sa_type=sa.Text)  # JSON of chat.postMessage arguments
     status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=sa.String(16))
     attempts: int = 0
+    # The last attempt may have reached Slack (crash, timeout, 5xx): look before posting again.
+    verify_first: bool = False
     next_attempt_at: datetime = Field(default_factory=utcnow)
     locked_by: str | None = Field(default=None, max_length=64)
     locked_until: datetime | None = None

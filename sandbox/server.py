@@ -258,6 +258,7 @@ class SlackSandbox:
         self.api_url = ""
         self._calls: list[Call] = []
         self._faults: dict[str, deque[_Fault]] = {}
+        self._latency: dict[str, float] = {}
         self._pages: dict[str, _Page] = {}
         self._response_urls: set[str] = set()
         self._responses: list[tuple[str, JsonDict]] = []
@@ -313,6 +314,7 @@ class SlackSandbox:
         with self._lock:
             self._calls.clear()
             self._faults.clear()
+            self._latency.clear()
             self._pages.clear()
             self._response_urls.clear()
             self._responses.clear()
@@ -512,6 +514,14 @@ class SlackSandbox:
             self._faults.setdefault(method, deque()).append(
                 _Fault(status, retry_after, error, times)
             )
+
+    def set_latency(self, method: str, seconds: float) -> None:
+        """Make every call of ``method`` take at least ``seconds`` (0 removes it)."""
+        with self._lock:
+            if seconds > 0:
+                self._latency[method] = seconds
+            else:
+                self._latency.pop(method, None)
 
     def _take_fault(self, method: str) -> _Fault | None:
         queue = self._faults.get(method)
@@ -762,6 +772,10 @@ class SlackSandbox:
         params.update(parsed)
         if self._fault_response(req, method, params, headers):
             return
+        delay = self._latency.get(method, 0.0)
+        if delay > 0:
+            # Outside the lock: a slow method must not stall the others.
+            time.sleep(delay)
         token: str | None = None
         basic: tuple[str, str] | None = None
         auth = headers.get("authorization", "")

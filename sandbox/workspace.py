@@ -59,6 +59,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.info": _CONV_READ,
     "conversations.list": _CONV_READ,
     "conversations.members": _CONV_READ,
+    "users.conversations": _CONV_READ,
     "conversations.history": _CONV_HISTORY,
     "conversations.replies": _CONV_HISTORY,
     "conversations.open": ("im:write", "mpim:write"),
@@ -337,6 +338,7 @@ class Workspace:
             "conversations.join": self.conversations_join,
             "conversations.info": self.conversations_info,
             "conversations.list": self.conversations_list,
+            "users.conversations": self.users_conversations,
             "conversations.members": self.conversations_members,
             "conversations.history": self.conversations_history,
             "conversations.replies": self.conversations_replies,
@@ -954,6 +956,31 @@ class Workspace:
                 continue
             visible.append(self.channel_object(c, member_count=True))
         page, cursor = _page(visible, p)
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
+
+    def users_conversations(self, p: Params, info: TokenInfo) -> JsonDict:
+        """users.conversations: the conversations the bot is a member of, paginated."""
+        types = {t.strip() for t in (_str(p, "types") or "public_channel").split(",") if t.strip()}
+        if not types <= {"public_channel", "private_channel", "mpim", "im"}:
+            raise ApiError("invalid_types")
+        exclude_archived = _bool(p, "exclude_archived")
+        mine: list[JsonDict] = []
+        for c in self.channels.values():
+            kind = (
+                "im"
+                if c.is_im
+                else "mpim"
+                if c.is_mpim
+                else "private_channel"
+                if c.is_private
+                else "public_channel"
+            )
+            if kind not in types or BOT_USER_ID not in c.members:
+                continue
+            if exclude_archived and c.is_archived:
+                continue
+            mine.append(self.channel_object(c))
+        page, cursor = _page(mine, p)
         return {"ok": True, "channels": page, "response_metadata": {"next_cursor": cursor}}
 
     def conversations_members(self, p: Params, info: TokenInfo) -> JsonDict:

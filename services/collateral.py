@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import httpx
@@ -85,10 +86,27 @@ def register_asset(
 def add_asset(*, session: Session, team_id: str, url: str, title: str, user_id: str) -> Added:
     """Register an asset under a new handle, or return the one already at that URL."""
     workspace = ensure_workspace(session=session, team_id=team_id)
+    asset, existed = insert_asset(
+        session=session, workspace=workspace, url=url, title=title, user_id=user_id
+    )
+    session.commit()
+    return Added(asset=asset, existed=existed)
+
+
+def insert_asset(
+    *,
+    session: Session,
+    workspace: Workspace,
+    url: str,
+    title: str,
+    user_id: str,
+    campaign_id: int | None = None,
+) -> tuple[Asset, bool]:
+    """Add an asset within the caller's transaction; (asset, True) when the link existed."""
     key = url_key(url)
     existing = _by_url_key(session, workspace, key)
     if existing is not None:
-        return Added(asset=existing, existed=True)
+        return existing, True
     # One atomic UPDATE hands out the number, so concurrent adds never share a handle.
     number = (
         session.execute(
@@ -111,20 +129,18 @@ def add_asset(*, session: Session, team_id: str, url: str, title: str, user_id: 
         url=url,
         url_key=key,
         added_by=user_id,
+        campaign_id=campaign_id,
     )
-    session.add(asset)
     try:
-        session.commit()
+        with session.begin_nested():
+            session.add(asset)
     except sa.exc.IntegrityError:
-        # Someone added the same link at the same moment: theirs stands, and the number
-        # we took is given back with the rollback.
-        session.rollback()
+        # Someone added the same link at the same moment: theirs stands.
         existing = _by_url_key(session, workspace, key)
         if existing is None:
             raise
-        return Added(asset=existing, existed=True)
-    session.refresh(asset)
-    return Added(asset=asset, existed=False)
+        return existing, True
+    return asset, False
 
 
 def url_key(url: str) -> str:
@@ -298,3 +314,33 @@ def _with_stats(session: Session, asset_ids: list[int]) -> list[AssetSummary]:
         for i in asset_ids
         if i in assets
     ]
+
+
+TITLES_DEADLINE_S = 6.0
+
+
+def fetch_titles(*, http: httpx.Client, urls: list[str], allow_private: bool) -> dict[str, str]:
+    """Page titles for several links at once, within TITLES_DEADLINE_S altogether.
+
+    Links whose title could not be read in time are left out (callers name them after
+    the link).
+    """
+    if not urls:
+        return {}
+    pool = ThreadPoolExecutor(max_workers=min(8, len(urls)), thread_name_prefix="titles")
+    futures = {pool.submit(_title_or_none, http, url, allow_private): url for url in urls}
+    done, _ = wait(futures, timeout=TITLES_DEADLINE_S)
+    pool.shutdown(wait=False, cancel_futures=True)
+    titles = {}
+    for future in done:
+        title = future.result()
+        if title:
+            titles[futures[future]] = title
+    return titles
+
+
+def _title_or_none(http: httpx.Client, url: str, allow_private: bool) -> str | None:
+    try:
+        return fetch_page_title(url, client=http, allow_private=allow_private)
+    except FetchError:
+        return None

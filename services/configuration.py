@@ -15,19 +15,30 @@ from domain.commands import (
     DigestNow,
     DigestPreview,
     Export,
+    LaunchersAdd,
+    LaunchersEveryone,
+    LaunchersGroup,
+    LaunchersList,
+    LaunchersRemove,
     LiaisonCommand,
     SalesHere,
     Schedule,
 )
 from domain.configuration import Outcome, Result
 from domain.permissions import is_workspace_admin, may_configure
+from services.launches import get_launch_policy
 from services.workspaces import (
     add_admin,
+    add_launcher,
     add_sales_channel,
     is_named_admin,
     list_admins,
+    list_launchers,
     remove_admin,
+    remove_launcher,
     set_digest_channel,
+    set_launch_usergroup,
+    set_launchers_everyone,
     set_schedule,
 )
 
@@ -99,6 +110,33 @@ def configure(
             weekday=workspace.digest_weekday,
             at=workspace.digest_time,
             zone=workspace.timezone,
+        )
+    if isinstance(command, LaunchersEveryone):
+        set_launchers_everyone(session=session, team_id=team_id)
+        return Outcome(Result.LAUNCHERS_EVERYONE)
+    if isinstance(command, LaunchersAdd):
+        added = add_launcher(
+            session=session, team_id=team_id, user_id=command.user_id, added_by=actor_id
+        )
+        return Outcome(
+            Result.LAUNCHER_ADDED if added else Result.LAUNCHER_EXISTS, user_id=command.user_id
+        )
+    if isinstance(command, LaunchersRemove):
+        removed = remove_launcher(session=session, team_id=team_id, user_id=command.user_id)
+        return Outcome(
+            Result.LAUNCHER_REMOVED if removed else Result.LAUNCHER_NOT_NAMED,
+            user_id=command.user_id,
+        )
+    if isinstance(command, LaunchersGroup):
+        set_launch_usergroup(session=session, team_id=team_id, usergroup_id=command.usergroup_id)
+        return Outcome(Result.LAUNCHERS_GROUP, usergroup_id=command.usergroup_id)
+    if isinstance(command, LaunchersList):
+        policy = get_launch_policy(session=session, team_id=team_id)
+        return Outcome(
+            Result.LAUNCHERS_LISTED,
+            policy=str(policy.policy),
+            users=tuple(list_launchers(session=session, team_id=team_id)),
+            usergroup_id=policy.usergroup_id or "",
         )
     if isinstance(command, DigestNow | DigestPreview | Export):
         what = {DigestNow: "digest now", DigestPreview: "digest preview", Export: "export"}

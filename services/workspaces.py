@@ -7,7 +7,7 @@ from datetime import time
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from models import SalesChannel, Workspace, WorkspaceAdmin, utcnow
+from models import Launcher, LaunchPolicy, SalesChannel, Workspace, WorkspaceAdmin, utcnow
 from services.errors import UserError
 
 MAX_NAMED_ADMINS = 50
@@ -161,3 +161,65 @@ def set_schedule(
     session.add(workspace)
     session.commit()
     return workspace
+
+
+def set_launchers_everyone(*, session: Session, team_id: str) -> None:
+    """Let everyone launch (named launchers are kept for a later restriction)."""
+    workspace = ensure_workspace(session=session, team_id=team_id)
+    workspace.launch_policy = LaunchPolicy.EVERYONE
+    workspace.updated_at = utcnow()
+    session.add(workspace)
+    session.commit()
+
+
+def add_launcher(*, session: Session, team_id: str, user_id: str, added_by: str) -> bool:
+    """Restrict launching to named people, adding one; False when already named."""
+    workspace = ensure_workspace(session=session, team_id=team_id)
+    assert workspace.id is not None
+    workspace.launch_policy = LaunchPolicy.NAMED
+    session.add(workspace)
+    exists = session.exec(
+        select(Launcher.id).where(
+            Launcher.workspace_id == workspace.id, Launcher.user_id == user_id
+        )
+    ).first()
+    if exists is None:
+        session.add(Launcher(workspace_id=workspace.id, user_id=user_id, added_by=added_by))
+    session.commit()
+    return exists is None
+
+
+def remove_launcher(*, session: Session, team_id: str, user_id: str) -> bool:
+    """Remove a named launcher; False when they were not one."""
+    workspace = get_workspace(session=session, team_id=team_id)
+    if workspace is None:
+        return False
+    row = session.exec(
+        select(Launcher).where(Launcher.workspace_id == workspace.id, Launcher.user_id == user_id)
+    ).first()
+    if row is None:
+        return False
+    session.delete(row)
+    session.commit()
+    return True
+
+
+def set_launch_usergroup(*, session: Session, team_id: str, usergroup_id: str) -> None:
+    """Restrict launching to the members of a user group."""
+    workspace = ensure_workspace(session=session, team_id=team_id)
+    workspace.launch_policy = LaunchPolicy.USERGROUP
+    workspace.launch_usergroup_id = usergroup_id
+    workspace.updated_at = utcnow()
+    session.add(workspace)
+    session.commit()
+
+
+def list_launchers(*, session: Session, team_id: str) -> list[str]:
+    """User ids of the named launchers, oldest first."""
+    query = (
+        select(Launcher.user_id)
+        .join(Workspace, col(Workspace.id) == Launcher.workspace_id)
+        .where(Workspace.team_id == team_id)
+        .order_by(col(Launcher.id))
+    )
+    return list(session.exec(query).all())

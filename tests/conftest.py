@@ -145,10 +145,15 @@ class Served:
 
 
 @contextmanager
-def serve_app(settings: Settings, engine: Engine) -> Iterator[Served]:
-    """Run the real Bolt app behind uvicorn on a free loopback port."""
+def serve_app(settings: Settings, engine: Engine, *, background: bool = True) -> Iterator[Served]:
+    """Run the real Bolt app behind uvicorn on a free loopback port.
+
+    `background` also starts the delivery worker and the scheduler, as `serve` does.
+    """
     runtime = create_runtime(settings, engine)
     app = create_app(runtime)
+    if background:
+        runtime.start_background()
     sock = bound_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = make_server(app, runtime, host="127.0.0.1", port=port)
@@ -162,6 +167,7 @@ def serve_app(settings: Settings, engine: Engine) -> Iterator[Served]:
     yield Served(url=f"http://127.0.0.1:{port}", app=app, runtime=runtime)
     server.should_exit = True
     thread.join(10)
+    runtime.stop_background()
     runtime.executor.shutdown(wait=True)
     runtime.http.close()
     sock.close()

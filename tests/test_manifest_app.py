@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.actions import SHORTCUTS
 from handlers.commands import COMMANDS
 from handlers.events import EVENTS
 from sandbox import METHOD_SCOPES, SlackDriver, SlackSandbox
@@ -25,6 +26,11 @@ def test_every_registered_command_is_declared_and_every_declared_one_registered(
 
 def test_every_registered_event_is_declared_and_every_declared_one_handled() -> None:
     assert set(EVENTS) == DECLARED_EVENTS
+
+
+def test_every_shortcut_is_declared_and_every_declared_one_handled() -> None:
+    declared = {s["callback_id"] for s in MANIFEST["features"].get("shortcuts", [])}
+    assert set(SHORTCUTS) == declared
 
 
 def test_every_declared_command_answers(slack: SlackDriver, sandbox: SlackSandbox) -> None:

@@ -31,8 +31,6 @@ SPEC_OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
 UNNEEDED_BOT_SCOPES = frozenset(
     {
         "users:read.email",
-        "channels:history",
-        "groups:history",
         "im:history",
         "mpim:history",
         "im:read",

@@ -17,6 +17,7 @@ from blocks.replies import (
     build_usage_recorded,
 )
 from core.db import SessionScope
+from core.errors import after_ack
 from core.settings import Settings
 from domain.commands import (
     CollateralAdd,
@@ -31,6 +32,7 @@ from services.collateral import record_usage, register_asset, search_assets, top
 USED_FORM = "Use `/collateral used <asset>` with a handle such as `PD-3`."
 
 
+@after_ack
 def handle_collateral_command(
     ack: Ack,
     command: dict[str, Any],

@@ -10,11 +10,13 @@ from slack_sdk import WebClient
 from blocks.config import build_config_reply
 from blocks.replies import build_message
 from core.db import SessionScope
+from core.errors import after_ack
 from domain.commands import AdminsAdd, Help, LiaisonCommand, liaison_help, parse_liaison
 from services.access import get_user
 from services.configuration import configure
 
 
+@after_ack
 def handle_liaison_command(
     ack: Ack,
     command: dict[str, Any],

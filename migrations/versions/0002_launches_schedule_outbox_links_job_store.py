@@ -31,6 +31,9 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.add_column(sa.Column("campaign_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("asset_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("verify_first", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch_op.create_index("ix_outbox_message_campaign_id", ["campaign_id"], unique=False)
         batch_op.create_foreign_key(
             "fk_outbox_message_asset_id_asset", "asset", ["asset_id"], ["id"], ondelete="CASCADE"
@@ -42,6 +45,18 @@ def upgrade() -> None:
             ["id"],
             ondelete="CASCADE",
         )
+
+    op.create_table(
+        "campaign_asset",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("asset_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["asset_id"], ["asset.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("campaign_id", "asset_id"),
+    )
 
     # APScheduler's SQLAlchemyJobStore table, created here so the schema has one owner;
     # the job store's own create_all then finds it and does nothing.
@@ -55,10 +70,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table(JOBS_TABLE)
+    op.drop_table("campaign_asset")
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_constraint("fk_outbox_message_campaign_id_campaign", type_="foreignkey")
         batch_op.drop_constraint("fk_outbox_message_asset_id_asset", type_="foreignkey")
         batch_op.drop_index("ix_outbox_message_campaign_id")
+        batch_op.drop_column("verify_first")
         batch_op.drop_column("asset_id")
         batch_op.drop_column("campaign_id")
 

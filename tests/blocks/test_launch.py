@@ -74,7 +74,7 @@ def test_new_launch_modal_has_every_input() -> None:
     assert view["callback_id"] == Ids.LAUNCH_MODAL
     assert view["title"]["text"] == "Launch a campaign"
     assert view["submit"]["text"] == "Announce"
-    assert "private_metadata" not in view
+    assert json.loads(view["private_metadata"]) == {"campaign_id": None, "tz": "UTC"}
     inputs = _blocks_by_id(view)
     assert list(inputs) == [str(f) for f in LaunchField]
     for field, block in inputs.items():
@@ -130,7 +130,7 @@ def test_edit_modal_omits_what_cannot_move() -> None:
     view = build_launch_modal(defaults)
     assert validate_view(view) == []
     assert view["callback_id"] == Ids.EDIT_LAUNCH_MODAL
-    assert view["private_metadata"] == "42"
+    assert json.loads(view["private_metadata"]) == {"campaign_id": 42, "tz": "UTC"}
     assert view["title"]["text"] == "Edit launch"
     assert view["submit"]["text"] == "Save"
     inputs = _blocks_by_id(view)

@@ -81,7 +81,7 @@ def test_healthz_reports_a_dead_database(sandbox: SlackSandbox, tmp_path) -> Non
 
     url = f"sqlite:///{tmp_path}/missing-dir/never.db"
     engine = make_engine(url)
-    with serve_app(make_settings(sandbox, url), engine) as served:
+    with serve_app(make_settings(sandbox, url), engine, background=False) as served:
         response = httpx.get(served.url + "/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "down"

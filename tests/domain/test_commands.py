@@ -20,6 +20,11 @@ from domain.commands import (
     DigestPreview,
     Export,
     Help,
+    LaunchersAdd,
+    LaunchersEveryone,
+    LaunchersGroup,
+    LaunchersList,
+    LaunchersRemove,
     SalesHere,
     Schedule,
     parse_collateral,
@@ -161,3 +166,32 @@ def test_slack_entities_in_text_become_what_the_person_typed() -> None:
     parsed = parse_collateral("add https://example.com/rd R&amp;D &lt;draft&gt; deck")
     assert parsed == CollateralAdd(url="https://example.com/rd", title="R&D <draft> deck")
     assert parse_collateral("search R&amp;D") == CollateralSearch(query="R&D")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("launchers everyone", LaunchersEveryone()),
+        ("launchers list", LaunchersList()),
+        ("launchers add <@U0MKT1|morgan>", LaunchersAdd(user_id="U0MKT1")),
+        ("launchers remove <@U0MKT1>", LaunchersRemove(user_id="U0MKT1")),
+        ("launchers group <!subteam^S0MKT|@marketing>", LaunchersGroup(usergroup_id="S0MKT")),
+    ],
+)
+def test_parse_launchers(text: str, expected: object) -> None:
+    assert parse_liaison(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("launchers", "/liaison launchers everyone"),
+        ("launchers add morgan", "Mention the person with @"),
+        ("launchers group marketing", "Mention the user group with @"),
+        ("launchers group <@U0MKT1>", "Mention the user group with @"),
+    ],
+)
+def test_parse_launchers_rejects(text: str, says: str) -> None:
+    with pytest.raises(CommandError) as error:
+        parse_liaison(text)
+    assert says in str(error.value)

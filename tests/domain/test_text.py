@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.permissions import is_workspace_admin, may_configure
+from domain.permissions import is_workspace_admin, may_configure, may_launch
 from domain.text import escape_mrkdwn, one_line, shorten, strip_controls
 
 
@@ -52,3 +52,27 @@ def test_named_admins_may_configure_but_not_deleted_ones() -> None:
     assert may_configure({}, named_admin=True)
     assert not may_configure({}, named_admin=False)
     assert not may_configure({"deleted": True}, named_admin=True)
+
+
+@pytest.mark.parametrize(
+    ("user", "policy", "named", "group", "allowed"),
+    [
+        ({"id": "U1"}, "everyone", frozenset(), None, True),
+        ({"id": "U1"}, "named", frozenset({"U1"}), None, True),
+        ({"id": "U2"}, "named", frozenset({"U1"}), None, False),
+        ({"id": "U2", "is_admin": True}, "named", frozenset({"U1"}), None, True),
+        ({"id": "U3"}, "usergroup", frozenset(), frozenset({"U3"}), True),
+        ({"id": "U4"}, "usergroup", frozenset(), frozenset({"U3"}), False),
+        ({"id": "U4"}, "usergroup", frozenset(), None, False),
+        ({"id": "U1", "deleted": True}, "everyone", frozenset(), None, False),
+        ({"id": "U1", "is_bot": True}, "everyone", frozenset(), None, False),
+    ],
+)
+def test_may_launch(
+    user: dict[str, object],
+    policy: str,
+    named: frozenset[str],
+    group: frozenset[str] | None,
+    allowed: bool,
+) -> None:
+    assert may_launch(user=user, policy=policy, named=named, group_members=group) is allowed

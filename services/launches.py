@@ -1,0 +1,437 @@
+"""Launch use cases: who may launch, creating, queueing and editing a campaign's posts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from blocks.launch import Announcement, build_announcement, build_asset_reply
+from domain.assets import fallback_title
+from domain.launch import LaunchForm
+from domain.schedule import launch_instant
+from models import (
+    Acknowledgement,
+    AnnouncementPost,
+    Asset,
+    Campaign,
+    CampaignAsset,
+    CampaignStatus,
+    Launcher,
+    LaunchPolicy,
+    OutboxMessage,
+    OutboxStatus,
+    Question,
+    utcnow,
+)
+from services.collateral import insert_asset
+from services.errors import UserError
+from services.workspaces import ensure_workspace, get_workspace
+
+ANNOUNCEMENT = "announcement"
+ASSET_REPLY = "asset_reply"
+SUMMARY = "summary"
+
+
+@dataclass(frozen=True)
+class LaunchPolicyView:
+    """Who may launch in a workspace."""
+
+    policy: LaunchPolicy
+    usergroup_id: str | None
+    named: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Created:
+    """A new campaign and when it posts (None: now)."""
+
+    campaign_id: int
+    scheduled_for: datetime | None
+    timezone: str
+
+
+def get_launch_policy(*, session: Session, team_id: str) -> LaunchPolicyView:
+    """The workspace's launch policy (everyone, named people, or a user group)."""
+    workspace = get_workspace(session=session, team_id=team_id)
+    if workspace is None:
+        return LaunchPolicyView(LaunchPolicy.EVERYONE, None, frozenset())
+    named = session.exec(select(Launcher.user_id).where(Launcher.workspace_id == workspace.id))
+    return LaunchPolicyView(
+        LaunchPolicy(workspace.launch_policy), workspace.launch_usergroup_id, frozenset(named)
+    )
+
+
+def create_campaign(
+    *,
+    session: Session,
+    team_id: str,
+    marketer_id: str,
+    form: LaunchForm,
+    timezone: str,
+    titles: Mapping[str, str],
+    now: datetime,
+) -> Created:
+    """Store a campaign, its assets and target channels, and queue its posts if it is due.
+
+    Everything is committed in one transaction before anything is sent (SPEC: an
+    announcement fan-out interrupted by a crash resumes on restart).
+    """
+    workspace = ensure_workspace(session=session, team_id=team_id)
+    assert workspace.id is not None
+    scheduled_for = launch_instant(form.launch_date, timezone, now)
+    campaign = Campaign(
+        workspace_id=workspace.id,
+        marketer_id=marketer_id,
+        name=form.name,
+        summary=form.summary,
+        ask=form.ask,
+        launch_date=form.launch_date,
+        timezone=timezone,
+        scheduled_for=scheduled_for,
+        status=CampaignStatus.SCHEDULED if scheduled_for else CampaignStatus.POSTING,
+    )
+    session.add(campaign)
+    session.flush()
+    assert campaign.id is not None
+    linked: list[int] = []
+    for line in form.collateral:
+        title = line.title or titles.get(line.url) or fallback_title(line.url)
+        asset, existed = insert_asset(
+            session=session,
+            workspace=workspace,
+            url=line.url,
+            title=title,
+            user_id=marketer_id,
+            campaign_id=campaign.id,
+        )
+        if existed and asset.campaign_id is None:
+            asset.campaign_id = campaign.id
+            session.add(asset)
+        assert asset.id is not None
+        if asset.id not in linked:
+            linked.append(asset.id)
+            session.add(
+                CampaignAsset(campaign_id=campaign.id, asset_id=asset.id, position=len(linked))
+            )
+    for channel_id in form.channel_ids:
+        session.add(AnnouncementPost(campaign_id=campaign.id, channel_id=channel_id))
+    session.flush()
+    if scheduled_for is None:
+        _enqueue(session, campaign)
+    session.commit()
+    return Created(campaign_id=campaign.id, scheduled_for=scheduled_for, timezone=timezone)
+
+
+def _campaign_assets(session: Session, campaign: Campaign) -> list[Asset]:
+    return list(
+        session.exec(
+            select(Asset)
+            .join(CampaignAsset, col(CampaignAsset.asset_id) == Asset.id)
+            .where(CampaignAsset.campaign_id == campaign.id)
+            .order_by(col(CampaignAsset.position))
+        )
+    )
+
+
+def announcement_view(session: Session, campaign: Campaign) -> Announcement:
+    """What an announcement shows right now."""
+    assert campaign.id is not None
+    ready = session.exec(
+        select(sa.func.count()).where(Acknowledgement.campaign_id == campaign.id)
+    ).one()
+    assets = len(_campaign_assets(session, campaign))
+    return Announcement(
+        campaign_id=campaign.id,
+        name=campaign.name,
+        summary=campaign.summary,
+        launch_date=campaign.launch_date,
+        ask=campaign.ask,
+        marketer_id=campaign.marketer_id,
+        ready_count=ready,
+        asset_count=assets,
+    )
+
+
+def _enqueue(session: Session, campaign: Campaign) -> int:
+    """Queue one announcement per target channel and one thread reply per asset; idempotent."""
+    assert campaign.id is not None
+    existing = set(
+        session.exec(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.campaign_id == campaign.id)
+        )
+    )
+    announcement = json.dumps(build_announcement(announcement_view(session, campaign)))
+    assets = _campaign_assets(session, campaign)
+    posts = session.exec(
+        select(AnnouncementPost)
+        .where(AnnouncementPost.campaign_id == campaign.id)
+        .order_by(col(AnnouncementPost.id))
+    ).all()
+    added = 0
+    for post in posts:
+        key = f"c{campaign.id}:announce:{post.channel_id}"
+        if key in existing:
+            continue
+        parent = OutboxMessage(
+            workspace_id=campaign.workspace_id,
+            dedupe_key=key,
+            kind=ANNOUNCEMENT,
+            channel_id=post.channel_id,
+            campaign_id=campaign.id,
+            payload=announcement,
+        )
+        session.add(parent)
+        session.flush()
+        added += 1
+        for asset in assets:
+            reply = build_asset_reply(handle=asset.handle, title=asset.title, url=asset.url)
+            session.add(
+                OutboxMessage(
+                    workspace_id=campaign.workspace_id,
+                    dedupe_key=f"c{campaign.id}:asset:{asset.id}:{post.channel_id}",
+                    kind=ASSET_REPLY,
+                    channel_id=post.channel_id,
+                    parent_id=parent.id,
+                    campaign_id=campaign.id,
+                    asset_id=asset.id,
+                    payload=json.dumps(reply),
+                )
+            )
+            added += 1
+    campaign.status = CampaignStatus.POSTING
+    campaign.updated_at = utcnow()
+    session.add(campaign)
+    return added
+
+
+def start_due_campaign(*, session: Session, campaign_id: int, now: datetime) -> int:
+    """Queue a scheduled campaign's posts once its time has come; returns messages queued."""
+    campaign = session.get(Campaign, campaign_id, with_for_update=True)
+    if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
+        session.rollback()
+        return 0
+    if campaign.scheduled_for is not None and campaign.scheduled_for > now:
+        session.rollback()
+        return 0
+    added = _enqueue(session, campaign)
+    session.commit()
+    return added
+
+
+def due_campaign_ids(*, session: Session, now: datetime) -> list[int]:
+    """Scheduled campaigns whose time has come (a missed scheduler run is caught here)."""
+    rows = session.exec(
+        select(Campaign.id).where(
+            Campaign.status == CampaignStatus.SCHEDULED,
+            col(Campaign.scheduled_for) <= now,
+        )
+    ).all()
+    session.rollback()
+    return [r for r in rows if r is not None]
+
+
+def scheduled_campaigns(*, session: Session) -> list[tuple[int, datetime]]:
+    """Every campaign still waiting for its time, with that time."""
+    rows = session.exec(
+        select(Campaign.id, Campaign.scheduled_for).where(
+            Campaign.status == CampaignStatus.SCHEDULED
+        )
+    ).all()
+    session.rollback()
+    return [(i, at) for i, at in rows if i is not None and at is not None]
+
+
+def get_campaign(*, session: Session, team_id: str, campaign_id: int) -> Campaign | None:
+    """A campaign of this workspace, or None (never another workspace's)."""
+    workspace = get_workspace(session=session, team_id=team_id)
+    if workspace is None:
+        return None
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or campaign.workspace_id != workspace.id:
+        return None
+    return campaign
+
+
+def campaign_for_message(
+    *, session: Session, team_id: str, channel_id: str, ts: str
+) -> Campaign | None:
+    """The campaign whose announcement is this message."""
+    workspace = get_workspace(session=session, team_id=team_id)
+    if workspace is None:
+        return None
+    return session.exec(
+        select(Campaign)
+        .join(AnnouncementPost, col(AnnouncementPost.campaign_id) == Campaign.id)
+        .where(
+            Campaign.workspace_id == workspace.id,
+            AnnouncementPost.channel_id == channel_id,
+            AnnouncementPost.ts == ts,
+        )
+    ).first()
+
+
+@dataclass(frozen=True)
+class Acked:
+    """The result of "Got it": whether it was new, and how many are ready now."""
+
+    new: bool
+    ready: int
+    announcement: dict[str, Any]
+
+
+def acknowledge(*, session: Session, team_id: str, campaign_id: int, user_id: str) -> Acked:
+    """Record one person's "Got it" on a campaign (once per person)."""
+    campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    if campaign is None:
+        raise UserError("That launch is no longer in Liaison.")
+    assert campaign.id is not None
+    new = True
+    try:
+        with session.begin_nested():
+            session.add(
+                Acknowledgement(
+                    workspace_id=campaign.workspace_id, campaign_id=campaign.id, user_id=user_id
+                )
+            )
+    except sa.exc.IntegrityError:
+        new = False
+    session.commit()
+    view = announcement_view(session, campaign)
+    session.commit()
+    return Acked(new=new, ready=view.ready_count, announcement=build_announcement(view))
+
+
+@dataclass(frozen=True)
+class Edited:
+    """An edited campaign and the announcements to update."""
+
+    campaign_id: int
+    announcement: dict[str, Any]
+    posts: tuple[tuple[str, str], ...]  # (channel, ts)
+    scheduled_for: datetime | None
+
+
+def edit_campaign(
+    *,
+    session: Session,
+    team_id: str,
+    campaign_id: int,
+    editor_id: str,
+    form: LaunchForm,
+    now: datetime,
+) -> Edited:
+    """Change a campaign's words (and, before it posts, its date); only its marketer may."""
+    campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    if campaign is None:
+        raise UserError("That launch is no longer in Liaison.")
+    if campaign.marketer_id != editor_id:
+        raise UserError(f"Only <@{campaign.marketer_id}>, who launched it, can edit this launch.")
+    assert campaign.id is not None
+    campaign.name, campaign.summary, campaign.ask = form.name, form.summary, form.ask
+    if campaign.status == CampaignStatus.SCHEDULED and form.launch_date != campaign.launch_date:
+        campaign.launch_date = form.launch_date
+        campaign.scheduled_for = launch_instant(form.launch_date, campaign.timezone, now)
+        if campaign.scheduled_for is None:
+            campaign.scheduled_for = now  # due now: the worker's sweep posts it
+    campaign.updated_at = utcnow()
+    session.add(campaign)
+    # Queued but not yet sent announcements carry the new words too.
+    announcement = build_announcement(announcement_view(session, campaign))
+    session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.campaign_id) == campaign.id,
+            col(OutboxMessage.kind) == ANNOUNCEMENT,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+        )
+        .values(payload=json.dumps(announcement))
+    )
+    posts = session.exec(
+        select(AnnouncementPost.channel_id, AnnouncementPost.ts).where(
+            AnnouncementPost.campaign_id == campaign.id, col(AnnouncementPost.ts).is_not(None)
+        )
+    ).all()
+    scheduled = campaign.scheduled_for if campaign.status == CampaignStatus.SCHEDULED else None
+    session.commit()
+    return Edited(
+        campaign_id=campaign.id,
+        announcement=announcement,
+        posts=tuple((c, t) for c, t in posts if t),
+        scheduled_for=scheduled,
+    )
+
+
+def get_campaign_for_edit(
+    *, session: Session, team_id: str, campaign_id: int, editor_id: str
+) -> Campaign:
+    """The campaign to prefill the edit form with; only its marketer may edit it."""
+    campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    if campaign is None:
+        raise UserError("That launch is no longer in Liaison.")
+    if campaign.marketer_id != editor_id:
+        raise UserError(f"Only <@{campaign.marketer_id}>, who launched it, can edit this launch.")
+    session.commit()  # ends the read; expire_on_commit=False keeps the values for the caller
+    return campaign
+
+
+def add_question(
+    *,
+    session: Session,
+    team_id: str,
+    campaign_id: int,
+    user_id: str,
+    text: str,
+    channel_id: str,
+) -> Question:
+    """Record a question on a campaign (open until its marketer marks it answered)."""
+    campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    if campaign is None:
+        raise UserError("That launch is no longer in Liaison.")
+    assert campaign.id is not None
+    question = Question(
+        workspace_id=campaign.workspace_id,
+        campaign_id=campaign.id,
+        user_id=user_id,
+        text=text,
+        channel_id=channel_id,
+    )
+    session.add(question)
+    session.commit()
+    session.refresh(question)
+    return question
+
+
+def set_question_ts(*, session: Session, question_id: int, ts: str) -> None:
+    """Remember where a question was posted."""
+    question = session.get(Question, question_id)
+    if question is not None:
+        question.ts = ts
+        session.add(question)
+        session.commit()
+
+
+def answer_question(*, session: Session, team_id: str, question_id: int, user_id: str) -> Question:
+    """Mark a question answered; only the campaign's marketer may."""
+    question = session.get(Question, question_id)
+    workspace = get_workspace(session=session, team_id=team_id)
+    if question is None or workspace is None or question.workspace_id != workspace.id:
+        raise UserError("That question is no longer in Liaison.")
+    campaign = session.get(Campaign, question.campaign_id)
+    assert campaign is not None
+    if campaign.marketer_id != user_id:
+        raise UserError(
+            f"Only <@{campaign.marketer_id}>, who launched it, can mark questions answered."
+        )
+    if question.answered_at is None:
+        question.answered_at = utcnow()
+        question.answered_by = user_id
+        session.add(question)
+        session.commit()
+    session.refresh(question)
+    return question

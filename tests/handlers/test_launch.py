@@ -1,0 +1,522 @@
+"""Launches end to end: /launch, the modal, fan-out with thread replies, acks, questions, edits."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from blocks.ids import Ids
+from domain.launch import LaunchField
+from models import (
+    Acknowledgement,
+    AnnouncementPost,
+    AssetMessage,
+    Campaign,
+    CampaignStatus,
+    OutboxMessage,
+    OutboxStatus,
+    Question,
+)
+from sandbox import SlackDriver, SlackSandbox, block_actions, button_action, view_submission
+from tests.conftest import Served
+from tests.factories import message_text, reply_text
+
+MARKETER = "U0MKT1"
+TZ = "America/New_York"  # the seeded marketer's zone
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        time.sleep(0.05)
+
+
+def today_there() -> date:
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo(TZ)).date()
+
+
+def state(
+    *,
+    name: str = "Q3 pricing refresh",
+    summary: str = "New tiers for mid-market accounts.",
+    channels: list[str] | None = None,
+    collateral: str = "",
+    launch_date: date | None = None,
+    ask: str = "",
+) -> dict[str, Any]:
+    """A launch modal's state.values exactly as Slack sends them."""
+
+    def text(field: LaunchField, value: str) -> dict[str, Any]:
+        return {str(field): {"type": "plain_text_input", "value": value or None}}
+
+    return {
+        str(LaunchField.NAME): text(LaunchField.NAME, name),
+        str(LaunchField.SUMMARY): text(LaunchField.SUMMARY, summary),
+        str(LaunchField.CHANNELS): {
+            str(LaunchField.CHANNELS): {
+                "type": "multi_conversations_select",
+                "selected_conversations": channels if channels is not None else ["C0SALES"],
+            }
+        },
+        str(LaunchField.COLLATERAL): text(LaunchField.COLLATERAL, collateral),
+        str(LaunchField.DATE): {
+            str(LaunchField.DATE): {
+                "type": "datepicker",
+                "selected_date": (launch_date or today_there()).isoformat(),
+            }
+        },
+        str(LaunchField.ASK): text(LaunchField.ASK, ask),
+    }
+
+
+def submit(slack: SlackDriver, values: dict[str, Any], *, user: str = MARKETER, tz: str = TZ):  # type: ignore[no-untyped-def]
+    payload = view_submission(
+        user_id=user,
+        callback_id=Ids.LAUNCH_MODAL,
+        state_values=values,
+        private_metadata=json.dumps({"campaign_id": None, "tz": tz}),
+    )
+    return slack.interactive(payload)
+
+
+def rows(engine: Engine, model: type) -> list[Any]:
+    with Session(engine) as session:
+        return list(session.exec(select(model)).all())
+
+
+def delivered(engine: Engine) -> bool:
+    with Session(engine) as session:
+        open_rows = session.exec(
+            select(sa.func.count())
+            .where(sa.column("status").in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+            .select_from(OutboxMessage)
+        ).one()
+        summaries = session.exec(
+            select(sa.func.count())
+            .where(OutboxMessage.kind == "summary")
+            .select_from(OutboxMessage)
+        ).one()
+    return open_rows == 0 and summaries > 0
+
+
+def announcements(sandbox: SlackSandbox, channel: str) -> list[dict[str, Any]]:
+    return sandbox.find_messages(channel, event_type="liaison_outbox")
+
+
+def mrkdwn_texts(node: Any) -> list[str]:
+    """Every mrkdwn text in a block tree (the texts Slack parses for mentions and links)."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+            found.append(node["text"])
+        for value in node.values():
+            found += mrkdwn_texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += mrkdwn_texts(item)
+    return found
+
+
+def summary_text(sandbox: SlackSandbox) -> str:
+    calls = [
+        c for c in sandbox.calls("chat.postMessage") if c.ok and c.params.get("channel") == MARKETER
+    ]
+    assert calls, "no summary was sent to the marketer"
+    return message_text(
+        {"text": calls[-1].params.get("text", ""), "blocks": calls[-1].json_param("blocks") or []}
+    )
+
+
+def test_launch_command_opens_the_modal_with_the_sales_channels(
+    slack: SlackDriver, sandbox: SlackSandbox
+) -> None:
+    reply_text(
+        slack.command("/liaison", "sales here", user_id="UADMIN", channel_id="C0SALES"),
+        slack,
+        sandbox,
+    )
+    response = slack.command("/launch", "Spring launch", user_id=MARKETER)
+    assert response.status_code == 200
+    [call] = sandbox.wait_for_calls("views.open")
+    view = call.json_param("view")
+    assert view["callback_id"] == Ids.LAUNCH_MODAL
+    assert json.loads(view["private_metadata"])["tz"] == TZ
+    channels = next(b for b in view["blocks"] if b.get("block_id") == LaunchField.CHANNELS)
+    assert channels["element"]["initial_conversations"] == ["C0SALES"]
+    name = next(b for b in view["blocks"] if b.get("block_id") == LaunchField.NAME)
+    assert name["element"]["initial_value"] == "Spring launch"
+
+
+def test_launch_help(slack: SlackDriver, sandbox: SlackSandbox) -> None:
+    assert "/launch" in reply_text(slack.command("/launch", "help"), slack, sandbox)
+    assert sandbox.calls("views.open") == []
+
+
+def test_launch_posts_announcements_and_one_thread_reply_per_asset(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    page = sandbox.set_page("battlecard", body="<title>Competitor battlecard</title>")
+    collateral = f"Pricing deck | https://example.com/pricing\n{page}"
+    response = submit(
+        slack,
+        state(
+            channels=["C0SALES", "C0SALESWEST"],
+            collateral=collateral,
+            ask="Use the deck in every renewal call",
+        ),
+    )
+    assert response.status_code == 200 and response.content in (b"", b"{}")
+    wait_until(lambda: delivered(engine), what="the fan-out")
+    for channel in ("C0SALES", "C0SALESWEST"):
+        [parent] = [m for m in sandbox.messages(channel) if m.get("metadata")]
+        text = message_text(parent)
+        assert "Q3 pricing refresh" in text and "Use the deck in every renewal call" in text
+        replies = [r for r in sandbox.replies(channel, parent["ts"]) if r["ts"] != parent["ts"]]
+        assert [("PD-1" in message_text(r), "CB-2" in message_text(r)) for r in replies] == [
+            (True, False),
+            (False, True),
+        ]
+    # The bot joined the public channel it was not in.
+    assert [c.params["channel"] for c in sandbox.calls("conversations.join") if c.ok] == [
+        "C0SALESWEST"
+    ]
+    [campaign] = rows(engine, Campaign)
+    assert campaign.status == CampaignStatus.POSTED
+    assert all(p.ts for p in rows(engine, AnnouncementPost))
+    assert len(rows(engine, AssetMessage)) == 4
+    summary = summary_text(sandbox)
+    assert "2 channels" in summary and "<#C0SALES>" in summary
+
+
+def test_validation_errors_are_shown_on_their_fields_and_nothing_is_stored(
+    slack: SlackDriver, engine: Engine
+) -> None:
+    cases = {
+        LaunchField.NAME: state(name=""),
+        LaunchField.CHANNELS: state(channels=[]),
+        LaunchField.COLLATERAL: state(collateral="just words, no link"),
+        LaunchField.DATE: state(launch_date=date(2020, 1, 1)),
+        LaunchField.SUMMARY: state(summary="x" * 3001),
+    }
+    for field, values in cases.items():
+        response = submit(slack, values)
+        body = response.json()
+        assert body["response_action"] == "errors", field
+        assert str(field) in body["errors"], (field, body)
+    assert rows(engine, Campaign) == []
+    assert rows(engine, OutboxMessage) == []
+
+
+def test_hostile_form_input_is_stored_clean_and_never_live(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    submit(
+        slack,
+        state(
+            name="<!channel> launch",
+            summary="Hi <!here> & <@UADMIN> \x00\x07",
+            ask="<https://evil.example|click>",
+        ),
+    )
+    wait_until(lambda: delivered(engine), what="the fan-out")
+    [parent] = [m for m in sandbox.messages("C0SALES") if m.get("metadata")]
+    # Plain-text objects never render markup; everything Slack parses must be escaped.
+    live = "\n".join([parent.get("text", ""), *mrkdwn_texts(parent.get("blocks", []))])
+    assert "<!channel>" not in live and "<!here>" not in live and "<@UADMIN>" not in live
+    assert "<https://evil.example|click>" not in live
+    [campaign] = rows(engine, Campaign)
+    assert "\x00" not in campaign.summary
+
+
+def test_channels_the_bot_cannot_post_to_are_reported_to_the_marketer(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    submit(
+        slack,
+        state(
+            channels=["C0SALES", "G0PRIVATE", "C0ARCHIVED"],
+            collateral="Deck | https://example.com/d",
+        ),
+    )
+    wait_until(lambda: delivered(engine), what="the fan-out")
+    assert len(announcements(sandbox, "C0SALES")) == 1
+    summary = summary_text(sandbox)
+    assert "<#G0PRIVATE>" in summary and "invite" in summary.lower()
+    assert "<#C0ARCHIVED>" in summary and "archived" in summary
+    failed = [r for r in rows(engine, OutboxMessage) if r.status == OutboxStatus.FAILED]
+    # Two announcements and their thread replies.
+    assert len(failed) == 4
+
+
+def test_rate_limits_delay_messages_but_never_lose_or_double_them(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    sandbox.fail_next("chat.postMessage", status=429, retry_after=1, times=4)
+    submit(
+        slack,
+        state(
+            channels=["C0SALES", "C0LEADS"],
+            collateral="A | https://example.com/a\nB | https://example.com/b",
+        ),
+    )
+    wait_until(lambda: delivered(engine), timeout=30, what="the fan-out")
+    for channel in ("C0SALES", "C0LEADS"):
+        posted = [m for m in sandbox.messages(channel) if m.get("metadata")]
+        assert len(posted) == 1
+        replies = sandbox.find_messages(
+            channel, thread_ts=posted[0]["ts"], event_type="liaison_outbox"
+        )
+        assert len(replies) == 2
+    ids = [
+        m["metadata"]["event_payload"]["id"]
+        for c in ("C0SALES", "C0LEADS")
+        for m in sandbox.messages(c)
+        if m.get("metadata")
+    ]
+    assert len(ids) == len(set(ids))
+    assert [c.status for c in sandbox.calls("chat.postMessage")].count(429) == 4
+
+
+def _announcement(sandbox: SlackSandbox, channel: str = "C0SALES") -> dict[str, Any]:
+    [parent] = [m for m in sandbox.messages(channel) if m.get("metadata")]
+    return parent
+
+
+def _click(
+    slack: SlackDriver,
+    sandbox: SlackSandbox,
+    user: str,
+    action_id: str,
+    value: str,
+    message: dict[str, Any],
+    channel: str = "C0SALES",
+):  # type: ignore[no-untyped-def]
+    return slack.interactive(
+        block_actions(
+            user_id=user,
+            actions=[button_action(action_id, value)],
+            channel_id=channel,
+            message_ts=message["ts"],
+            message=message,
+            response_url=sandbox.new_response_url(),
+        )
+    )
+
+
+def test_got_it_counts_once_per_person_and_updates_the_message(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    submit(slack, state())
+    wait_until(lambda: delivered(engine), what="the fan-out")
+    parent = _announcement(sandbox)
+    [campaign] = rows(engine, Campaign)
+    for user in ("U0REP1", "U0REP1", "U0REP2"):
+        assert _click(slack, sandbox, user, Ids.GOT_IT, str(campaign.id), parent).status_code == 200
+    wait_until(lambda: len(sandbox.responses()) == 3, what="three private answers")
+    texts = [message_text(r) for r in sandbox.responses()]
+    assert sum("already confirmed" in t for t in texts) == 1
+    assert len(rows(engine, Acknowledgement)) == 2
+    wait_until(
+        lambda: "2 teammates are ready" in message_text(_announcement(sandbox)),
+        what="the ready count on the message",
+    )
+
+
+def test_a_question_is_posted_in_the_thread_and_only_the_marketer_marks_it_answered(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    submit(slack, state())
+    wait_until(lambda: delivered(engine), what="the fan-out")
+    parent = _announcement(sandbox)
+    [campaign] = rows(engine, Campaign)
+    _click(slack, sandbox, "U0REP1", Ids.ASK_QUESTION, str(campaign.id), parent)
+    view = sandbox.wait_for_calls("views.open")[-1].json_param("view")
+    assert view["callback_id"] == Ids.QUESTION_MODAL
+    empty = slack.interactive(
+        view_submission(
+            user_id="U0REP1",
+            callback_id=Ids.QUESTION_MODAL,
+            private_metadata=view["private_metadata"],
+            state_values={
+                "question_text": {"question_text": {"type": "plain_text_input", "value": " "}}
+            },
+        )
+    )
+    assert empty.json()["response_action"] == "errors"
+    slack.interactive(
+        view_submission(
+            user_id="U0REP1",
+            callback_id=Ids.QUESTION_MODAL,
+            private_metadata=view["private_metadata"],
+            state_values={
+                "question_text": {
+                    "question_text": {
+                        "type": "plain_text_input",
+                        "value": "Does it apply to renewals? <!channel>",
+                    }
+                }
+            },
+        )
+    )
+    wait_until(lambda: any(q.ts for q in rows(engine, Question)), what="the question's post")
+    [question] = rows(engine, Question)
+    thread = sandbox.replies("C0SALES", parent["ts"])
+    posted = next(m for m in thread if m["ts"] == question.ts)
+    assert "Does it apply to renewals?" in message_text(posted)
+    assert not any("<!channel>" in t for t in mrkdwn_texts(posted["blocks"]))
+    # A rep cannot close it; the marketer can.
+    _click(slack, sandbox, "U0REP2", Ids.MARK_ANSWERED, str(question.id), posted)
+    wait_until(lambda: any("Only" in message_text(r) for r in sandbox.responses()), what="refusal")
+    assert rows(engine, Question)[0].answered_at is None
+    _click(slack, sandbox, MARKETER, Ids.MARK_ANSWERED, str(question.id), posted)
+    wait_until(lambda: rows(engine, Question)[0].answered_at is not None, what="answered")
+    wait_until(
+        lambda: "Answered" in message_text(sandbox.message("C0SALES", question.ts) or {}),
+        what="the question message update",
+    )
+
+
+def test_the_marketer_edits_a_launch_and_every_announcement_updates(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    submit(slack, state(channels=["C0SALES", "C0LEADS"]))
+    wait_until(lambda: delivered(engine), what="the fan-out")
+    parent = _announcement(sandbox)
+    shortcut = {
+        "type": "message_action",
+        "callback_id": Ids.EDIT_LAUNCH,
+        "trigger_id": "trig-edit-1",
+        "team": {"id": sandbox.TEAM_ID, "domain": "sandbox"},
+        "user": {"id": MARKETER},
+        "channel": {"id": "C0SALES", "name": "sales"},
+        "message": parent,
+        "message_ts": parent["ts"],
+        "response_url": sandbox.new_response_url(),
+        "action_ts": "1.2",
+        "token": "x",
+        "api_app_id": sandbox.APP_ID,
+    }
+    # Someone else's shortcut gets a refusal and no modal.
+    refused = slack.interactive({**shortcut, "user": {"id": "U0REP1"}, "trigger_id": "trig-edit-0"})
+    assert refused.status_code == 200
+    wait_until(lambda: any("Only" in message_text(r) for r in sandbox.responses()), what="refusal")
+    slack.interactive(shortcut)
+    view = sandbox.wait_for_calls("views.open")[-1].json_param("view")
+    assert view["callback_id"] == Ids.EDIT_LAUNCH_MODAL
+    values = state(name="Q3 pricing refresh (v2)", summary="Updated tiers.")
+    for field in (LaunchField.CHANNELS, LaunchField.COLLATERAL):
+        values.pop(str(field))
+    slack.interactive(
+        view_submission(
+            user_id=MARKETER,
+            callback_id=Ids.EDIT_LAUNCH_MODAL,
+            private_metadata=view["private_metadata"],
+            state_values=values,
+        )
+    )
+    wait_until(lambda: len([c for c in sandbox.calls("chat.update") if c.ok]) >= 2, what="updates")
+    for channel in ("C0SALES", "C0LEADS"):
+        assert "(v2)" in message_text(_announcement(sandbox, channel))
+    assert rows(engine, Campaign)[0].name == "Q3 pricing refresh (v2)"
+
+
+def test_a_later_launch_date_schedules_the_post_for_0900_in_the_marketers_zone(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine, served: Served
+) -> None:
+    later = today_there() + timedelta(days=2)
+    submit(slack, state(launch_date=later, collateral="Deck | https://example.com/d"))
+    wait_until(lambda: bool(rows(engine, Campaign)), what="the campaign")
+    [campaign] = rows(engine, Campaign)
+    assert campaign.status == CampaignStatus.SCHEDULED
+    from zoneinfo import ZoneInfo
+
+    expected = datetime.combine(later, datetime.min.time().replace(hour=9), ZoneInfo(TZ))
+    assert campaign.scheduled_for == expected.astimezone(UTC)
+    scheduler = served.runtime.scheduler
+    job = scheduler.get_job(f"launch-{campaign.id}")
+    assert job is not None and job.next_run_time == expected
+    with engine.connect() as connection:  # stored in the app's database, so it survives restarts
+        assert connection.execute(sa.text("SELECT count(*) FROM apscheduler_jobs")).scalar() == 1
+    wait_until(
+        lambda: any(c.params.get("channel") == MARKETER for c in sandbox.calls("chat.postMessage")),
+        what="the scheduled summary",
+    )
+    assert "Scheduled" in summary_text(sandbox)
+    assert announcements(sandbox, "C0SALES") == []
+    # The marketer moves the launch to today from the summary's "Edit launch" button.
+    summary = next(
+        c for c in sandbox.calls("chat.postMessage") if c.ok and c.params["channel"] == MARKETER
+    )
+    slack.interactive(
+        block_actions(
+            user_id=MARKETER,
+            actions=[button_action(Ids.EDIT_LAUNCH, str(campaign.id))],
+            channel_id=str(summary.response["channel"]),
+            message_ts=str(summary.response["ts"]),
+            response_url=sandbox.new_response_url(),
+        )
+    )
+    view = sandbox.wait_for_calls("views.open")[-1].json_param("view")
+    values = state(launch_date=today_there(), collateral="")
+    for field in (LaunchField.CHANNELS, LaunchField.COLLATERAL):
+        values.pop(str(field))
+    slack.interactive(
+        view_submission(
+            user_id=MARKETER,
+            callback_id=Ids.EDIT_LAUNCH_MODAL,
+            private_metadata=view["private_metadata"],
+            state_values=values,
+        )
+    )
+    wait_until(lambda: len(announcements(sandbox, "C0SALES")) == 1, what="the moved launch")
+    wait_until(lambda: rows(engine, Campaign)[0].status == CampaignStatus.POSTED, what="posted")
+
+
+def test_launching_can_be_limited_to_named_people_or_a_user_group(
+    slack: SlackDriver, sandbox: SlackSandbox
+) -> None:
+    reply_text(
+        slack.command("/liaison", "launchers add <@U0MKT2>", user_id="UADMIN"), slack, sandbox
+    )
+    refused = reply_text(slack.command("/launch", "", user_id=MARKETER), slack, sandbox)
+    assert "limited" in refused and sandbox.calls("views.open") == []
+    slack.command("/launch", "", user_id="U0MKT2")
+    sandbox.wait_for_calls("views.open")
+    reply_text(
+        slack.command(
+            "/liaison", "launchers group <!subteam^S0SALESTEAM|@sales-team>", user_id="UADMIN"
+        ),
+        slack,
+        sandbox,
+    )
+    slack.command("/launch", "", user_id="U0REP1")  # a member of the group
+    sandbox.wait_for_calls("views.open", count=2)
+    assert "limited" in reply_text(slack.command("/launch", "", user_id="U0MKT2"), slack, sandbox)
+    # Admins always may.
+    slack.command("/launch", "", user_id="UADMIN")
+    sandbox.wait_for_calls("views.open", count=3)
+
+
+@pytest.mark.parametrize("value", ["", "abc", "99999999"])
+def test_buttons_with_stale_or_forged_values_get_a_clear_answer(
+    slack: SlackDriver, sandbox: SlackSandbox, value: str
+) -> None:
+    message = {"ts": "1764150000.000100", "text": "x"}
+    response = _click(slack, sandbox, "U0REP1", Ids.GOT_IT, value, message)
+    assert response.status_code == 200
+    wait_until(lambda: bool(sandbox.responses()), what="an answer")
+    assert "no longer" in message_text(sandbox.responses()[-1]) or "out of date" in message_text(
+        sandbox.responses()[-1]
+    )
