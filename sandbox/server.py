@@ -45,8 +45,8 @@ S0SALESTEAM @sales-team      user group "Sales Team": U0REP1, U0REP2, U0REP3
 ========== ================= ====================================================
 
 Every user has time zone America/New_York unless noted; every email is
-``<first name>@example.com``. Message timestamps start at ``1764150000.000100`` and grow
-by 100 microseconds per message, across resets.
+``<first name>@example.com``. Message timestamps are the posting time (as Slack's are),
+at least 100 microseconds apart and never reused, across resets.
 
 Messages carry Slack message metadata (``metadata={"event_type", "event_payload"}`` on
 chat.postMessage / chat.update); conversations.history and conversations.replies return it
@@ -66,13 +66,12 @@ import base64
 import copy
 import email.parser
 import email.policy
-import itertools
 import json
 import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -88,7 +87,6 @@ __all__ = ["METHOD_SCOPES", "Call", "SlackSandbox"]
 
 JsonDict = dict[str, Any]
 
-_FIRST_TS_SECONDS = 1_764_150_000
 _TS_STEP_MICROS = 100
 
 
@@ -251,7 +249,7 @@ class SlackSandbox:
         )
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._ts_counter: Iterator[int] = itertools.count()
+        self._last_ts_micros = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""
@@ -333,9 +331,12 @@ class SlackSandbox:
         )
 
     def _next_ts(self) -> str:
-        # Called under the lock; the counter never restarts so ts stay unique across resets.
-        micros = (next(self._ts_counter) + 1) * _TS_STEP_MICROS
-        return f"{_FIRST_TS_SECONDS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+        # Called under the lock. Like Slack's, a ts is the posting time (so `oldest`/`latest`
+        # filters mean what they say), made strictly increasing and never reused.
+        now_micros = int(time.time() * 1_000_000)
+        self._last_ts_micros = max(now_micros, self._last_ts_micros + _TS_STEP_MICROS)
+        micros = self._last_ts_micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     # ------------------------------------------------------------ seeding helpers
 

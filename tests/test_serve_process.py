@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,58 +16,10 @@ import pytest
 from sandbox import SlackDriver, SlackSandbox
 from tests.conftest import SIGNING_SECRET
 from tests.factories import reply_text
+from tests.processes import bot_serve, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def bot_serve(
-    sandbox: SlackSandbox, database_url: str, cwd: Path
-) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Start `bot.py serve` against the sandbox; yields the process and its base URL."""
-    port = _free_port()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "SLACK_BOT_TOKEN": sandbox.BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": sandbox.api_url,
-        "DATABASE_URL": database_url,
-        "LIAISON_ALLOW_PRIVATE_URLS": "true",
-    }
-    process = subprocess.Popen(
-        [sys.executable, str(ROOT / "bot.py"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "serve did not become healthy in 30 s"
-            time.sleep(0.1)
-        yield process, base
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(10)
-        if process.stdout:
-            process.stdout.close()
 
 
 def test_serve_answers_healthz_and_a_signed_command_and_keeps_data_across_restarts(
@@ -133,7 +82,7 @@ def test_sigterm_during_a_request_finishes_it_and_exits_within_15_seconds(
 
 def _serve_once(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(ROOT / "bot.py"), "serve", "--port", str(_free_port())],
+        [sys.executable, str(ROOT / "bot.py"), "serve", "--port", str(free_port())],
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
         cwd=cwd,
         capture_output=True,
@@ -157,7 +106,7 @@ def test_a_refused_token_or_unreachable_slack_stops_startup_with_one_line(
         {
             **base,
             "SLACK_BOT_TOKEN": "xoxb-1",
-            "SLACK_API_URL": f"http://127.0.0.1:{_free_port()}/api/",
+            "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
         },
         tmp_path,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 
 import pytest
 from slack_sdk import WebClient
@@ -21,7 +22,8 @@ def test_post_message_assigns_increasing_ts_and_records_the_call(
     second = client.chat_postMessage(channel="C0SALES", text="Second")
 
     assert first["ok"] and first["channel"] == "C0SALES"
-    assert re.fullmatch(r"17641\d{5}\.\d{6}", first["ts"])
+    assert re.fullmatch(r"\d{10}\.\d{6}", first["ts"])
+    assert abs(float(first["ts"]) - time.time()) < 60  # a ts is the posting time
     assert float(second["ts"]) > float(first["ts"])
     assert first["message"]["user"] == SlackSandbox.BOT_USER_ID
     assert first["message"]["bot_id"] == SlackSandbox.BOT_ID
