@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,16 @@ from core.app import Runtime, create_app, create_runtime
 from core.db import make_engine, migrate
 from core.serve import bound_socket, make_server
 from core.settings import Settings
-from sandbox import SlackDriver, SlackSandbox, app_home_opened
+from domain.schedule import local_today
+from models import utcnow
+from sandbox import (
+    SlackDriver,
+    SlackSandbox,
+    app_home_opened,
+    block_actions,
+    button_action,
+    view_submission,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = {
@@ -36,7 +46,9 @@ PRICING_PAGE = """<!doctype html><html><head>
 
 
 @contextmanager
-def _running_app(sandbox: SlackSandbox, database_url: str, secret: str) -> Iterator[str]:
+def _running_app(
+    sandbox: SlackSandbox, database_url: str, secret: str
+) -> Iterator[tuple[str, Runtime]]:
     """Serve the real app over HTTP on a free loopback port; yields its events URL."""
     settings = Settings(
         slack_bot_token=sandbox.BOT_TOKEN,
@@ -60,7 +72,7 @@ def _running_app(sandbox: SlackSandbox, database_url: str, secret: str) -> Itera
             raise RuntimeError("the demo's HTTP server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/slack/events"
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/slack/events", runtime
     finally:
         server.should_exit = True
         thread.join(10)
@@ -97,6 +109,70 @@ class Tour:
         self._print(textwrap.indent(shown, "    │ "))
         return shown
 
+    def show(self, title: str, message: dict[str, Any], indent: str = "    │ ") -> None:
+        """Print a message as the channel shows it."""
+        self._print(f"\n  {title}")
+        shown = render_message(message, user_name=self._user, channel_name=self._channel)
+        self._print(textwrap.indent(shown, indent))
+
+    def launch(self, runtime: Runtime) -> None:
+        """Morgan launches a campaign to two channels; a rep confirms they're ready."""
+        self.say("3. Marketing launches a campaign to #sales and #sales-west with /launch.")
+        self.driver.command("/launch", "Q3 pricing refresh", user_id="U0MKT1")
+        view = self.sandbox.wait_for_calls("views.open")[-1].json_param("view")
+        self._print(f"\n  Morgan fills in the form “{view['title']['text']}” and presses Announce.")
+        values = _launch_values(
+            name="Q3 pricing refresh",
+            summary="New mid-market tiers take effect on the 1st. The deck and the ROI "
+            "calculator are updated.",
+            channels=["C0SALES", "C0SALESWEST"],
+            collateral="Pricing deck 2027 | https://example.com/pricing-2027\n"
+            "ROI calculator | https://example.com/roi-calculator",
+            ask="Walk every renewal through the new tiers this month.",
+            today=local_today(utcnow(), json.loads(view["private_metadata"]).get("tz")),
+        )
+        self.driver.interactive(
+            view_submission(
+                user_id="U0MKT1",
+                callback_id=view["callback_id"],
+                state_values=values,
+                private_metadata=view["private_metadata"],
+            )
+        )
+        deadline = time.monotonic() + 20
+        while not runtime.worker.idle() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for channel in ("C0SALES", "C0SALESWEST"):
+            [parent] = self.sandbox.find_messages(channel, event_type="liaison_outbox")
+            self.show(f"#{self._channel(channel)} now shows:", parent)
+            for reply in self.sandbox.find_messages(channel, thread_ts=parent["ts"]):
+                if reply["ts"] != parent["ts"]:
+                    self.show("  ↳ in the thread:", reply, indent="      │ ")
+        summary = next(
+            c
+            for c in self.sandbox.calls("chat.postMessage")
+            if c.ok and c.params.get("channel") == "U0MKT1"
+        )
+        self.show(
+            "Morgan's private summary from Liaison:",
+            {"text": summary.params.get("text", ""), "blocks": summary.json_param("blocks")},
+        )
+        [parent] = self.sandbox.find_messages("C0SALES", event_type="liaison_outbox")
+        for rep in ("U0REP1", "U0REP2"):
+            self.driver.interactive(
+                block_actions(
+                    user_id=rep,
+                    actions=[button_action("got_it", str(_campaign_id(parent)))],
+                    channel_id="C0SALES",
+                    message_ts=parent["ts"],
+                    message=parent,
+                    response_url=self.sandbox.new_response_url(),
+                )
+            )
+        self.sandbox.wait_for_calls("chat.update", count=2)
+        updated = self.sandbox.message("C0SALES", parent["ts"]) or parent
+        self.show("Riley and Sam press “Got it”; the announcement updates:", updated)
+
     def _reply(self, content: bytes) -> dict[str, Any]:
         if content:
             body: dict[str, Any] = json.loads(content)
@@ -127,6 +203,37 @@ class Tour:
         )
 
 
+def _launch_values(
+    *, name: str, summary: str, channels: list[str], collateral: str, ask: str, today: date
+) -> dict[str, Any]:
+    """The launch modal's state.values as Slack sends them when Morgan presses Announce."""
+
+    def text(field: str, value: str) -> dict[str, Any]:
+        return {field: {"type": "plain_text_input", "value": value}}
+
+    return {
+        "launch_name": text("launch_name", name),
+        "launch_summary": text("launch_summary", summary),
+        "launch_channels": {
+            "launch_channels": {
+                "type": "multi_conversations_select",
+                "selected_conversations": channels,
+            }
+        },
+        "launch_collateral": text("launch_collateral", collateral),
+        "launch_date": {"launch_date": {"type": "datepicker", "selected_date": today.isoformat()}},
+        "launch_ask": text("launch_ask", ask),
+    }
+
+
+def _campaign_id(message: dict[str, Any]) -> int:
+    for block in message.get("blocks", []):
+        for element in block.get("elements", []) if block.get("type") == "actions" else []:
+            if element.get("action_id") == "got_it":
+                return int(element["value"])
+    raise RuntimeError("the announcement has no Got it button")
+
+
 def run_demo(*, out: str | None = None) -> int:
     """Run the tour; returns the exit code."""
     folder = Path(out) if out else Path(tempfile.mkdtemp(prefix="liaison-demo-"))
@@ -142,7 +249,7 @@ def run_demo(*, out: str | None = None) -> int:
     )
     with (
         SlackSandbox(bot_scopes=manifest["oauth_config"]["scopes"]["bot"]) as sandbox,
-        _running_app(sandbox, f"sqlite:///{database}", secret) as events_url,
+        _running_app(sandbox, f"sqlite:///{database}", secret) as (events_url, runtime),
         SlackDriver(events_url, secret, sandbox=sandbox) as driver,
     ):
         tour = Tour(driver, sandbox, folder)
@@ -161,7 +268,8 @@ def run_demo(*, out: str | None = None) -> int:
         tour.command(
             "U0MKT1", "/collateral", "add https://example.com/acme-story Customer story: Acme"
         )
-        tour.say("3. Reps find assets and say which ones reached customers.")
+        tour.launch(runtime)
+        tour.say("4. Reps find assets and say which ones reached customers.")
         tour.command("U0REP1", "/collateral", "search pricing")
         tour.command("U0REP1", "/collateral", "used PD-1")
         tour.command("U0REP2", "/collateral", "used roi calculator")
@@ -169,14 +277,14 @@ def run_demo(*, out: str | None = None) -> int:
         tour.say("   Mistakes get the correct form back, and nothing is lost.")
         tour.command("U0REP2", "/collateral", "add not-a-link")
         tour.command("U0REP2", "/collateral", "used pricing sheet")
-        tour.say("4. Anyone can see what's working.")
+        tour.say("5. Anyone can see what's working.")
         tour.command("U0REP1", "/collateral", "")
         driver.event(app_home_opened(user="U0REP1"))
         home = sandbox.wait_for_calls("views.publish")[-1].json_param("view")
-        tour.say("5. Riley opens Liaison's App Home:")
+        tour.say("6. Riley opens Liaison's App Home:")
         tour._print(textwrap.indent(render_message(home), "    │ "))
         tour.say(
-            "Coming next: /launch announcements, emoji votes and /feedback, and the weekly "
+            "Coming next: emoji votes and /feedback, and the weekly "
             "blame-free digest (charts included) join this tour as they are built."
         )
         tour.save()

@@ -33,6 +33,11 @@ def test_demo_runs_the_tour_and_writes_its_files(tmp_path: Path) -> None:
     assert "Did you mean" in shown
     assert "🎯 2 used" in shown
     assert "WELCOME TO LIAISON" in shown
+    # The launch: announcements in two channels, assets in their threads, the summary, acks.
+    assert "#sales now shows" in shown and "#sales-west now shows" in shown
+    assert shown.count("↳ in the thread") == 4
+    assert "Announced *Q3 pricing refresh* in 2 channels" in shown
+    assert "2 teammates are ready" in shown
     assert (out / "transcript.txt").read_text().strip()
     replies = json.loads((out / "replies.json").read_text())
     assert len(replies) >= 10
