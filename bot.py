@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Alembic announces every plugin at INFO; the operator needs only its warnings.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # httpx logs every request with its full URL at INFO; links users typed stay out of logs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:

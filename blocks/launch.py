@@ -464,3 +464,9 @@ def _bulleted(lines: list[str], limit: int) -> str:
     if len(lines) > len(kept):
         text += f"\n…and {len(lines) - len(kept)} more"
     return text
+
+
+LAUNCH_REFUSED = (
+    "Launching is limited to certain people in this workspace. "
+    "An admin can change that with `/liaison launchers …`."
+)

@@ -25,6 +25,7 @@ from core.settings import Settings
 from domain.schedule import local_today
 from models import utcnow
 from sandbox import (
+    Call,
     SlackDriver,
     SlackSandbox,
     app_home_opened,
@@ -139,8 +140,9 @@ class Tour:
                 private_metadata=view["private_metadata"],
             )
         )
+        # The marketer's summary is the last message of a launch.
         deadline = time.monotonic() + 20
-        while not runtime.worker.idle() and time.monotonic() < deadline:
+        while not self._summary() and time.monotonic() < deadline:
             time.sleep(0.05)
         for channel in ("C0SALES", "C0SALESWEST"):
             [parent] = self.sandbox.find_messages(channel, event_type="liaison_outbox")
@@ -148,11 +150,9 @@ class Tour:
             for reply in self.sandbox.find_messages(channel, thread_ts=parent["ts"]):
                 if reply["ts"] != parent["ts"]:
                     self.show("  ↳ in the thread:", reply, indent="      │ ")
-        summary = next(
-            c
-            for c in self.sandbox.calls("chat.postMessage")
-            if c.ok and c.params.get("channel") == "U0MKT1"
-        )
+        summary = self._summary()
+        if summary is None:
+            raise RuntimeError("the launch did not finish within 20 s")
         self.show(
             "Morgan's private summary from Liaison:",
             {"text": summary.params.get("text", ""), "blocks": summary.json_param("blocks")},
@@ -169,9 +169,24 @@ class Tour:
                     response_url=self.sandbox.new_response_url(),
                 )
             )
-        self.sandbox.wait_for_calls("chat.update", count=2)
-        updated = self.sandbox.message("C0SALES", parent["ts"]) or parent
+        # Both clicks are counted; the message is refreshed through the outbox.
+        deadline = time.monotonic() + 10
+        updated = parent
+        while time.monotonic() < deadline:
+            updated = self.sandbox.message("C0SALES", parent["ts"]) or parent
+            if "2 teammates are ready" in json.dumps(updated, ensure_ascii=False):
+                break
+            time.sleep(0.05)
         self.show("Riley and Sam press “Got it”; the announcement updates:", updated)
+
+    def _summary(self) -> Call | None:
+        """Morgan's private delivery summary, once Liaison has sent it."""
+        sent = [
+            c
+            for c in self.sandbox.calls("chat.postMessage")
+            if c.ok and c.params.get("channel") == "U0MKT1"
+        ]
+        return sent[-1] if sent else None
 
     def _reply(self, content: bytes) -> dict[str, Any]:
         if content:

@@ -6,9 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-MAX_ATTEMPTS = 8
+# Transient trouble is retried for hours (1, 2, 4 … 600 s): an outage of Slack or of the
+# network delays messages but does not lose them.
+MAX_ATTEMPTS = 30
 BASE_DELAY_S = 1.0
-MAX_DELAY_S = 300.0
+MAX_DELAY_S = 600.0
+# Errors Slack documents as possibly having done part of the work.
+AMBIGUOUS = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable"})
 # Slack allows about one message per second per channel.
 CHANNEL_INTERVAL_S = 1.0
 
@@ -76,5 +80,5 @@ def decide(
         return Decision(
             Action.FAIL, reason=f"Slack kept failing ({error or status or 'no answer'})"
         )
-    ambiguous = error is None or (status is not None and status >= 500)
+    ambiguous = error is None or error in AMBIGUOUS or (status is not None and status >= 500)
     return Decision(Action.RETRY, delay_s=backoff(attempts), verify_first=ambiguous)

@@ -92,6 +92,10 @@ def parse_collateral_url(text: str) -> str:
         url += f"?{_escape(parts.query)}"
     if parts.fragment:
         url += f"#{_escape(parts.fragment)}"
+    while _trim_punctuation(url) != url:
+        # Parsing again would trim a trailing "." or unbalanced ")" as sentence punctuation
+        # (an empty "#" or "?" that hid it is gone now): encode it so the link stays put.
+        url = url[:-1] + "".join(f"%{byte:02X}" for byte in url[-1].encode("utf-8"))
     if len(url) > MAX_URL_LENGTH:
         # IDNA can lengthen the host, so the limit is checked on the stored form too.
         raise InvalidUrl(f"That link is too long (over {MAX_URL_LENGTH} characters).")

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -29,6 +30,7 @@ from services.delivery import METADATA_EVENT, Job
 logger = logging.getLogger(__name__)
 
 SWEEP_EVERY_S = 30.0
+PREPARE_GRACE_S = 120.0  # a submission still PREPARING after this was interrupted
 MEMBERSHIP_TTL_S = 600.0  # how long the bot's channel list is trusted
 HISTORY_SLACK_S = 120  # look this far before a row's creation when checking what was posted
 
@@ -163,13 +165,25 @@ class DeliveryWorker:
         return len(jobs)
 
     def _start_due_campaigns(self) -> None:
-        """Queue scheduled campaigns whose time has come (a missed scheduler run ends here)."""
+        """Sweep: interrupted submissions, due scheduled launches, unsent summaries."""
         now = delivery.now_utc()
+        with self.db() as session:
+            stuck = launches.preparing_campaign_ids(
+                session=session, older_than=now - timedelta(seconds=PREPARE_GRACE_S)
+            )
+        for campaign_id in stuck:
+            # The submitting process died while reading page titles: go on without them.
+            with self.db() as session:
+                launches.prepare_campaign(
+                    session=session, campaign_id=campaign_id, titles={}, now=now
+                )
         with self.db() as session:
             due = launches.due_campaign_ids(session=session, now=now)
         for campaign_id in due:
             with self.db() as session:
                 launches.start_due_campaign(session=session, campaign_id=campaign_id, now=now)
+        with self.db() as session:
+            delivery.finish_stragglers(session=session, now=now)
 
     def _send_and_release(self, job: Job) -> None:
         try:
@@ -196,8 +210,16 @@ class DeliveryWorker:
 
     def send(self, job: Job) -> None:
         """Post one message (unless it is already there) and record the outcome."""
+        if job.kind == launches.REFRESH:
+            self._refresh(job)
+            return
         if job.verify_first:
-            found = self._find_posted(job)
+            try:
+                found = self._find_posted(job)
+            except SlackApiError as exc:
+                # Not knowing is not "not posted": look again later instead of risking a twin.
+                self._record_api_error(job, exc, verify_first=True)
+                return
             if found is not None:
                 logger.info("outbox message %d was already posted (ts %s)", job.id, found)
                 self._record_sent(job, found)
@@ -207,6 +229,8 @@ class DeliveryWorker:
             # Reaction votes arrive only from channels the bot is in (SPEC: platform facts).
             joined = self._ensure_member(job.channel_id)
         while True:
+            if not self._renew(job):
+                return  # another process took the message over; it decides now
             try:
                 response = self.client.chat_postMessage(
                     channel=job.channel_id,
@@ -215,25 +239,24 @@ class DeliveryWorker:
                     blocks=job.payload.get("blocks"),
                     unfurl_links=False,
                     unfurl_media=False,
-                    metadata={"event_type": METADATA_EVENT, "event_payload": {"id": job.id}},
+                    metadata={
+                        "event_type": METADATA_EVENT,
+                        "event_payload": {"id": job.id, "key": job.dedupe_key},
+                    },
                 )
             except SlackApiError as exc:
-                error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
-                status = exc.response.status_code
-                retry_after = _retry_after(exc.response.headers)
-                if status == 429:
-                    self._pace(job.channel_id, retry_after or 1.0)
-                decision = decide(
-                    error=error, status=status, retry_after=retry_after, attempts=job.attempts + 1
-                )
-                if decision.action is Action.JOIN_THEN_RETRY and not joined:
+                if exc.response.get("error") == "not_in_channel" and not joined:
                     joined = True
                     if self._join(job.channel_id):
                         continue
-                    decision = decide(
-                        error="channel_not_found", status=200, retry_after=None, attempts=1
+                    self._record_refusal(
+                        job,
+                        decide(error="channel_not_found", status=200, retry_after=None, attempts=1),
+                        "not_in_channel",
+                        False,
                     )
-                self._record_refusal(job, decision, error or f"HTTP {status}", status == 429)
+                    return
+                self._record_api_error(job, exc, verify_first=False)
                 return
             except OSError as exc:  # timeouts, resets: the post may or may not have landed
                 decision = decide(
@@ -244,6 +267,61 @@ class DeliveryWorker:
             self._pace(job.channel_id, self.channel_interval_s)
             self._record_sent(job, str(response["ts"]))
             return
+
+    def _record_api_error(self, job: Job, exc: SlackApiError, *, verify_first: bool) -> None:
+        data = exc.response.data if isinstance(exc.response.data, dict) else {}
+        error = data.get("error")
+        status = exc.response.status_code
+        retry_after = _retry_after(exc.response.headers)
+        if status == 429:
+            self._pace(job.channel_id, retry_after or 1.0)
+        decision = decide(
+            error=error, status=status, retry_after=retry_after, attempts=job.attempts + 1
+        )
+        if verify_first and decision.action is not Action.RETRY:
+            # The check itself failed for good: the message can't be confirmed either way.
+            decision = decide(error=None, status=None, retry_after=None, attempts=job.attempts + 1)
+        if decision.action is Action.JOIN_THEN_RETRY:
+            decision = decide(error="channel_not_found", status=200, retry_after=None, attempts=1)
+        if verify_first and decision.action is Action.RETRY:
+            decision = replace(decision, verify_first=True)
+        self._record_refusal(job, decision, error or f"HTTP {status}", status == 429)
+
+    def _renew(self, job: Job) -> bool:
+        with self.db() as session:
+            return delivery.renew(
+                session=session,
+                job_id=job.id,
+                worker_id=self.worker_id,
+                now=delivery.now_utc(),
+                lock_s=self.lock_s,
+            )
+
+    def _refresh(self, job: Job) -> None:
+        """Update a posted announcement with what it should say now."""
+        assert job.campaign_id is not None and job.thread_ts is not None
+        with self.db() as session:
+            rendered = launches.render_announcement(session=session, campaign_id=job.campaign_id)
+        if rendered is None or not self._renew(job):
+            return
+        try:
+            self.client.chat_update(
+                channel=job.channel_id,
+                ts=job.thread_ts,
+                text=rendered.get("text", ""),
+                blocks=rendered.get("blocks"),
+            )
+        except SlackApiError as exc:
+            self._record_api_error(job, exc, verify_first=False)
+            return
+        except OSError as exc:
+            # An update is idempotent: just try again.
+            decision = decide(
+                error="network", status=None, retry_after=None, attempts=job.attempts + 1
+            )
+            self._record_refusal(job, decision, f"network: {type(exc).__name__}", False)
+            return
+        self._record_sent(job, job.thread_ts)
 
     def _pace(self, channel_id: str, seconds: float) -> None:
         with self._lock:
@@ -290,22 +368,23 @@ class DeliveryWorker:
             return False
 
     def _record_sent(self, job: Job, ts: str) -> None:
+        posted = job.kind != launches.REFRESH
         with self.db() as session:
-            done = delivery.complete(
+            delivery.complete(
                 session=session,
                 job_id=job.id,
                 worker_id=self.worker_id,
                 ts=ts,
                 now=delivery.now_utc(),
+                pace_s=self.channel_interval_s if posted else 0.0,
             )
-        if done is not None:
-            self._queue_summary(done)
+        self._wake.set()
 
     def _record_refusal(self, job: Job, decision: Any, error: str, rate_limited: bool) -> None:
         now = delivery.now_utc()
         with self.db() as session:
             if decision.action is Action.FAIL:
-                done = delivery.fail(
+                delivery.fail(
                     session=session,
                     job_id=job.id,
                     worker_id=self.worker_id,
@@ -323,50 +402,34 @@ class DeliveryWorker:
                     counts=not rate_limited,
                     verify_first=decision.verify_first,
                 )
-                done = None
-        if done is not None:
-            self._queue_summary(done)
-
-    def _queue_summary(self, campaign_id: int) -> None:
-        with self.db() as session:
-            delivery.queue_summary(session=session, campaign_id=campaign_id)
         self._wake.set()
 
     def _find_posted(self, job: Job) -> str | None:
-        """The ts of this job's message if an earlier attempt did post it."""
+        """The ts of this job's message if an earlier attempt did post it (raises if unsure)."""
         if job.kind == launches.SUMMARY:
             return None  # a private note: sending it twice is better than not at all
         oldest = (job.created_at - timedelta(seconds=HISTORY_SLACK_S)).timestamp()
-        try:
-            if job.thread_ts:
-                pages = self.client.conversations_replies(
-                    channel=job.channel_id,
-                    ts=job.thread_ts,
-                    include_all_metadata=True,
-                    limit=200,
-                )
-            else:
-                pages = self.client.conversations_history(
-                    channel=job.channel_id,
-                    oldest=f"{oldest:.6f}",
-                    include_all_metadata=True,
-                    limit=200,
-                )
-            for page in pages:
-                for message in page.get("messages", []):
-                    meta = message.get("metadata") or {}
-                    if (
-                        meta.get("event_type") == METADATA_EVENT
-                        and (meta.get("event_payload") or {}).get("id") == job.id
-                    ):
-                        return str(message["ts"])
-        except SlackApiError as exc:
-            logger.info(
-                "could not check %s for message %d: %s",
-                job.channel_id,
-                job.id,
-                exc.response.get("error"),
+        if job.thread_ts:
+            pages = self.client.conversations_replies(
+                channel=job.channel_id, ts=job.thread_ts, include_all_metadata=True, limit=200
             )
+        else:
+            pages = self.client.conversations_history(
+                channel=job.channel_id,
+                oldest=f"{oldest:.6f}",
+                include_all_metadata=True,
+                limit=200,
+            )
+        for page in pages:
+            for message in page.get("messages", []):
+                meta = message.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if (
+                    meta.get("event_type") == METADATA_EVENT
+                    and payload.get("id") == job.id
+                    and payload.get("key") == job.dedupe_key
+                ):
+                    return str(message["ts"])
         return None
 
 

@@ -32,6 +32,7 @@ class LaunchPolicy(StrEnum):
 class CampaignStatus(StrEnum):
     """Life of a campaign's announcement."""
 
+    PREPARING = "preparing"  # stored, its collateral not yet turned into assets
     SCHEDULED = "scheduled"
     POSTING = "posting"
     POSTED = "posted"

@@ -95,6 +95,8 @@ class Campaign(SQLModel, table=True):
     scheduled_for: datetime | None = None  # when a future launch posts
     status: CampaignStatus = Field(default=CampaignStatus.SCHEDULED, sa_type=sa.String(16))
     summary_sent_at: datetime | None = None  # the marketer's delivery report, sent once
+    # While PREPARING: the form's collateral lines (JSON), kept until they become assets.
+    pending_collateral: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -272,7 +274,11 @@ class OutboxMessage(SQLModel, table=True):
     """A Slack message committed before it is sent, so a crash never loses it."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (sa.Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        # A channel's queue, oldest first: only its head may be claimed.
+        sa.Index("ix_outbox_channel_queue", "channel_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")

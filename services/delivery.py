@@ -30,6 +30,9 @@ from models import (
 )
 from services.launches import ANNOUNCEMENT, ASSET_REPLY, SUMMARY
 
+# The messages a campaign's delivery report counts (not summaries or refreshes).
+COUNTED = (ANNOUNCEMENT, ASSET_REPLY)
+
 METADATA_EVENT = "liaison_outbox"
 
 
@@ -45,6 +48,8 @@ class Job:
     attempts: int
     verify_first: bool
     created_at: datetime
+    dedupe_key: str
+    campaign_id: int | None
 
 
 def claim(
@@ -56,9 +61,20 @@ def claim(
     limit: int,
     busy_channels: frozenset[str] = frozenset(),
 ) -> list[Job]:
-    """Lock up to `limit` due messages, at most one per channel, oldest first."""
+    """Lock up to `limit` due messages, each the head of its channel's queue, oldest first.
+
+    Only a channel's oldest unsettled message may be claimed, by any process: a channel
+    never has two messages in flight, so thread replies keep their order and pacing holds
+    across instances.
+    """
     parent = aliased(OutboxMessage)
+    earlier = aliased(OutboxMessage)
     stale = col(OutboxMessage.status) == OutboxStatus.SENDING
+    head_of_channel = ~sa.exists().where(
+        col(earlier.channel_id) == col(OutboxMessage.channel_id),
+        col(earlier.id) < col(OutboxMessage.id),
+        col(earlier.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+    )
     candidates = (
         select(OutboxMessage, parent.ts)
         .outerjoin(parent, col(parent.id) == OutboxMessage.parent_id)
@@ -71,11 +87,12 @@ def claim(
                 # A claim whose worker died: take it over, looking before posting again.
                 sa.and_(stale, col(OutboxMessage.locked_until) < now),
             ),
-            # Thread replies wait for their announcement.
+            # Thread replies (and refreshes) wait for their announcement.
             sa.or_(col(OutboxMessage.parent_id).is_(None), col(parent.ts).is_not(None)),
+            head_of_channel,
         )
         .order_by(col(OutboxMessage.id))
-        .limit(limit * 20)
+        .limit(limit + len(busy_channels))
     )
     if session.get_bind().dialect.name == "postgresql":
         # Several instances claim side by side without waiting on each other's rows.
@@ -103,10 +120,27 @@ def claim(
                 attempts=row.attempts,
                 verify_first=row.verify_first,
                 created_at=row.created_at,
+                dedupe_key=row.dedupe_key,
+                campaign_id=row.campaign_id,
             )
         )
     session.commit()
     return jobs
+
+
+def renew(*, session: Session, job_id: int, worker_id: str, now: datetime, lock_s: float) -> bool:
+    """Extend this worker's claim right before it talks to Slack; False if it lost it."""
+    renewed = session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == job_id,
+            col(OutboxMessage.locked_by) == worker_id,
+            col(OutboxMessage.status) == OutboxStatus.SENDING,
+        )
+        .values(locked_until=now + timedelta(seconds=lock_s))
+    )
+    session.commit()
+    return bool(renewed.rowcount)  # type: ignore[attr-defined]
 
 
 def _own(session: Session, job_id: int, worker_id: str) -> OutboxMessage | None:
@@ -118,13 +152,33 @@ def _own(session: Session, job_id: int, worker_id: str) -> OutboxMessage | None:
 
 
 def complete(
-    *, session: Session, job_id: int, worker_id: str, ts: str, now: datetime
+    *,
+    session: Session,
+    job_id: int,
+    worker_id: str,
+    ts: str,
+    now: datetime,
+    pace_s: float = 0.0,
 ) -> int | None:
-    """Record a posted message; returns its campaign's id when that campaign is now done."""
+    """Record a posted message; returns its campaign's id when that campaign is now done.
+
+    `pace_s` holds the channel's next message back that long, in the database, so every
+    process respects Slack's per-channel rate.
+    """
     row = _own(session, job_id, worker_id)
     if row is None:
         session.rollback()
         return None
+    if pace_s > 0:
+        session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                col(OutboxMessage.channel_id) == row.channel_id,
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+                col(OutboxMessage.next_attempt_at) < now + timedelta(seconds=pace_s),
+            )
+            .values(next_attempt_at=now + timedelta(seconds=pace_s))
+        )
     row.status = OutboxStatus.SENT
     row.ts = ts
     row.sent_at = now
@@ -151,7 +205,7 @@ def complete(
                 ts=ts,
             )
         )
-    done = _finish_campaign(session, row.campaign_id, now) if row.kind != SUMMARY else None
+    done = _finish_campaign(session, row.campaign_id, now) if row.kind in COUNTED else None
     session.commit()
     return done
 
@@ -215,31 +269,54 @@ def fail(
                 )
                 .values(error=reason[:255])
             )
-    done = _finish_campaign(session, row.campaign_id, now) if row.kind != SUMMARY else None
+    done = _finish_campaign(session, row.campaign_id, now) if row.kind in COUNTED else None
     session.commit()
     return done
 
 
 def _finish_campaign(session: Session, campaign_id: int | None, now: datetime) -> int | None:
-    """Claim the campaign's summary once nothing of it is left to send."""
+    """Once nothing of the campaign is left to send, mark it posted and queue its summary.
+
+    The campaign row is locked first, so of two messages settling at the same moment the
+    second one's count sees the first as done (PostgreSQL; SQLite serialises writers).
+    The summary row is queued in the same transaction, so it can't be lost in between.
+    """
     if campaign_id is None:
         return None
+    campaign = session.get(Campaign, campaign_id, with_for_update=True)
+    if campaign is None or campaign.summary_sent_at is not None:
+        return None
+    session.flush()
     open_rows = session.exec(
         select(sa.func.count()).where(
             OutboxMessage.campaign_id == campaign_id,
-            col(OutboxMessage.kind) != SUMMARY,
+            col(OutboxMessage.kind).in_(COUNTED),
             col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
         )
     ).one()
     if open_rows:
         return None
-    # Exactly one finisher wins this update, whichever instance it runs in.
-    claimed = session.execute(
-        sa.update(Campaign)
-        .where(col(Campaign.id) == campaign_id, col(Campaign.summary_sent_at).is_(None))
-        .values(summary_sent_at=now, status=CampaignStatus.POSTED, updated_at=now)
-    )
-    return campaign_id if claimed.rowcount == 1 else None  # type: ignore[attr-defined]
+    campaign.summary_sent_at = now
+    campaign.status = CampaignStatus.POSTED
+    campaign.updated_at = now
+    session.add(campaign)
+    _add_summary(session, campaign)
+    return campaign_id
+
+
+def finish_stragglers(*, session: Session, now: datetime) -> list[int]:
+    """Finish campaigns whose last message settled without their summary being queued."""
+    ids = session.exec(
+        select(Campaign.id).where(
+            Campaign.status == CampaignStatus.POSTING, col(Campaign.summary_sent_at).is_(None)
+        )
+    ).all()
+    finished = []
+    for campaign_id in ids:
+        if _finish_campaign(session, campaign_id, now) is not None:
+            finished.append(campaign_id)
+        session.commit()
+    return [i for i in finished if i is not None]
 
 
 def report(*, session: Session, campaign_id: int) -> DeliveryReport:
@@ -264,10 +341,17 @@ def report(*, session: Session, campaign_id: int) -> DeliveryReport:
 
 
 def queue_summary(*, session: Session, campaign_id: int) -> None:
-    """Queue the marketer's private delivery report (sent once, through the outbox)."""
+    """Queue the marketer's private report now (a scheduled launch says when it posts)."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         return
+    _add_summary(session, campaign)
+    session.commit()
+
+
+def _add_summary(session: Session, campaign: Campaign) -> None:
+    assert campaign.id is not None
+    campaign_id = campaign.id
     payload = build_launch_summary(report(session=session, campaign_id=campaign_id))
     key = f"c{campaign_id}:summary:{campaign.status}"
     exists = session.exec(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)).first()
@@ -283,7 +367,6 @@ def queue_summary(*, session: Session, campaign_id: int) -> None:
                 payload=json.dumps(payload),
             )
         )
-    session.commit()
 
 
 def next_due(*, session: Session) -> datetime | None:

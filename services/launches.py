@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +28,7 @@ from models import (
     OutboxMessage,
     OutboxStatus,
     Question,
+    Workspace,
     utcnow,
 )
 from services.collateral import insert_asset
@@ -36,6 +38,7 @@ from services.workspaces import ensure_workspace, get_workspace
 ANNOUNCEMENT = "announcement"
 ASSET_REPLY = "asset_reply"
 SUMMARY = "summary"
+REFRESH = "refresh"  # chat.update of a posted announcement, rendered when sent
 
 
 @dataclass(frozen=True)
@@ -74,17 +77,15 @@ def create_campaign(
     marketer_id: str,
     form: LaunchForm,
     timezone: str,
-    titles: Mapping[str, str],
-    now: datetime,
-) -> Created:
-    """Store a campaign, its assets and target channels, and queue its posts if it is due.
+) -> int:
+    """Store a launch the moment it is submitted, before any slow work (page titles).
 
-    Everything is committed in one transaction before anything is sent (SPEC: an
-    announcement fan-out interrupted by a crash resumes on restart).
+    The campaign stays PREPARING until `prepare_campaign` turns its collateral into assets
+    and queues or schedules its posts; a crash in between is finished by the worker's
+    sweep, so a launch the marketer submitted is never lost.
     """
     workspace = ensure_workspace(session=session, team_id=team_id)
     assert workspace.id is not None
-    scheduled_for = launch_instant(form.launch_date, timezone, now)
     campaign = Campaign(
         workspace_id=workspace.id,
         marketer_id=marketer_id,
@@ -93,21 +94,42 @@ def create_campaign(
         ask=form.ask,
         launch_date=form.launch_date,
         timezone=timezone,
-        scheduled_for=scheduled_for,
-        status=CampaignStatus.SCHEDULED if scheduled_for else CampaignStatus.POSTING,
+        status=CampaignStatus.PREPARING,
+        pending_collateral=json.dumps([{"url": c.url, "title": c.title} for c in form.collateral]),
     )
     session.add(campaign)
     session.flush()
     assert campaign.id is not None
+    for channel_id in form.channel_ids:
+        session.add(AnnouncementPost(campaign_id=campaign.id, channel_id=channel_id))
+    session.commit()
+    return campaign.id
+
+
+def prepare_campaign(
+    *, session: Session, campaign_id: int, titles: Mapping[str, str], now: datetime
+) -> Created | None:
+    """Turn a PREPARING campaign's collateral into assets; queue its posts if it is due.
+
+    Idempotent: a campaign already prepared (by another process) is left alone (None).
+    """
+    campaign = session.get(Campaign, campaign_id, with_for_update=True)
+    if campaign is None or campaign.status != CampaignStatus.PREPARING:
+        session.rollback()
+        return None
+    assert campaign.id is not None
+    workspace = session.get(Workspace, campaign.workspace_id)
+    assert workspace is not None
     linked: list[int] = []
-    for line in form.collateral:
-        title = line.title or titles.get(line.url) or fallback_title(line.url)
+    for line in json.loads(campaign.pending_collateral or "[]"):
+        url = str(line["url"])
+        title = line.get("title") or titles.get(url) or fallback_title(url)
         asset, existed = insert_asset(
             session=session,
             workspace=workspace,
-            url=line.url,
+            url=url,
             title=title,
-            user_id=marketer_id,
+            user_id=campaign.marketer_id,
             campaign_id=campaign.id,
         )
         if existed and asset.campaign_id is None:
@@ -119,13 +141,28 @@ def create_campaign(
             session.add(
                 CampaignAsset(campaign_id=campaign.id, asset_id=asset.id, position=len(linked))
             )
-    for channel_id in form.channel_ids:
-        session.add(AnnouncementPost(campaign_id=campaign.id, channel_id=channel_id))
+    campaign.pending_collateral = None
+    campaign.scheduled_for = launch_instant(campaign.launch_date, campaign.timezone, now)
+    campaign.status = CampaignStatus.SCHEDULED if campaign.scheduled_for else CampaignStatus.POSTING
+    session.add(campaign)
     session.flush()
-    if scheduled_for is None:
+    if campaign.scheduled_for is None:
         _enqueue(session, campaign)
     session.commit()
-    return Created(campaign_id=campaign.id, scheduled_for=scheduled_for, timezone=timezone)
+    return Created(
+        campaign_id=campaign.id, scheduled_for=campaign.scheduled_for, timezone=campaign.timezone
+    )
+
+
+def preparing_campaign_ids(*, session: Session, older_than: datetime) -> list[int]:
+    """Campaigns left PREPARING (their submission was interrupted) since before `older_than`."""
+    rows = session.exec(
+        select(Campaign.id).where(
+            Campaign.status == CampaignStatus.PREPARING, col(Campaign.created_at) < older_than
+        )
+    ).all()
+    session.rollback()
+    return [r for r in rows if r is not None]
 
 
 def _campaign_assets(session: Session, campaign: Campaign) -> list[Asset]:
@@ -282,15 +319,23 @@ class Acked:
 
     new: bool
     ready: int
-    announcement: dict[str, Any]
 
 
-def acknowledge(*, session: Session, team_id: str, campaign_id: int, user_id: str) -> Acked:
-    """Record one person's "Got it" on a campaign (once per person)."""
+def acknowledge(
+    *,
+    session: Session,
+    team_id: str,
+    campaign_id: int,
+    user_id: str,
+    channel_id: str,
+    ts: str,
+) -> Acked:
+    """Record one person's "Got it" (once per person) and queue a refresh of the message."""
     campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
     if campaign is None:
         raise UserError("That launch is no longer in Liaison.")
     assert campaign.id is not None
+    _require_announcement(session, campaign.id, channel_id, ts)
     new = True
     try:
         with session.begin_nested():
@@ -301,19 +346,84 @@ def acknowledge(*, session: Session, team_id: str, campaign_id: int, user_id: st
             )
     except sa.exc.IntegrityError:
         new = False
+    if new:
+        enqueue_refresh(session=session, campaign_id=campaign.id, channel_id=channel_id)
+    ready = session.exec(
+        select(sa.func.count()).where(Acknowledgement.campaign_id == campaign.id)
+    ).one()
     session.commit()
-    view = announcement_view(session, campaign)
-    session.commit()
-    return Acked(new=new, ready=view.ready_count, announcement=build_announcement(view))
+    return Acked(new=new, ready=ready)
+
+
+def _require_announcement(session: Session, campaign_id: int, channel_id: str, ts: str) -> None:
+    """Refuse a button whose campaign is not the one announced in that message."""
+    found = session.exec(
+        select(AnnouncementPost.id).where(
+            AnnouncementPost.campaign_id == campaign_id,
+            AnnouncementPost.channel_id == channel_id,
+            AnnouncementPost.ts == ts,
+        )
+    ).first()
+    if found is None:
+        raise UserError("That button doesn't belong to this launch's announcement.")
+
+
+def enqueue_refresh(*, session: Session, campaign_id: int, channel_id: str | None = None) -> int:
+    """Queue a chat.update of the campaign's announcements, rendered when it is sent.
+
+    Rendered late, one pending refresh per message is enough however many clicks or
+    edits come before it goes out; an announcement not posted yet is refreshed right
+    after it is.
+    """
+    query = select(OutboxMessage).where(
+        OutboxMessage.campaign_id == campaign_id,
+        OutboxMessage.kind == ANNOUNCEMENT,
+        col(OutboxMessage.status) != OutboxStatus.FAILED,
+    )
+    if channel_id is not None:
+        query = query.where(OutboxMessage.channel_id == channel_id)
+    added = 0
+    for announcement in session.exec(query).all():
+        waiting = session.exec(
+            select(OutboxMessage.id).where(
+                OutboxMessage.parent_id == announcement.id,
+                OutboxMessage.kind == REFRESH,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+        ).first()
+        if waiting is not None:
+            continue
+        session.add(
+            OutboxMessage(
+                workspace_id=announcement.workspace_id,
+                dedupe_key=f"c{campaign_id}:refresh:{announcement.id}:{uuid.uuid4().hex}",
+                kind=REFRESH,
+                channel_id=announcement.channel_id,
+                parent_id=announcement.id,
+                campaign_id=campaign_id,
+                payload="{}",
+            )
+        )
+        added += 1
+    return added
+
+
+def render_announcement(*, session: Session, campaign_id: int) -> dict[str, Any] | None:
+    """The announcement as it should read now (for a refresh)."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        session.rollback()
+        return None
+    rendered = build_announcement(announcement_view(session, campaign))
+    session.rollback()
+    return rendered
 
 
 @dataclass(frozen=True)
 class Edited:
-    """An edited campaign and the announcements to update."""
+    """An edited campaign: when it now posts, if it is still scheduled."""
 
     campaign_id: int
-    announcement: dict[str, Any]
-    posts: tuple[tuple[str, str], ...]  # (channel, ts)
     scheduled_for: datetime | None
 
 
@@ -326,7 +436,11 @@ def edit_campaign(
     form: LaunchForm,
     now: datetime,
 ) -> Edited:
-    """Change a campaign's words (and, before it posts, its date); only its marketer may."""
+    """Change a campaign's words (and, before it posts, its date); only its marketer may.
+
+    Posted announcements are updated through the outbox, so an edit survives a restart
+    and waits out rate limits like any other message.
+    """
     campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
     if campaign is None:
         raise UserError("That launch is no longer in Liaison.")
@@ -338,10 +452,10 @@ def edit_campaign(
         campaign.launch_date = form.launch_date
         campaign.scheduled_for = launch_instant(form.launch_date, campaign.timezone, now)
         if campaign.scheduled_for is None:
-            campaign.scheduled_for = now  # due now: the worker's sweep posts it
+            campaign.scheduled_for = now  # due now: the job (or the worker's sweep) posts it
     campaign.updated_at = utcnow()
     session.add(campaign)
-    # Queued but not yet sent announcements carry the new words too.
+    # Queued announcements carry the new words; posted ones get a refresh.
     announcement = build_announcement(announcement_view(session, campaign))
     session.execute(
         sa.update(OutboxMessage)
@@ -352,19 +466,10 @@ def edit_campaign(
         )
         .values(payload=json.dumps(announcement))
     )
-    posts = session.exec(
-        select(AnnouncementPost.channel_id, AnnouncementPost.ts).where(
-            AnnouncementPost.campaign_id == campaign.id, col(AnnouncementPost.ts).is_not(None)
-        )
-    ).all()
+    enqueue_refresh(session=session, campaign_id=campaign.id)
     scheduled = campaign.scheduled_for if campaign.status == CampaignStatus.SCHEDULED else None
     session.commit()
-    return Edited(
-        campaign_id=campaign.id,
-        announcement=announcement,
-        posts=tuple((c, t) for c, t in posts if t),
-        scheduled_for=scheduled,
-    )
+    return Edited(campaign_id=campaign.id, scheduled_for=scheduled)
 
 
 def get_campaign_for_edit(
@@ -416,12 +521,16 @@ def set_question_ts(*, session: Session, question_id: int, ts: str) -> None:
         session.commit()
 
 
-def answer_question(*, session: Session, team_id: str, question_id: int, user_id: str) -> Question:
-    """Mark a question answered; only the campaign's marketer may."""
+def answer_question(
+    *, session: Session, team_id: str, question_id: int, user_id: str, ts: str | None = None
+) -> Question:
+    """Mark a question answered; only the campaign's marketer may (`ts`: the clicked message)."""
     question = session.get(Question, question_id)
     workspace = get_workspace(session=session, team_id=team_id)
     if question is None or workspace is None or question.workspace_id != workspace.id:
         raise UserError("That question is no longer in Liaison.")
+    if ts is not None and question.ts is not None and question.ts != ts:
+        raise UserError("That button doesn't belong to this question.")
     campaign = session.get(Campaign, question.campaign_id)
     assert campaign is not None
     if campaign.marketer_id != user_id:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from core.db import SessionScope
+from domain.permissions import may_launch
+from services.access import get_user
+from services.launches import get_launch_policy
+from services.workspaces import list_sales_channels
 
 
 def usergroup_members(*, client: WebClient, usergroup_id: str) -> frozenset[str]:
@@ -18,3 +25,31 @@ def usergroup_members(*, client: WebClient, usergroup_id: str) -> frozenset[str]
         raise
     users: list[Any] = response.get("users") or []
     return frozenset(str(u) for u in users)
+
+
+@dataclass(frozen=True)
+class LaunchCheck:
+    """Whether someone may launch, and what the launch form needs to know about them."""
+
+    allowed: bool
+    timezone: str
+    sales_channels: tuple[str, ...]
+
+
+def check_launcher(
+    *, client: WebClient, db: SessionScope, team_id: str, user_id: str
+) -> LaunchCheck:
+    """Apply the workspace's launch policy to a person (Slack is asked outside transactions)."""
+    user = get_user(client=client, user_id=user_id)
+    with db() as session:
+        policy = get_launch_policy(session=session, team_id=team_id)
+        channels = tuple(list_sales_channels(session=session, team_id=team_id))
+    members = None
+    if policy.policy == "usergroup" and policy.usergroup_id:
+        members = usergroup_members(client=client, usergroup_id=policy.usergroup_id)
+    allowed = may_launch(
+        user=user, policy=str(policy.policy), named=policy.named, group_members=members
+    )
+    return LaunchCheck(
+        allowed=allowed, timezone=str(user.get("tz") or "UTC"), sales_channels=channels
+    )

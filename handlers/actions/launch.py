@@ -21,6 +21,7 @@ from models import utcnow
 from services import launches
 from services.access import get_user
 from services.errors import UserError
+from services.scheduling import Waker
 
 FEEDBACK_SOON = (
     "The feedback form is coming soon. Meanwhile, react to each asset in this thread: "
@@ -44,33 +45,29 @@ def handle_got_it(
     ack: Ack,
     body: dict[str, Any],
     context: BoltContext,
-    client: WebClient,
     respond: Respond,
     db: SessionScope,
+    worker: Waker,
 ) -> None:
-    """Record "Got it" once per person and refresh the ready count on the message."""
+    """Record "Got it" once per person; the ready count on the message follows via the outbox."""
     ack()
+    container = body.get("container") or {}
     with db() as session:
         acked = launches.acknowledge(
             session=session,
             team_id=_team(body, context),
             campaign_id=_campaign_id(body),
             user_id=body["user"]["id"],
+            channel_id=str(container.get("channel_id") or ""),
+            ts=str(container.get("message_ts") or ""),
         )
+    worker.wake()
     thanks = (
         "Thanks: you're marked as ready for this launch."
         if acked.new
         else "You've already confirmed this launch. Thanks!"
     )
     respond(build_message(thanks))
-    container = body.get("container") or {}
-    if acked.new and container.get("channel_id") and container.get("message_ts"):
-        client.chat_update(
-            channel=container["channel_id"],
-            ts=container["message_ts"],
-            text=acked.announcement["text"],
-            blocks=acked.announcement["blocks"],
-        )
 
 
 @after_ack
@@ -121,12 +118,14 @@ def handle_mark_answered(
 ) -> None:
     """Mark a question answered (its campaign's marketer only) and show it on the message."""
     ack()
+    container = body.get("container") or {}
     with db() as session:
         question = launches.answer_question(
             session=session,
             team_id=_team(body, context),
             question_id=_campaign_id(body),
             user_id=body["user"]["id"],
+            ts=container.get("message_ts"),
         )
     assert question.id is not None
     message = build_question_message(
@@ -135,7 +134,6 @@ def handle_mark_answered(
         text=question.text,
         answered_by=question.answered_by,
     )
-    container = body.get("container") or {}
     client.chat_update(
         channel=container.get("channel_id") or question.channel_id or "",
         ts=container.get("message_ts") or question.ts or "",

@@ -10,16 +10,18 @@ from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
-from blocks.launch import build_question_message
+from blocks.launch import LAUNCH_REFUSED, build_question_message
+from blocks.replies import build_message
 from core.db import SessionScope
 from core.errors import after_ack
 from core.settings import Settings
-from domain.launch import MAX_QUESTION, validate_launch
+from domain.launch import MAX_QUESTION, LaunchField, validate_launch
 from domain.schedule import local_today
 from domain.text import strip_controls
-from models import utcnow
+from models import CampaignStatus, utcnow
 from services import delivery, launches
 from services.collateral import fetch_titles
+from services.people import check_launcher
 from services.scheduling import Waker, schedule_launch
 
 
@@ -37,13 +39,14 @@ def handle_launch_submission(
     body: dict[str, Any],
     view: dict[str, Any],
     context: BoltContext,
+    client: WebClient,
     db: SessionScope,
     http: httpx.Client,
     settings: Settings,
     worker: Waker,
     scheduler: BaseScheduler,
 ) -> None:
-    """Validate the launch form; store the campaign and queue or schedule its posts."""
+    """Validate the launch form; store the campaign, then queue or schedule its posts."""
     meta = _metadata(view)
     timezone = str(meta.get("tz") or "UTC")
     form = validate_launch(view["state"]["values"], today=local_today(utcnow(), timezone))
@@ -51,22 +54,27 @@ def handle_launch_submission(
         ack(response_action="errors", errors=form)
         return
     ack()
+    team_id = context.team_id or body["team"]["id"]
+    user_id = body["user"]["id"]
+    # Who may launch is checked again: the policy may have changed while the form was open.
+    if not check_launcher(client=client, db=db, team_id=team_id, user_id=user_id).allowed:
+        note = build_message(LAUNCH_REFUSED)
+        client.chat_postMessage(channel=user_id, text=note["text"], blocks=note["blocks"])
+        return
+    with db() as session:
+        campaign_id = launches.create_campaign(
+            session=session, team_id=team_id, marketer_id=user_id, form=form, timezone=timezone
+        )
+    # Stored first, so a crash while reading page titles loses nothing (the sweep finishes).
     untitled = [line.url for line in form.collateral if line.title is None]
     titles = fetch_titles(
         http=http, urls=untitled, allow_private=settings.liaison_allow_private_urls
     )
-    team_id = context.team_id or body["team"]["id"]
     with db() as session:
-        created = launches.create_campaign(
-            session=session,
-            team_id=team_id,
-            marketer_id=body["user"]["id"],
-            form=form,
-            timezone=timezone,
-            titles=titles,
-            now=utcnow(),
+        created = launches.prepare_campaign(
+            session=session, campaign_id=campaign_id, titles=titles, now=utcnow()
         )
-    if created.scheduled_for is not None:
+    if created is not None and created.scheduled_for is not None:
         schedule_launch(scheduler, created.campaign_id, created.scheduled_for)
         with db() as session:
             delivery.queue_summary(session=session, campaign_id=created.campaign_id)
@@ -79,11 +87,11 @@ def handle_edit_submission(
     body: dict[str, Any],
     view: dict[str, Any],
     context: BoltContext,
-    client: WebClient,
     db: SessionScope,
+    worker: Waker,
     scheduler: BaseScheduler,
 ) -> None:
-    """Save an edited campaign and update every posted announcement."""
+    """Save an edited campaign; its posted announcements are updated through the outbox."""
     meta = _metadata(view)
     campaign_id = meta.get("campaign_id")
     timezone = str(meta.get("tz") or "UTC")
@@ -93,15 +101,25 @@ def handle_edit_submission(
         return
     with db() as session:
         campaign = launches.get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
-        current_date = campaign.launch_date if campaign else None
+    if campaign is None:
+        ack(
+            response_action="errors", errors={"launch_name": "This launch is no longer in Liaison."}
+        )
+        return
     form = validate_launch(
         view["state"]["values"],
         today=local_today(utcnow(), timezone),
         editing=True,
-        current_date=current_date,
+        current_date=campaign.launch_date,
     )
     if isinstance(form, dict):
         ack(response_action="errors", errors=form)
+        return
+    if campaign.status != CampaignStatus.SCHEDULED and form.launch_date != campaign.launch_date:
+        ack(
+            response_action="errors",
+            errors={LaunchField.DATE: "Already announced: the launch date can't change now."},
+        )
         return
     ack()
     with db() as session:
@@ -113,15 +131,9 @@ def handle_edit_submission(
             form=form,
             now=utcnow(),
         )
-    for channel_id, ts in edited.posts:
-        client.chat_update(
-            channel=channel_id,
-            ts=ts,
-            text=edited.announcement["text"],
-            blocks=edited.announcement["blocks"],
-        )
     if edited.scheduled_for is not None:
         schedule_launch(scheduler, edited.campaign_id, edited.scheduled_for)
+    worker.wake()
 
 
 @after_ack

@@ -27,6 +27,7 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("scheduled_for", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("summary_sent_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("pending_collateral", sa.Text(), nullable=True))
 
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.add_column(sa.Column("campaign_id", sa.Integer(), nullable=True))
@@ -35,6 +36,7 @@ def upgrade() -> None:
             sa.Column("verify_first", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.create_index("ix_outbox_message_campaign_id", ["campaign_id"], unique=False)
+        batch_op.create_index("ix_outbox_channel_queue", ["channel_id", "id"], unique=False)
         batch_op.create_foreign_key(
             "fk_outbox_message_asset_id_asset", "asset", ["asset_id"], ["id"], ondelete="CASCADE"
         )
@@ -74,12 +76,14 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox_message", schema=None) as batch_op:
         batch_op.drop_constraint("fk_outbox_message_campaign_id_campaign", type_="foreignkey")
         batch_op.drop_constraint("fk_outbox_message_asset_id_asset", type_="foreignkey")
+        batch_op.drop_index("ix_outbox_channel_queue")
         batch_op.drop_index("ix_outbox_message_campaign_id")
         batch_op.drop_column("verify_first")
         batch_op.drop_column("asset_id")
         batch_op.drop_column("campaign_id")
 
     with op.batch_alter_table("campaign", schema=None) as batch_op:
+        batch_op.drop_column("pending_collateral")
         batch_op.drop_column("summary_sent_at")
         batch_op.drop_column("scheduled_for")
         batch_op.drop_column("timezone")

@@ -38,16 +38,32 @@ def form(*, channels: tuple[str, ...] = ("C1", "C2"), day: date = TODAY) -> Laun
 
 
 def create(engine: Engine, **kwargs: object) -> launches.Created:
-    with session_scope_for(engine)() as session:
-        return launches.create_campaign(
+    scope = session_scope_for(engine)
+    with scope() as session:
+        campaign_id = launches.create_campaign(
             session=session,
             team_id="T1",
             marketer_id="UM",
             form=form(**kwargs),  # type: ignore[arg-type]
             timezone="Europe/Paris",
+        )
+    assert outbox(engine) == []  # stored before any slow work, nothing queued yet
+    with scope() as session:
+        created = launches.prepare_campaign(
+            session=session,
+            campaign_id=campaign_id,
             titles={"https://e.com/b": "Beta sheet"},
             now=soon(),
         )
+    assert created is not None
+    with scope() as session:  # preparing twice (the sweep, another process) does nothing
+        assert (
+            launches.prepare_campaign(
+                session=session, campaign_id=campaign_id, titles={}, now=soon()
+            )
+            is None
+        )
+    return created
 
 
 def outbox(engine: Engine) -> list[OutboxMessage]:
