@@ -44,7 +44,7 @@ class DeliveryWorker:
         db: SessionScope,
         client: WebClient,
         lock_s: float,
-        threads: int = 8,
+        threads: int = 16,
         poll_s: float = 1.0,
         channel_interval_s: float = CHANNEL_INTERVAL_S,
     ) -> None:
@@ -114,23 +114,20 @@ class DeliveryWorker:
             self._wake.clear()
 
     def _sleep_s(self) -> float:
-        """Until the next message is due, a paced channel frees up, or the poll interval."""
+        """Until the next message comes due, a paced channel frees up, or the poll interval."""
+        now = delivery.now_utc()
         try:
             with self.db() as session:
-                due = delivery.next_due(session=session)
+                due = delivery.next_due(session=session, after=now)
         except Exception:
             return self.poll_s
-        if due is None:
-            return self.poll_s
-        wait_s = (due - delivery.now_utc()).total_seconds()
-        if wait_s <= 0:
-            # Due already, so held back by pacing or by threads in use: wait for the first
-            # channel to free up (a finished send wakes us too).
-            now = time.monotonic()
-            with self._lock:
-                waits = [at - now for at in self._next_allowed.values() if at > now]
-            wait_s = min(waits, default=self.poll_s)
-        return min(self.poll_s, max(0.01, wait_s))
+        waits = [self.poll_s]
+        if due is not None:
+            waits.append((due - now).total_seconds())
+        mono = time.monotonic()
+        with self._lock:
+            waits += [at - mono for at in self._next_allowed.values() if at > mono]
+        return max(0.005, min(waits))
 
     def dispatch_once(self) -> int:
         """Claim what is due now and hand it to the senders; returns how many were claimed."""
@@ -264,8 +261,10 @@ class DeliveryWorker:
                 )
                 self._record_refusal(job, decision, f"network: {type(exc).__name__}", False)
                 return
+            # Slack counts a channel's rate from when it accepted the post, which is before
+            # the answer arrived: pacing from the answer can't be early.
             self._pace(job.channel_id, self.channel_interval_s)
-            self._record_sent(job, str(response["ts"]))
+            self._record_sent(job, str(response["ts"]), posted=True)
             return
 
     def _record_api_error(self, job: Job, exc: SlackApiError, *, verify_first: bool) -> None:
@@ -288,6 +287,8 @@ class DeliveryWorker:
         self._record_refusal(job, decision, error or f"HTTP {status}", status == 429)
 
     def _renew(self, job: Job) -> bool:
+        if time.monotonic() - job.claimed_at < self.lock_s / 3:
+            return True  # just claimed: the lock has plenty of time left
         with self.db() as session:
             return delivery.renew(
                 session=session,
@@ -367,16 +368,17 @@ class DeliveryWorker:
             logger.info("could not join %s: %s", channel_id, exc.response.get("error"))
             return False
 
-    def _record_sent(self, job: Job, ts: str) -> None:
-        posted = job.kind != launches.REFRESH
+    def _record_sent(self, job: Job, ts: str, *, posted: bool = False) -> None:
+        now = delivery.now_utc()
+        pace_s = self.channel_interval_s if posted else 0.0  # refreshes aren't posts
         with self.db() as session:
             delivery.complete(
                 session=session,
                 job_id=job.id,
                 worker_id=self.worker_id,
                 ts=ts,
-                now=delivery.now_utc(),
-                pace_s=self.channel_interval_s if posted else 0.0,
+                now=now,
+                pace_s=pace_s,
             )
         self._wake.set()
 

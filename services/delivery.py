@@ -9,7 +9,8 @@ twice, nothing is lost across restarts).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,6 +51,7 @@ class Job:
     created_at: datetime
     dedupe_key: str
     campaign_id: int | None
+    claimed_at: float = field(default_factory=time.monotonic)  # this process's clock
 
 
 def claim(
@@ -277,24 +279,21 @@ def fail(
 def _finish_campaign(session: Session, campaign_id: int | None, now: datetime) -> int | None:
     """Once nothing of the campaign is left to send, mark it posted and queue its summary.
 
-    The campaign row is locked first, so of two messages settling at the same moment the
-    second one's count sees the first as done (PostgreSQL; SQLite serialises writers).
-    The summary row is queued in the same transaction, so it can't be lost in between.
+    Marking is done under the campaign row's lock and the count repeated there, so it
+    happens once; the summary row is queued in the same transaction, so it can't be lost
+    in between. (On PostgreSQL two last messages settling at once may each see the other
+    open and both skip; `finish_stragglers`, run by the worker's sweep, finishes those.)
     """
     if campaign_id is None:
+        return None
+    if _open_rows(session, campaign_id):
+        # Most messages are not the last: skip the lock. Two last messages settling at
+        # the same instant can each see the other still open; the sweep finishes those.
         return None
     campaign = session.get(Campaign, campaign_id, with_for_update=True)
     if campaign is None or campaign.summary_sent_at is not None:
         return None
-    session.flush()
-    open_rows = session.exec(
-        select(sa.func.count()).where(
-            OutboxMessage.campaign_id == campaign_id,
-            col(OutboxMessage.kind).in_(COUNTED),
-            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-        )
-    ).one()
-    if open_rows:
+    if _open_rows(session, campaign_id):
         return None
     campaign.summary_sent_at = now
     campaign.status = CampaignStatus.POSTED
@@ -302,6 +301,21 @@ def _finish_campaign(session: Session, campaign_id: int | None, now: datetime) -
     session.add(campaign)
     _add_summary(session, campaign)
     return campaign_id
+
+
+def _open_rows(session: Session, campaign_id: int) -> bool:
+    """True while any of the campaign's announcements or replies is still to settle."""
+    session.flush()
+    found = session.exec(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.campaign_id == campaign_id,
+            col(OutboxMessage.kind).in_(COUNTED),
+            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def finish_stragglers(*, session: Session, now: datetime) -> list[int]:
@@ -369,11 +383,16 @@ def _add_summary(session: Session, campaign: Campaign) -> None:
         )
 
 
-def next_due(*, session: Session) -> datetime | None:
-    """When the next waiting message becomes due (to sleep until then)."""
+def next_due(*, session: Session, after: datetime) -> datetime | None:
+    """When the next message waiting past `after` becomes due (to sleep until then).
+
+    Messages due already but held back (their channel has one in flight) are not counted:
+    the send that frees their channel wakes the worker.
+    """
     due = session.exec(
         select(sa.func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.status == OutboxStatus.PENDING
+            OutboxMessage.status == OutboxStatus.PENDING,
+            col(OutboxMessage.next_attempt_at) > after,
         )
     ).one()
     session.rollback()
