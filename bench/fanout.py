@@ -86,11 +86,8 @@ import secrets
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import pairwise
@@ -105,10 +102,7 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.ids import Ids
 from blocks.launch import Announcement, build_announcement, build_asset_reply
-from core.app import create_app, create_runtime
-from core.db import make_engine, migrate
-from core.serve import bound_socket, make_server
-from core.settings import Settings
+from core.demo import running_app
 from domain.launch import MAX_CHANNELS, MAX_COLLATERAL_LINES, LaunchField
 from sandbox import SlackDriver, SlackSandbox, view_submission
 from services.delivery import METADATA_EVENT
@@ -400,42 +394,6 @@ def launch_state(channels: list[str], assets: int) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def running_app(sandbox: SlackSandbox, database_url: str, secret: str) -> Iterator[Any]:
-    """The real app over HTTP on a free loopback port, wired as core/demo.py does it."""
-    settings = Settings(
-        slack_bot_token=sandbox.BOT_TOKEN,
-        slack_signing_secret=secret,
-        slack_api_url=sandbox.api_url,
-        database_url=database_url,
-        liaison_allow_private_urls=True,
-    )
-    migrate(database_url)
-    engine = make_engine(database_url)
-    runtime = create_runtime(settings, engine)
-    app = create_app(runtime)
-    runtime.start_background()
-    sock = bound_socket("127.0.0.1", 0)
-    server = make_server(app, runtime, host="127.0.0.1", port=sock.getsockname()[1])
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the app's HTTP server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/slack/events", engine
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        runtime.stop_background()
-        runtime.executor.shutdown(wait=True)
-        runtime.http.close()
-        engine.dispose()
-        sock.close()
-
-
 def fanout_status(engine: sa.Engine) -> dict[str, int]:
     """Fan-out outbox rows (announcements and asset replies) by status."""
     with engine.connect() as connection:
@@ -457,7 +415,7 @@ def run_app(config: Config, timeout_s: float) -> Phase:
     notes: list[str] = []
     try:
         with (
-            running_app(sandbox, url, secret) as (events_url, engine),
+            running_app(sandbox, url, secret) as (events_url, runtime),
             SlackDriver(events_url, secret, sandbox=sandbox) as driver,
         ):
             payload = view_submission(
@@ -476,7 +434,7 @@ def run_app(config: Config, timeout_s: float) -> Phase:
             notes.append(f"submission acknowledged in {ack_s * 1000:.0f} ms")
             deadline = start + timeout_s
             while True:
-                status = fanout_status(engine)
+                status = fanout_status(runtime.engine)
                 done = status.get("sent", 0) + status.get("failed", 0)
                 if done >= config.total:
                     break
@@ -485,7 +443,7 @@ def run_app(config: Config, timeout_s: float) -> Phase:
                     break
                 time.sleep(POLL_S)
             seconds = time.monotonic() - start
-            status = fanout_status(engine)
+            status = fanout_status(runtime.engine)
             if status.get("failed"):
                 notes.append(f"{status['failed']} fan-out row(s) FAILED")
         # The app is stopped: nothing else can post while we look.

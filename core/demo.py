@@ -47,7 +47,7 @@ PRICING_PAGE = """<!doctype html><html><head>
 
 
 @contextmanager
-def _running_app(
+def running_app(
     sandbox: SlackSandbox, database_url: str, secret: str
 ) -> Iterator[tuple[str, Runtime]]:
     """Serve the real app over HTTP on a free loopback port; yields its events URL."""
@@ -264,7 +264,7 @@ def run_demo(*, out: str | None = None) -> int:
     )
     with (
         SlackSandbox(bot_scopes=manifest["oauth_config"]["scopes"]["bot"]) as sandbox,
-        _running_app(sandbox, f"sqlite:///{database}", secret) as (events_url, runtime),
+        running_app(sandbox, f"sqlite:///{database}", secret) as (events_url, runtime),
         SlackDriver(events_url, secret, sandbox=sandbox) as driver,
     ):
         tour = Tour(driver, sandbox, folder)
