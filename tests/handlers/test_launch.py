@@ -437,7 +437,11 @@ def test_a_later_launch_date_schedules_the_post_for_0900_in_the_marketers_zone(
 ) -> None:
     later = today_there() + timedelta(days=2)
     submit(slack, state(launch_date=later, collateral="Deck | https://example.com/d"))
-    wait_until(lambda: bool(rows(engine, Campaign)), what="the campaign")
+    # Stored at once as PREPARING, then prepared (assets, schedule) right after the ack.
+    wait_until(
+        lambda: any(c.status != CampaignStatus.PREPARING for c in rows(engine, Campaign)),
+        what="the prepared campaign",
+    )
     [campaign] = rows(engine, Campaign)
     assert campaign.status == CampaignStatus.SCHEDULED
     from zoneinfo import ZoneInfo
