@@ -295,6 +295,20 @@ def get_campaign(*, session: Session, team_id: str, campaign_id: int) -> Campaig
     return campaign
 
 
+def require_campaign(*, session: Session, team_id: str, campaign_id: int) -> Campaign:
+    """A campaign of this workspace, or a UserError saying it is gone."""
+    campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    if campaign is None:
+        raise UserError("That launch is no longer in Liaison.")
+    return campaign
+
+
+def _marketer_only(campaign: Campaign, user_id: str, action: str) -> None:
+    """Only the marketer who launched a campaign may change it."""
+    if campaign.marketer_id != user_id:
+        raise UserError(f"Only <@{campaign.marketer_id}>, who launched it, can {action}.")
+
+
 def campaign_for_message(
     *, session: Session, team_id: str, channel_id: str, ts: str
 ) -> Campaign | None:
@@ -331,9 +345,7 @@ def acknowledge(
     ts: str,
 ) -> Acked:
     """Record one person's "Got it" (once per person) and queue a refresh of the message."""
-    campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
-    if campaign is None:
-        raise UserError("That launch is no longer in Liaison.")
+    campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
     assert campaign.id is not None
     _require_announcement(session, campaign.id, channel_id, ts)
     new = True
@@ -441,11 +453,8 @@ def edit_campaign(
     Posted announcements are updated through the outbox, so an edit survives a restart
     and waits out rate limits like any other message.
     """
-    campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
-    if campaign is None:
-        raise UserError("That launch is no longer in Liaison.")
-    if campaign.marketer_id != editor_id:
-        raise UserError(f"Only <@{campaign.marketer_id}>, who launched it, can edit this launch.")
+    campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    _marketer_only(campaign, editor_id, "edit this launch")
     assert campaign.id is not None
     campaign.name, campaign.summary, campaign.ask = form.name, form.summary, form.ask
     if campaign.status == CampaignStatus.SCHEDULED and form.launch_date != campaign.launch_date:
@@ -476,11 +485,8 @@ def get_campaign_for_edit(
     *, session: Session, team_id: str, campaign_id: int, editor_id: str
 ) -> Campaign:
     """The campaign to prefill the edit form with; only its marketer may edit it."""
-    campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
-    if campaign is None:
-        raise UserError("That launch is no longer in Liaison.")
-    if campaign.marketer_id != editor_id:
-        raise UserError(f"Only <@{campaign.marketer_id}>, who launched it, can edit this launch.")
+    campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    _marketer_only(campaign, editor_id, "edit this launch")
     session.commit()  # ends the read; expire_on_commit=False keeps the values for the caller
     return campaign
 
@@ -495,9 +501,7 @@ def add_question(
     channel_id: str,
 ) -> Question:
     """Record a question on a campaign (open until its marketer marks it answered)."""
-    campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
-    if campaign is None:
-        raise UserError("That launch is no longer in Liaison.")
+    campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
     assert campaign.id is not None
     question = Question(
         workspace_id=campaign.workspace_id,
@@ -533,10 +537,7 @@ def answer_question(
         raise UserError("That button doesn't belong to this question.")
     campaign = session.get(Campaign, question.campaign_id)
     assert campaign is not None
-    if campaign.marketer_id != user_id:
-        raise UserError(
-            f"Only <@{campaign.marketer_id}>, who launched it, can mark questions answered."
-        )
+    _marketer_only(campaign, user_id, "mark questions answered")
     if question.answered_at is None:
         question.answered_at = utcnow()
         question.answered_by = user_id

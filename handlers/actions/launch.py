@@ -29,7 +29,8 @@ FEEDBACK_SOON = (
 )
 
 
-def _campaign_id(body: dict[str, Any]) -> int:
+def _button_id(body: dict[str, Any]) -> int:
+    """The id a button carries as its value (a campaign's or a question's)."""
     try:
         return int(body["actions"][0]["value"])
     except (KeyError, IndexError, TypeError, ValueError):
@@ -56,7 +57,7 @@ def handle_got_it(
         acked = launches.acknowledge(
             session=session,
             team_id=_team(body, context),
-            campaign_id=_campaign_id(body),
+            campaign_id=_button_id(body),
             user_id=body["user"]["id"],
             channel_id=str(container.get("channel_id") or ""),
             ts=str(container.get("message_ts") or ""),
@@ -88,13 +89,11 @@ def handle_ask_question(
 ) -> None:
     """Open the question modal for this announcement."""
     ack()
-    campaign_id = _campaign_id(body)
+    campaign_id = _button_id(body)
     with db() as session:
-        campaign = launches.get_campaign(
+        campaign = launches.require_campaign(
             session=session, team_id=_team(body, context), campaign_id=campaign_id
         )
-    if campaign is None:
-        raise UserError("That launch is no longer in Liaison.")
     container = body.get("container") or {}
     client.views_open(
         trigger_id=body["trigger_id"],
@@ -123,7 +122,7 @@ def handle_mark_answered(
         question = launches.answer_question(
             session=session,
             team_id=_team(body, context),
-            question_id=_campaign_id(body),
+            question_id=_button_id(body),
             user_id=body["user"]["id"],
             ts=container.get("message_ts"),
         )
@@ -184,7 +183,7 @@ def handle_edit_button(
         client=client,
         db=db,
         team_id=_team(body, context),
-        campaign_id=_campaign_id(body),
+        campaign_id=_button_id(body),
         user_id=body["user"]["id"],
         trigger_id=body["trigger_id"],
     )
