@@ -449,6 +449,9 @@ def test_a_later_launch_date_schedules_the_post_for_0900_in_the_marketers_zone(
     expected = datetime.combine(later, datetime.min.time().replace(hour=9), ZoneInfo(TZ))
     assert campaign.scheduled_for == expected.astimezone(UTC)
     scheduler = served.runtime.scheduler
+    # The job is added right after the campaign commits (restore_launch_jobs covers a crash
+    # in between), so it may trail the status by a moment.
+    wait_until(lambda: scheduler.get_job(f"launch-{campaign.id}") is not None, what="the job")
     job = scheduler.get_job(f"launch-{campaign.id}")
     assert job is not None and job.next_run_time == expected
     with engine.connect() as connection:  # stored in the app's database, so it survives restarts
