@@ -23,7 +23,9 @@ from core.settings import Settings
 from core.slack import make_client
 from jobs.context import install
 from jobs.delivery import DeliveryWorker
+from jobs.home import HomeRefresher
 from jobs.launches import restore_launch_jobs
+from jobs.maintenance import schedule_maintenance
 
 logger = logging.getLogger(__name__)
 
@@ -43,20 +45,24 @@ class Runtime:
     executor: ThreadPoolExecutor
     worker: DeliveryWorker
     scheduler: BackgroundScheduler
+    homes: HomeRefresher
 
     def start_background(self) -> None:
         """Start delivering queued messages and firing scheduled jobs (serve, tests, demo)."""
         install(self)
         self.worker.start()
+        self.homes.start()
         if not self.scheduler.running:
             self.scheduler.start()
         restore_launch_jobs(self.scheduler)
+        schedule_maintenance(self.scheduler)
         self.worker.wake()
 
     def stop_background(self, timeout: float = 5.0) -> None:
         """Stop firing jobs and let messages in flight finish."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        self.homes.stop(timeout)
         self.worker.stop(timeout)
 
 
@@ -70,15 +76,17 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         ),
         lock_s=settings.liaison_delivery_lock_seconds,
     )
+    client = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     return Runtime(
         settings=settings,
         engine=engine,
         db=db,
         http=make_http_client(),
-        client=make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+        client=client,
         executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         worker=worker,
         scheduler=make_scheduler(engine),
+        homes=HomeRefresher(db=db, client=client),
     )
 
 
@@ -116,6 +124,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         context["settings"] = settings
         context["worker"] = runtime.worker
         context["scheduler"] = runtime.scheduler
+        context["homes"] = runtime.homes
         return next()  # type: ignore[no-any-return]
 
     app.use(inject)

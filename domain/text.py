@@ -38,3 +38,15 @@ def shorten(text: str, limit: int) -> str:
 def unescape_slack(text: str) -> str:
     """Undo Slack's escaping of &, < and > in text it sends us."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+_USER_MENTION = re.compile(r"<@[UW][A-Z0-9]{1,40}(?:\|[^<>]{0,80})?>")
+_GROUP_MENTION = re.compile(r"<!subteam\^[A-Z0-9]{1,40}(?:\|[^<>]{0,80})?>")
+_SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)(?:\|[^<>]{0,80})?>")
+
+
+def strip_mentions(text: str) -> str:
+    """Replace people and group mentions with neutral words, so shown text names nobody."""
+    text = _USER_MENTION.sub("@someone", text)
+    text = _GROUP_MENTION.sub("@a-group", text)
+    return _SPECIAL_MENTION.sub(r"@\1", text)

@@ -187,7 +187,10 @@ class Vote(SQLModel, table=True):
 class Usage(SQLModel, table=True):
     """A rep saying they used an asset with a customer."""
 
-    __table_args__ = (sa.Index("ix_usage_period", "workspace_id", "created_at", "asset_id"),)
+    __table_args__ = (
+        sa.Index("ix_usage_period", "workspace_id", "created_at", "asset_id"),
+        sa.Index("ix_usage_asset_user", "asset_id", "user_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
@@ -258,6 +261,19 @@ class DigestRun(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=SLACK_ID)
     ts: str | None = Field(default=None, max_length=32)
     posted_at: datetime | None = None
+
+
+class HomeVisit(SQLModel, table=True):
+    """Someone who has opened Liaison's App Home, so it can be refreshed when data changes."""
+
+    __tablename__ = "home_visit"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=SLACK_ID)
+    first_seen_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
 
 
 class ProcessedEvent(SQLModel, table=True):

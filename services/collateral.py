@@ -22,7 +22,7 @@ from domain.assets import (
     rank,
     search_terms,
 )
-from models import Asset, Source, Usage, Vote, VoteValue, Workspace
+from models import Asset, CampaignAsset, Source, Usage, Vote, VoteValue, Workspace
 from services.errors import UserError
 from services.workspaces import ensure_workspace, get_workspace
 
@@ -193,7 +193,7 @@ def search_assets(
     exact = _by_handle(session, team_id, query)
     if exact is not None:
         ids = [exact.id, *(i for i in ids if i != exact.id)][:limit]
-    return _with_stats(session, ids)
+    return with_stats(session, ids)
 
 
 def _by_handle(session: Session, team_id: str, text: str) -> AssetRef | None:
@@ -277,10 +277,10 @@ def top_assets(*, session: Session, team_id: str, limit: int = 10) -> list[Asset
         )
         .limit(limit)
     )
-    return _with_stats(session, [int(i) for i in session.execute(query).scalars()])
+    return with_stats(session, [int(i) for i in session.execute(query).scalars()])
 
 
-def _with_stats(session: Session, asset_ids: list[int]) -> list[AssetSummary]:
+def with_stats(session: Session, asset_ids: list[int]) -> list[AssetSummary]:
     """Load assets with their counts, keeping the order of `asset_ids`."""
     if not asset_ids:
         return []
@@ -344,3 +344,49 @@ def _title_or_none(http: httpx.Client, url: str, allow_private: bool) -> str | N
         return fetch_page_title(url, client=http, allow_private=allow_private)
     except FetchError:
         return None
+
+
+MAX_PICKER = 100
+
+
+def pick_assets(
+    *, session: Session, team_id: str, query: str, campaign_id: int | None = None
+) -> list[AssetRef]:
+    """Assets for the feedback modal's picker: the best matches for what was typed.
+
+    With nothing typed: the campaign's own assets first (when the modal is about one),
+    then the newest.
+    """
+    if query:
+        exact = _by_handle(session, team_id, query)
+        terms = search_terms(query)
+        narrowed = terms if terms and all(t.isascii() for t in terms) else None
+        ranked = rank(query, _refs(session, team_id, narrowed), limit=MAX_PICKER) if terms else []
+        refs = [exact, *ranked] if exact is not None else ranked
+    else:
+        refs = _refs(session, team_id, None)
+        if campaign_id is not None:
+            own = _campaign_refs(session, team_id, campaign_id)
+            refs = [*own, *refs]
+    return list({r.id: r for r in refs}.values())[:MAX_PICKER]
+
+
+def _campaign_refs(session: Session, team_id: str, campaign_id: int) -> list[AssetRef]:
+    rows = session.exec(
+        select(Asset.id, Asset.handle, Asset.title)
+        .join(CampaignAsset, col(CampaignAsset.asset_id) == Asset.id)
+        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
+        .where(Workspace.team_id == team_id, CampaignAsset.campaign_id == campaign_id)
+        .order_by(col(CampaignAsset.position))
+    )
+    return [_ref(row) for row in rows]
+
+
+def asset_ref(*, session: Session, team_id: str, asset_id: int) -> AssetRef | None:
+    """One asset of this workspace, by id."""
+    row = session.exec(
+        select(Asset.id, Asset.handle, Asset.title)
+        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
+        .where(Workspace.team_id == team_id, Asset.id == asset_id)
+    ).first()
+    return _ref(row) if row is not None else None

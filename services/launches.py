@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from blocks.launch import Announcement, build_announcement, build_asset_reply
-from domain.assets import fallback_title
+from domain.assets import AssetRef, fallback_title
 from domain.launch import LaunchForm
 from domain.schedule import launch_instant
 from models import (
@@ -545,3 +545,16 @@ def answer_question(
         session.commit()
     session.refresh(question)
     return question
+
+
+def only_asset(*, session: Session, campaign_id: int) -> AssetRef | None:
+    """A campaign's asset when it has exactly one (the feedback modal preselects it)."""
+    rows = session.exec(
+        select(Asset.id, Asset.handle, Asset.title)
+        .join(CampaignAsset, col(CampaignAsset.asset_id) == Asset.id)
+        .where(CampaignAsset.campaign_id == campaign_id)
+        .limit(2)
+    ).all()
+    if len(rows) != 1 or rows[0][0] is None:
+        return None
+    return AssetRef(id=rows[0][0], handle=rows[0][1], title=rows[0][2])

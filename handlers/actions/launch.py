@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
+from blocks.feedback import build_feedback_modal
 from blocks.launch import (
     LaunchDefaults,
     build_launch_modal,
@@ -22,11 +23,6 @@ from services import launches
 from services.access import get_user
 from services.errors import UserError
 from services.scheduling import Waker
-
-FEEDBACK_SOON = (
-    "The feedback form is coming soon. Meanwhile, react to each asset in this thread: "
-    "👍 useful · 👎 needs work · 🎯 used with a customer."
-)
 
 
 def _button_id(body: dict[str, Any]) -> int:
@@ -72,10 +68,27 @@ def handle_got_it(
 
 
 @after_ack
-def handle_give_feedback(ack: Ack, respond: Respond) -> None:
-    """Point reps at the vote reactions until the feedback form ships."""
+def handle_give_feedback(
+    ack: Ack,
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond,
+    db: SessionScope,
+) -> None:
+    """Open the feedback modal for this announcement's campaign."""
     ack()
-    respond(build_message(FEEDBACK_SOON))
+    with db() as session:
+        campaign = launches.require_campaign(
+            session=session, team_id=_team(body, context), campaign_id=_button_id(body)
+        )
+        only = launches.only_asset(session=session, campaign_id=campaign.id or 0)
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=build_feedback_modal(
+            campaign_id=campaign.id, campaign_name=campaign.name, initial=only
+        ),
+    )
 
 
 @after_ack

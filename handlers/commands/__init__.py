@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import App
 
 from handlers.commands.collateral import handle_collateral_command
+from handlers.commands.feedback import handle_feedback_command
 from handlers.commands.launch import handle_launch_command
 from handlers.commands.liaison import handle_liaison_command
-from handlers.commands.upcoming import handle_feedback_command
 
 COMMANDS: dict[str, Callable[..., Any]] = {
     "/launch": handle_launch_command,

@@ -9,11 +9,12 @@ from slack_bolt import App
 
 from handlers.events.home import handle_app_home_opened
 from handlers.events.lifecycle import handle_event_acknowledged
+from handlers.events.reactions import handle_reaction
 
 EVENTS: dict[str, Callable[..., Any]] = {
     "app_home_opened": handle_app_home_opened,
-    "reaction_added": handle_event_acknowledged,
-    "reaction_removed": handle_event_acknowledged,
+    "reaction_added": handle_reaction,
+    "reaction_removed": handle_reaction,
     "app_uninstalled": handle_event_acknowledged,
     "tokens_revoked": handle_event_acknowledged,
 }

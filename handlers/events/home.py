@@ -1,16 +1,33 @@
-"""`app_home_opened`: publish the home tab."""
+"""`app_home_opened`: publish the person's home tab."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
-from blocks.home import build_home_welcome
+from blocks.home import build_home
+from core.db import SessionScope
+from models import utcnow
+from services.home import home_data, record_visit
 
 
-def handle_app_home_opened(event: dict[str, Any], client: WebClient) -> None:
-    """Publish the welcome home tab for the person who opened it."""
-    if event.get("tab", "home") != "home":
+def handle_app_home_opened(
+    event: dict[str, Any],
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    db: SessionScope,
+) -> None:
+    """Publish the home tab for the person who opened it (the loop explained on a first visit)."""
+    user_id = event.get("user")
+    team_id = context.team_id or str(body.get("team_id") or "")
+    if event.get("tab", "home") != "home" or not isinstance(user_id, str) or not team_id:
         return
-    client.views_publish(user_id=event["user"], view=build_home_welcome())
+    with db() as session:
+        first = record_visit(session=session, team_id=team_id, user_id=user_id)
+        data = home_data(
+            session=session, team_id=team_id, user_id=user_id, now=utcnow(), first_visit=first
+        )
+    client.views_publish(user_id=user_id, view=build_home(data))

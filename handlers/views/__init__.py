@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from blocks.ids import Ids
+from handlers.views.feedback import handle_feedback_submission
 from handlers.views.launch import (
     handle_edit_submission,
     handle_launch_submission,
@@ -18,6 +19,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     Ids.LAUNCH_MODAL: handle_launch_submission,
     Ids.EDIT_LAUNCH_MODAL: handle_edit_submission,
     Ids.QUESTION_MODAL: handle_question_submission,
+    Ids.FEEDBACK_MODAL: handle_feedback_submission,
 }
 
 

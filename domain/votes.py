@@ -1,0 +1,107 @@
+"""Vote rules (SPEC: "The launch modal and announcement", one vote per person per asset).
+
+Reactions on a tracked asset message are votes: `+1`/`thumbsup` useful, `-1`/`thumbsdown`
+needs work, `dart` used with a customer. One person has one vote per asset whatever the
+source (reaction, button, command, modal) and the latest wins; removing the reaction that
+set the vote removes it. The bot's own reactions and unknown emoji are ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Verdict(StrEnum):
+    """What a reaction says about an asset (values match the stored vote values)."""
+
+    USEFUL = "useful"
+    NEEDS_WORK = "needs_work"
+    USED = "used"
+
+
+REACTIONS: dict[str, Verdict] = {
+    "+1": Verdict.USEFUL,
+    "thumbsup": Verdict.USEFUL,
+    "-1": Verdict.NEEDS_WORK,
+    "thumbsdown": Verdict.NEEDS_WORK,
+    "dart": Verdict.USED,
+}
+
+# Slack appends a skin tone to the emoji name: "+1::skin-tone-3".
+_SKIN_TONE = re.compile(r"::skin-tone-[2-6]$")
+_TS = re.compile(r"^\d{1,12}\.\d{1,9}$")
+_ID = re.compile(r"^[A-Z0-9]{2,32}$")
+
+
+def reaction_verdict(name: str) -> Verdict | None:
+    """The verdict an emoji name stands for, or None for emoji that are not votes."""
+    return REACTIONS.get(_SKIN_TONE.sub("", name.strip().lower()))
+
+
+@dataclass(frozen=True)
+class ReactionChange:
+    """A reaction event that may change a vote, once its message is known to be tracked."""
+
+    added: bool
+    verdict: Verdict
+    user_id: str
+    channel_id: str
+    ts: str
+    at: datetime
+
+
+def read_reaction(event: dict[str, Any], *, bot_user_id: str | None) -> ReactionChange | None:
+    """The vote change a `reaction_added`/`reaction_removed` event asks for, or None.
+
+    None for the bot's own reactions, emoji that are not votes, reactions on files or
+    anything but a message, and events whose fields are missing or malformed.
+    """
+    kind = event.get("type")
+    if kind not in ("reaction_added", "reaction_removed"):
+        return None
+    user = event.get("user")
+    reaction = event.get("reaction")
+    item = event.get("item")
+    if not isinstance(user, str) or not isinstance(reaction, str) or not isinstance(item, dict):
+        return None
+    if not _ID.match(user) or (bot_user_id is not None and user == bot_user_id):
+        return None
+    verdict = reaction_verdict(reaction[:100])
+    if verdict is None or item.get("type") != "message":
+        return None
+    channel, ts = item.get("channel"), item.get("ts")
+    if not isinstance(channel, str) or not isinstance(ts, str):
+        return None
+    if not _ID.match(channel) or not _TS.match(ts):
+        return None
+    return ReactionChange(
+        added=kind == "reaction_added",
+        verdict=verdict,
+        user_id=user,
+        channel_id=channel,
+        ts=ts,
+        at=event_time(event.get("event_ts")),
+    )
+
+
+def event_time(event_ts: object, *, default: datetime | None = None) -> datetime:
+    """An event's `event_ts` as an aware UTC time (the epoch when it cannot be read)."""
+    if isinstance(event_ts, str) and _TS.match(event_ts):
+        return datetime.fromtimestamp(float(event_ts), UTC)
+    return default if default is not None else datetime.fromtimestamp(0, UTC)
+
+
+def removal_clears(*, value: str | None, source: str | None, removed: Verdict) -> bool:
+    """Whether removing a reaction clears the person's current vote (`value`, `source`).
+
+    Only a vote a reaction set, with that reaction's meaning, is cleared: a later vote by
+    another route (button, command, the other emoji) won and stays.
+    """
+    return source == REACTION_SOURCE and value == removed.value
+
+
+REACTION_SOURCE = "reaction"  # the stored source of votes set by a reaction

@@ -1,0 +1,28 @@
+"""The feedback modal's asset picker: type-ahead over the workspace's assets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, BoltContext
+
+from blocks.feedback import build_asset_options
+from core.db import SessionScope
+from domain.feedback import campaign_from_metadata, option_query
+from services.collateral import pick_assets
+
+
+def handle_asset_options(
+    ack: Ack, body: dict[str, Any], context: BoltContext, db: SessionScope
+) -> None:
+    """Answer the picker with the best matches for what was typed."""
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    team_id = context.team_id or str((body.get("team") or {}).get("id") or "")
+    with db() as session:
+        refs = pick_assets(
+            session=session,
+            team_id=team_id,
+            query=option_query(body.get("value")),
+            campaign_id=campaign_from_metadata((view or {}).get("private_metadata")),
+        )
+    ack(build_asset_options(refs))

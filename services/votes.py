@@ -1,0 +1,326 @@
+"""Votes, uses and comments on assets: one vote per person per asset, the latest wins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from domain.assets import AssetRef, Lookup, normalise_handle
+from domain.feedback import QuickFeedback
+from domain.nudge import Review, review_comment
+from domain.votes import ReactionChange, Verdict, removal_clears
+from models import (
+    Asset,
+    AssetMessage,
+    Campaign,
+    Comment,
+    ProcessedEvent,
+    Source,
+    Usage,
+    Vote,
+    VoteValue,
+    Workspace,
+    utcnow,
+)
+from services.collateral import find_asset
+
+MAX_EVENT_ID = 64
+
+
+class Outcome(StrEnum):
+    """What a reaction event did."""
+
+    DUPLICATE = "duplicate"  # this event_id was handled before (a retried delivery)
+    UNTRACKED = "untracked"  # not on a message Liaison posted for an asset
+    RECORDED = "recorded"  # a vote or use was set
+    REMOVED = "removed"  # a vote or use was taken back
+    UNCHANGED = "unchanged"  # nothing to do (e.g. removing a reaction that set nothing)
+
+
+@dataclass(frozen=True)
+class ReactionResult:
+    """The outcome of one reaction event, and whose App Home it touches."""
+
+    outcome: Outcome
+    asset_id: int | None = None
+    owner_id: str | None = None  # the asset's marketer
+
+
+def _insert(session: Session) -> type[sqlite.Insert] | type[postgresql.Insert]:
+    """The dialect's INSERT that knows ON CONFLICT (SQLite and PostgreSQL both do)."""
+    name = session.get_bind().dialect.name
+    return postgresql.Insert if name == "postgresql" else sqlite.Insert
+
+
+def claim_event(*, session: Session, event_id: str, team_id: str) -> bool:
+    """Mark an Events API event handled; False when it already was (by any instance).
+
+    Runs in the caller's transaction, so the mark and the vote commit together: a crash
+    between them leaves neither, and Slack's retry is then handled as new.
+    """
+    insert = _insert(session)(ProcessedEvent.__table__)  # type: ignore[attr-defined]
+    statement = insert.values(
+        event_id=event_id[:MAX_EVENT_ID], team_id=team_id, received_at=utcnow()
+    ).on_conflict_do_nothing(index_elements=["event_id"])
+    # RETURNING, not rowcount: drivers disagree on rowcount after ON CONFLICT DO NOTHING.
+    return session.execute(statement.returning(sa.literal(1))).first() is not None
+
+
+def tracked_asset(
+    *, session: Session, team_id: str, channel_id: str, ts: str
+) -> tuple[int, int, str] | None:
+    """(workspace id, asset id, asset owner) of a message whose reactions are votes."""
+    row = session.execute(
+        sa.select(
+            col(AssetMessage.workspace_id),
+            col(AssetMessage.asset_id),
+            sa.func.coalesce(col(Campaign.marketer_id), col(Asset.added_by)),
+        )
+        .join(Workspace, col(Workspace.id) == col(AssetMessage.workspace_id))
+        .join(Asset, col(Asset.id) == col(AssetMessage.asset_id))
+        .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
+        .where(
+            col(Workspace.team_id) == team_id,
+            col(AssetMessage.channel_id) == channel_id,
+            col(AssetMessage.ts) == ts,
+        )
+    ).first()
+    return (int(row[0]), int(row[1]), str(row[2])) if row is not None else None
+
+
+def apply_reaction(
+    *, session: Session, team_id: str, event_id: str | None, change: ReactionChange
+) -> ReactionResult:
+    """Turn one reaction event into a vote or use change, exactly once per event_id."""
+    found = tracked_asset(
+        session=session, team_id=team_id, channel_id=change.channel_id, ts=change.ts
+    )
+    if found is None:
+        session.rollback()
+        return ReactionResult(Outcome.UNTRACKED)
+    workspace_id, asset_id, owner = found
+    if event_id and not claim_event(session=session, event_id=event_id, team_id=team_id):
+        session.rollback()
+        return ReactionResult(Outcome.DUPLICATE, asset_id, owner)
+    if change.verdict is Verdict.USED:
+        changed = (
+            _add_reaction_use(session, workspace_id, asset_id, change.user_id, change.at)
+            if change.added
+            else _remove_reaction_use(session, asset_id, change.user_id)
+        )
+    elif change.added:
+        changed = set_vote(
+            session=session,
+            workspace_id=workspace_id,
+            asset_id=asset_id,
+            user_id=change.user_id,
+            value=VoteValue(change.verdict.value),
+            source=Source.REACTION,
+            at=change.at,
+        )
+    else:
+        changed = _remove_reaction_vote(session, asset_id, change)
+    session.commit()
+    if not changed:
+        return ReactionResult(Outcome.UNCHANGED, asset_id, owner)
+    return ReactionResult(Outcome.RECORDED if change.added else Outcome.REMOVED, asset_id, owner)
+
+
+def set_vote(
+    *,
+    session: Session,
+    workspace_id: int,
+    asset_id: int,
+    user_id: str,
+    value: VoteValue,
+    source: Source,
+    at: datetime,
+) -> bool:
+    """Upsert a person's vote on an asset unless a later vote is already stored.
+
+    One statement (INSERT … ON CONFLICT DO UPDATE … WHERE older), so two instances racing
+    on one person's vote leave exactly one row holding the latest verdict. The caller
+    commits.
+    """
+    table = Vote.__table__  # type: ignore[attr-defined]
+    insert = _insert(session)(table).values(
+        workspace_id=workspace_id,
+        asset_id=asset_id,
+        user_id=user_id,
+        value=value.value,
+        source=source.value,
+        created_at=at,
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["asset_id", "user_id"],
+        set_={
+            "value": insert.excluded.value,
+            "source": insert.excluded.source,
+            "created_at": insert.excluded.created_at,
+        },
+        where=table.c.created_at <= insert.excluded.created_at,
+    )
+    return session.execute(statement.returning(table.c.id)).first() is not None
+
+
+def _remove_reaction_vote(session: Session, asset_id: int, change: ReactionChange) -> bool:
+    vote = session.exec(
+        select(Vote).where(Vote.asset_id == asset_id, Vote.user_id == change.user_id)
+    ).first()
+    if vote is None or _utc(vote.created_at) > _utc(change.at):
+        return False
+    if not removal_clears(value=vote.value, source=vote.source, removed=change.verdict):
+        return False
+    session.delete(vote)
+    return True
+
+
+def _utc(moment: datetime) -> datetime:
+    """An aware UTC time; SQLite hands back naive UTC, PostgreSQL aware in its own zone."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _add_reaction_use(
+    session: Session, workspace_id: int, asset_id: int, user_id: str, at: datetime
+) -> bool:
+    exists = session.exec(
+        select(Usage.id).where(
+            Usage.asset_id == asset_id, Usage.user_id == user_id, Usage.source == Source.REACTION
+        )
+    ).first()
+    if exists is not None:
+        return False
+    session.add(
+        Usage(
+            workspace_id=workspace_id,
+            asset_id=asset_id,
+            user_id=user_id,
+            source=Source.REACTION,
+            created_at=at,
+        )
+    )
+    return True
+
+
+def _remove_reaction_use(session: Session, asset_id: int, user_id: str) -> bool:
+    result = session.execute(
+        sa.delete(Usage).where(
+            col(Usage.asset_id) == asset_id,
+            col(Usage.user_id) == user_id,
+            col(Usage.source) == Source.REACTION,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What a piece of feedback stored, and the private nudge for its author if any."""
+
+    asset: Asset
+    value: VoteValue | None
+    comment_id: int | None
+    review: Review
+    owner_id: str
+
+
+def give_feedback(
+    *,
+    session: Session,
+    team_id: str,
+    asset_id: int,
+    user_id: str,
+    value: VoteValue | None,
+    comment: str,
+    followup_ok: bool,
+    source: Source,
+    campaign_id: int | None = None,
+) -> Feedback | None:
+    """Record a vote and/or comment on an asset of this workspace; None if there is no such asset.
+
+    The comment is stored even when it is accusatory (SPEC blame-free rule 3): it is
+    flagged, so the digest counts it in themes and never quotes it.
+    """
+    row = session.execute(
+        sa.select(Asset, col(Campaign.marketer_id))
+        .join(Workspace, col(Workspace.id) == col(Asset.workspace_id))
+        .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
+        .where(col(Workspace.team_id) == team_id, col(Asset.id) == asset_id)
+    ).first()
+    if row is None:
+        return None
+    asset: Asset = row[0]
+    owner = str(row[1] or asset.added_by)
+    assert asset.id is not None
+    now = utcnow()
+    if value is not None:
+        set_vote(
+            session=session,
+            workspace_id=asset.workspace_id,
+            asset_id=asset.id,
+            user_id=user_id,
+            value=value,
+            source=source,
+            at=now,
+        )
+    review = review_comment(comment) if comment else Review(False, (), None)
+    comment_id = None
+    if comment:
+        stored = Comment(
+            workspace_id=asset.workspace_id,
+            asset_id=asset.id,
+            campaign_id=campaign_id if campaign_id is not None else asset.campaign_id,
+            user_id=user_id,
+            text=comment,
+            value=value,
+            followup_ok=followup_ok,
+            flagged=review.flagged,
+            source=source,
+            created_at=now,
+        )
+        session.add(stored)
+        session.flush()
+        comment_id = stored.id
+    session.commit()
+    session.refresh(asset)
+    return Feedback(asset=asset, value=value, comment_id=comment_id, review=review, owner_id=owner)
+
+
+def prune_processed_events(*, session: Session, before: datetime) -> int:
+    """Forget handled event ids older than Slack's retry window; returns how many."""
+    result = session.execute(
+        sa.delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < before)
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def resolve_quick(
+    *, session: Session, team_id: str, command: QuickFeedback
+) -> tuple[QuickFeedback, AssetRef] | Lookup:
+    """The reading of `/feedback` text that names exactly one asset.
+
+    A handle wins at once; otherwise the reading whose asset name is longest (a title
+    such as "Scale up playbook" beats its first word), else the first reading's lookup,
+    whose candidates are the closest matches.
+    """
+    first: Lookup | None = None
+    best: tuple[QuickFeedback, AssetRef] | None = None
+    for reading in (command, *command.alternatives):
+        found = find_asset(session=session, team_id=team_id, name=reading.asset)
+        first = first or found
+        if found.match is None:
+            continue
+        if normalise_handle(reading.asset) is not None:
+            return reading, found.match
+        if best is None or len(reading.asset) > len(best[0].asset):
+            best = (reading, found.match)
+    if best is not None:
+        return best
+    assert first is not None
+    return first
