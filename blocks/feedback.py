@@ -124,28 +124,24 @@ def build_feedback_modal(
     return view.to_dict()
 
 
-def _recorded(*, handle: str, title: str, value: str | None, comment: bool) -> str:
+def feedback_text(
+    *, handle: str, title: str, value: str | None, comment: bool, nudge: str | None
+) -> str:
+    """What the author reads after giving feedback, with the private nudge if any."""
     parts = []
     if value is not None:
         parts.append(VERDICT_LABELS[Verdict(value)].lower())
     if comment:
         parts.append("your comment")
     what = " and ".join(parts) or "your feedback"
-    return (
-        f"Thanks! Recorded {what} for `{escape_mrkdwn(handle)}` "
-        f"{escape_mrkdwn(shorten(one_line(title), 150))}. "
+    asset = f"`{escape_mrkdwn(handle)}` {escape_mrkdwn(shorten(one_line(title), 150))}"
+    if nudge:
+        # The nudge opens with its own thanks; one is enough.
+        return fit_text(f"Recorded {what} for {asset}.\n\n{nudge}")
+    return fit_text(
+        f"Thanks! Recorded {what} for {asset}. "
         "You can change your vote any time: the latest one counts."
     )
-
-
-def feedback_text(
-    *, handle: str, title: str, value: str | None, comment: bool, nudge: str | None
-) -> str:
-    """What the author reads after giving feedback, with the private nudge if any."""
-    text = _recorded(handle=handle, title=title, value=value, comment=comment)
-    if nudge:
-        text += "\n\n" + nudge
-    return fit_text(text)
 
 
 def build_feedback_saved(

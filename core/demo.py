@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sys
 import tempfile
@@ -23,14 +24,17 @@ from core.db import make_engine, migrate
 from core.serve import bound_socket, make_server
 from core.settings import Settings
 from domain.schedule import local_today
-from models import utcnow
+from models import ProcessedEvent, utcnow
 from sandbox import (
     Call,
     SlackDriver,
     SlackSandbox,
     app_home_opened,
     block_actions,
+    block_suggestion,
     button_action,
+    event_callback,
+    reaction_added,
     view_submission,
 )
 
@@ -40,7 +44,10 @@ PEOPLE = {
     "U0MKT1": "Morgan (marketing)",
     "U0REP1": "Riley (sales rep)",
     "U0REP2": "Sam (sales rep)",
+    "U0REP3": "Devon (sales rep)",
 }
+EMOJI = {"+1": "👍", "-1": "👎", "dart": "🎯"}
+_HANDLE_IN_REPLY = re.compile(r"`([A-Z]{1,3}-\d+)`")
 
 PRICING_PAGE = """<!doctype html><html><head>
 <title>Pricing deck 2027 | Acme Marketing</title></head><body>Pricing</body></html>"""
@@ -179,6 +186,98 @@ class Tour:
             time.sleep(0.05)
         self.show("Riley and Sam press “Got it”; the announcement updates:", updated)
 
+    def vote(self, runtime: Runtime) -> None:
+        """Reps react to the collateral replies in #sales; Slack retries one delivery."""
+        [parent] = self.sandbox.find_messages("C0SALES", event_type="liaison_outbox")
+        replies = {
+            found.group(1): reply
+            for reply in self.sandbox.find_messages("C0SALES", thread_ts=parent["ts"])
+            if (found := _HANDLE_IN_REPLY.search(reply.get("text", "")))
+        }
+        deck, calculator = sorted(replies, key=lambda h: h.startswith("RC"))
+        reactions = [
+            ("U0REP1", "+1", deck),
+            ("U0REP2", "+1", deck),
+            ("U0REP3", "-1", deck),
+            ("U0REP1", "dart", calculator),
+            ("U0REP2", "-1", calculator),
+            ("U0REP3", "+1", calculator),
+        ]
+        sent = []
+        for user, emoji, handle in reactions:
+            body = event_callback(
+                reaction_added(
+                    user=user, reaction=emoji, channel="C0SALES", ts=replies[handle]["ts"]
+                )
+            )
+            self.driver.envelope(body)
+            sent.append(body["event_id"])
+            self._print(f"  {PEOPLE[user]} reacts {EMOJI[emoji]} on `{handle}` in the thread.")
+        self.driver.envelope(body, retry_num=1)
+        self._print("  Slack delivers Devon's last reaction a second time; it counts once.")
+        _wait_for_events(runtime, sent)
+
+    def feedback_form(self) -> None:
+        """Sam opens /feedback, picks an asset by typing, and sends the form."""
+        self._print(f"\n  {PEOPLE['U0REP2']} in #sales:  /feedback")
+        self.driver.command("/feedback", "", user_id="U0REP2")
+        view = self.sandbox.wait_for_calls("views.open")[-1].json_param("view")
+        suggestion = self.driver.interactive(
+            block_suggestion(
+                user_id="U0REP2",
+                action_id="feedback_asset",
+                block_id="feedback_asset",
+                value="roi",
+                view=view,
+            )
+        ).json()
+        [picked] = suggestion["options"][:1]
+        self._print(
+            f"  The form “{view['title']['text']}” opens; Sam types “roi” and picks "
+            f"“{picked['text']['text']}”, ticks “open to a follow-up chat” and sends it."
+        )
+        comment = "Assumes 12-month terms; most of my mid-market deals are 24 months."
+        answer = self.driver.interactive(
+            view_submission(
+                user_id="U0REP2",
+                callback_id=view["callback_id"],
+                private_metadata=view.get("private_metadata", ""),
+                state_values={
+                    "feedback_asset": {
+                        "feedback_asset": {"type": "external_select", "selected_option": picked}
+                    },
+                    "feedback_verdict": {
+                        "feedback_verdict": {
+                            "type": "radio_buttons",
+                            "selected_option": {"value": "needs_work"},
+                        }
+                    },
+                    "feedback_comment": {
+                        "feedback_comment": {"type": "plain_text_input", "value": comment}
+                    },
+                    "feedback_followup": {
+                        "feedback_followup": {
+                            "type": "checkboxes",
+                            "selected_options": [{"value": "followup"}],
+                        }
+                    },
+                },
+            )
+        ).json()
+        self.show("The form's last screen:", {"blocks": answer["view"]["blocks"]})
+
+    def home(self, user: str) -> None:
+        """Open someone's App Home and print it."""
+        before = len(self.sandbox.calls("views.publish"))
+        self.driver.event(app_home_opened(user=user))
+        self.sandbox.wait_for_calls("views.publish", count=before + 1, timeout=10)
+        view = self.sandbox.home_view(user) or {}
+        self._print(
+            textwrap.indent(
+                render_message(view, user_name=self._user, channel_name=self._channel), "    │ "
+            )
+        )
+
     def _summary(self) -> Call | None:
         """Morgan's private delivery summary, once Liaison has sent it."""
         sent = [
@@ -241,6 +340,17 @@ def _launch_values(
     }
 
 
+def _wait_for_events(runtime: Runtime, event_ids: list[str], timeout: float = 15) -> None:
+    """Events are processed after Slack's ack: wait until these have been."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with runtime.db() as session:
+            if all(session.get(ProcessedEvent, e) is not None for e in event_ids):
+                return
+        time.sleep(0.05)
+    raise RuntimeError("the demo's reactions were not processed in time")
+
+
 def _campaign_id(message: dict[str, Any]) -> int:
     for block in message.get("blocks", []):
         for element in block.get("elements", []) if block.get("type") == "actions" else []:
@@ -284,24 +394,33 @@ def run_demo(*, out: str | None = None) -> int:
             "U0MKT1", "/collateral", "add https://example.com/acme-story Customer story: Acme"
         )
         tour.launch(runtime)
-        tour.say("4. Reps find assets and say which ones reached customers.")
+        tour.say("4. Reps vote on each asset with an emoji on its thread reply.")
+        tour.vote(runtime)
+        tour.say("5. ... or with /feedback, which takes a comment too.")
+        tour.command("U0REP1", "/feedback", "PD-4 up the new tier table closed a renewal today")
+        tour.say("   An accusatory comment is saved, and its author gets a private nudge:")
+        tour.command(
+            "U0REP3", "/feedback", "roi calculator down marketing never checks these numbers"
+        )
+        tour.feedback_form()
+        tour.say("6. Reps find assets and say which ones reached customers.")
         tour.command("U0REP1", "/collateral", "search pricing")
         tour.command("U0REP1", "/collateral", "used PD-1")
         tour.command("U0REP2", "/collateral", "used roi calculator")
-        tour.command("U0REP2", "/collateral", "used PD-1")
         tour.say("   Mistakes get the correct form back, and nothing is lost.")
         tour.command("U0REP2", "/collateral", "add not-a-link")
-        tour.command("U0REP2", "/collateral", "used pricing sheet")
-        tour.say("5. Anyone can see what's working.")
+        tour.command("U0REP2", "/feedback", "pricing sheet up")
+        tour.command("U0REP2", "/feedback", "PD-4 <!channel> fantastic")
+        tour.say("7. Anyone can see what's working.")
         tour.command("U0REP1", "/collateral", "")
-        driver.event(app_home_opened(user="U0REP1"))
-        home = sandbox.wait_for_calls("views.publish")[-1].json_param("view")
-        tour.say("6. Riley opens Liaison's App Home:")
-        tour._print(textwrap.indent(render_message(home), "    │ "))
         tour.say(
-            "Coming next: emoji votes and /feedback, and the weekly "
-            "blame-free digest (charts included) join this tour as they are built."
+            "8. Morgan opens Liaison's App Home: how each asset lands, comments anonymous\n"
+            "   unless the rep opted in to a follow-up, the angry one held back."
         )
+        tour.home("U0MKT1")
+        tour.say("9. Devon opens it for the first time: the loop, and this week's launch.")
+        tour.home("U0REP3")
+        tour.say("Coming next: the weekly blame-free digest (charts included) joins this tour.")
         tour.save()
     print(f"\nDone in {time.monotonic() - started:.1f} s. Files in {folder}:")
     for path in sorted(folder.iterdir()):

@@ -558,3 +558,8 @@ def only_asset(*, session: Session, campaign_id: int) -> AssetRef | None:
     if len(rows) != 1 or rows[0][0] is None:
         return None
     return AssetRef(id=rows[0][0], handle=rows[0][1], title=rows[0][2])
+
+
+def campaign_marketer(*, session: Session, campaign_id: int) -> str | None:
+    """The marketer who launched a campaign (whose App Home shows it)."""
+    return session.exec(select(Campaign.marketer_id).where(Campaign.id == campaign_id)).first()

@@ -38,6 +38,12 @@ def test_demo_runs_the_tour_and_writes_its_files(tmp_path: Path) -> None:
     assert shown.count("↳ in the thread") == 4
     assert "Announced *Q3 pricing refresh* in 2 channels" in shown
     assert "2 teammates are ready" in shown
+    # Votes and feedback, then the marketer's App Home showing them.
+    assert "counts once" in shown
+    assert "👍 2 · 👎 1 · 🎯 0 used" in shown  # the deck: two 👍 and one 👎 by emoji
+    assert "won't be quoted as written" in shown  # the nudge after an accusatory comment
+    assert "HOW YOUR ASSETS LAND" in shown and "is open to a follow-up chat" in shown
+    assert "strong wording" in shown and "marketing never checks" not in shown.split("8.")[-1]
     assert (out / "transcript.txt").read_text().strip()
     replies = json.loads((out / "replies.json").read_text())
     assert len(replies) >= 10

@@ -22,6 +22,7 @@ from models import utcnow
 from services import launches
 from services.access import get_user
 from services.errors import UserError
+from services.home import HomeRefresh
 from services.scheduling import Waker
 
 
@@ -45,20 +46,26 @@ def handle_got_it(
     respond: Respond,
     db: SessionScope,
     worker: Waker,
+    homes: HomeRefresh,
 ) -> None:
     """Record "Got it" once per person; the ready count on the message follows via the outbox."""
     ack()
     container = body.get("container") or {}
+    team_id, user_id, campaign_id = _team(body, context), body["user"]["id"], _button_id(body)
     with db() as session:
         acked = launches.acknowledge(
             session=session,
-            team_id=_team(body, context),
-            campaign_id=_button_id(body),
-            user_id=body["user"]["id"],
+            team_id=team_id,
+            campaign_id=campaign_id,
+            user_id=user_id,
             channel_id=str(container.get("channel_id") or ""),
             ts=str(container.get("message_ts") or ""),
         )
+        marketer = launches.campaign_marketer(session=session, campaign_id=campaign_id)
     worker.wake()
+    # The rep's "launches waiting for you" and the marketer's ready count both changed.
+    for person in {user_id, marketer} - {None}:
+        homes.refresh(team_id, str(person))
     thanks = (
         "Thanks: you're marked as ready for this launch."
         if acked.new
@@ -127,6 +134,7 @@ def handle_mark_answered(
     client: WebClient,
     respond: Respond,
     db: SessionScope,
+    homes: HomeRefresh,
 ) -> None:
     """Mark a question answered (its campaign's marketer only) and show it on the message."""
     ack()
@@ -140,6 +148,7 @@ def handle_mark_answered(
             ts=container.get("message_ts"),
         )
     assert question.id is not None
+    homes.refresh(_team(body, context), body["user"]["id"])
     message = build_question_message(
         question_id=question.id,
         asker_id=question.user_id,

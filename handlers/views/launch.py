@@ -21,6 +21,7 @@ from domain.text import strip_controls
 from models import CampaignStatus, utcnow
 from services import delivery, launches
 from services.collateral import fetch_titles
+from services.home import HomeRefresh
 from services.people import check_launcher
 from services.scheduling import Waker, schedule_launch
 
@@ -144,6 +145,7 @@ def handle_question_submission(
     context: BoltContext,
     client: WebClient,
     db: SessionScope,
+    homes: HomeRefresh,
 ) -> None:
     """Post a question in the announcement's thread and track it until answered."""
     meta = _metadata(view)
@@ -179,7 +181,10 @@ def handle_question_submission(
             text=text,
             channel_id=channel_id,
         )
+        marketer = launches.campaign_marketer(session=session, campaign_id=campaign_id)
     assert question.id is not None
+    if marketer:
+        homes.refresh(context.team_id or body["team"]["id"], marketer)
     message = build_question_message(
         question_id=question.id, asker_id=user_id, text=text, answered_by=None
     )

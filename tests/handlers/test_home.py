@@ -124,3 +124,25 @@ def test_marketers_home_refreshes_when_votes_arrive(
     )
     # Someone who never opened the home tab gets no unsolicited publishes.
     assert sandbox.home_view("U0MKT2") is None
+
+
+def test_got_it_refreshes_the_marketers_home(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    deck, _ = launch(slack, engine)
+    assert "✅ 0 ready" in message_text(open_home(slack, sandbox, MARKETER))
+    with Session(engine) as session:
+        campaign = session.exec(select(Campaign)).one()
+    slack.interactive(
+        block_actions(
+            user_id="U0REP2",
+            actions=[button_action(Ids.GOT_IT, str(campaign.id))],
+            channel_id=deck.channel,
+            message=sandbox.messages(deck.channel)[0],
+            response_url=sandbox.new_response_url(),
+        )
+    )
+    wait_until(
+        lambda: "✅ 1 ready" in message_text(sandbox.home_view(MARKETER) or {}),
+        what="the marketer's home to show the acknowledgement",
+    )

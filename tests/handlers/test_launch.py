@@ -455,7 +455,8 @@ def test_a_later_launch_date_schedules_the_post_for_0900_in_the_marketers_zone(
     job = scheduler.get_job(f"launch-{campaign.id}")
     assert job is not None and job.next_run_time == expected
     with engine.connect() as connection:  # stored in the app's database, so it survives restarts
-        assert connection.execute(sa.text("SELECT count(*) FROM apscheduler_jobs")).scalar() == 1
+        stored = sa.text("SELECT count(*) FROM apscheduler_jobs WHERE id = :id")
+        assert connection.execute(stored, {"id": f"launch-{campaign.id}"}).scalar() == 1
     wait_until(
         lambda: any(c.params.get("channel") == MARKETER for c in sandbox.calls("chat.postMessage")),
         what="the scheduled summary",
