@@ -4,17 +4,27 @@ One dispatcher thread claims due messages (at most one per channel at a time, so
 replies keep their order) and a small pool posts them. A channel is paced at Slack's one
 message per second; a 429 puts the message back until its Retry-After has passed while
 other channels go on.
+
+The dispatcher is this process's only writer of outbox rows: senders do no database work
+on the common path but hand what became of each message back to it, and it records
+everything that came back since its last look in one transaction before claiming more.
+SQLite has a single writer, so sixteen threads each committing their own post would queue
+for its lock (and its busy handler sleeps); a row is settled only after that commit, and
+its channel stays busy until then, so nothing is claimed twice and a crash before the
+commit leaves the row `sending`, to be checked before it is posted again.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -23,13 +33,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from core.db import SessionScope
-from domain.delivery import CHANNEL_INTERVAL_S, Action, decide
+from domain.delivery import CHANNEL_INTERVAL_S, Action, Decision, decide
 from services import delivery, launches
-from services.delivery import METADATA_EVENT, Job
+from services.delivery import METADATA_EVENT, Failed, Job, Outcome, Retry, Sent
 
 logger = logging.getLogger(__name__)
 
 SWEEP_EVERY_S = 30.0
+SETTLE_RETRY_S = 1.0  # after the database refused a settlement, try it again this soon
 PREPARE_GRACE_S = 120.0  # a submission still PREPARING after this was interrupted
 MEMBERSHIP_TTL_S = 600.0  # how long the bot's channel list is trusted
 HISTORY_SLACK_S = 120  # look this far before a row's creation when checking what was posted
@@ -55,12 +66,20 @@ class DeliveryWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        # Channels with a message claimed by this worker and not yet settled.
         self._in_flight: set[str] = set()
+        self._sending = 0  # messages handed to the pool whose sender has not finished
+        # What became of each message sent, waiting for the dispatcher to record it
+        # (None: the claim was lost to another process, nothing to record).
+        self._outcomes: queue.SimpleQueue[tuple[Job, Outcome | None]] = queue.SimpleQueue()
+        self._unsettled: list[tuple[Job, Outcome | None]] = []
+        self._settle_after = 0.0
         self._next_allowed: dict[str, float] = {}
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="delivery")
         self._thread: threading.Thread | None = None
         self._last_sweep = 0.0
         self._members: set[str] = set()
+        self._members_loading = threading.Lock()
         self._members_loaded_at = -MEMBERSHIP_TTL_S
 
     # ------------------------------------------------------------------ lifecycle
@@ -81,12 +100,17 @@ class DeliveryWorker:
         """Stop claiming, let sends in flight finish for up to `timeout` seconds."""
         self._stop.set()
         self._wake.set()
+        deadline = time.monotonic() + timeout
         if self._thread is not None:
             self._thread.join(timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
-        deadline = time.monotonic() + timeout
-        while self._busy() and time.monotonic() < deadline:
-            time.sleep(0.05)
+        # The dispatcher is gone: record what the senders still finish here.
+        while True:
+            self._settle(force=True)
+            if not self._busy() or time.monotonic() >= deadline:
+                break
+            self._wake.wait(0.05)
+            self._wake.clear()
 
     def _busy(self) -> bool:
         with self._lock:
@@ -103,15 +127,64 @@ class DeliveryWorker:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            self._wake.clear()  # before looking: a wake from here on is not missed
+            # Claim first: a thread is free as soon as its send returns.
             try:
                 claimed = self.dispatch_once()
             except Exception:
                 logger.exception("delivery dispatch failed; retrying shortly")
                 claimed = 0
-            if claimed:
+            try:
+                more_due = self._settle()
+            except Exception:  # settle() keeps what it could not record; this is a bug
+                logger.exception("recording delivery outcomes failed")
+                more_due = False
+            if claimed or more_due or not self._outcomes.empty():
                 continue
             self._wake.wait(self._sleep_s())
-            self._wake.clear()
+
+    def _settle(self, *, force: bool = False) -> bool:
+        """Record, in one transaction, what became of the messages sent since last time.
+
+        True when that may have made a message due at once (a campaign's summary, the next
+        message of a channel that isn't paced): claim again before sleeping.
+        """
+        batch, self._unsettled = self._unsettled, []
+        while True:
+            try:
+                batch.append(self._outcomes.get_nowait())
+            except queue.Empty:
+                break
+        if not batch:
+            return False
+        outcomes = [outcome for _, outcome in batch if outcome is not None]
+        if outcomes and (force or time.monotonic() >= self._settle_after):
+            try:
+                with self.db() as session:
+                    done = delivery.settle(
+                        session=session,
+                        worker_id=self.worker_id,
+                        outcomes=outcomes,
+                        now=delivery.now_utc(),
+                    )
+            except Exception:
+                # Keep them (and their channels busy): the rows stay `sending` under this
+                # worker's lock meanwhile, and if the lock runs out first, whoever takes a
+                # row over looks in Slack before posting it again.
+                logger.exception("recording %d delivery outcome(s) failed", len(outcomes))
+                self._unsettled = batch
+                self._settle_after = time.monotonic() + SETTLE_RETRY_S
+                return False
+        elif outcomes:
+            self._unsettled = batch
+            return False
+        else:
+            done = []
+        with self._lock:
+            for job, _ in batch:
+                self._in_flight.discard(job.channel_id)
+        # A paced post makes nothing due now (its channel waits); anything else might.
+        return bool(done) or any(not (isinstance(o, Sent) and o.pace_s > 0) for o in outcomes)
 
     def _sleep_s(self) -> float:
         """Until the next message comes due, a paced channel frees up, or the poll interval."""
@@ -122,6 +195,8 @@ class DeliveryWorker:
         except Exception:
             return self.poll_s
         waits = [self.poll_s]
+        if self._unsettled:
+            waits.append(self._settle_after - time.monotonic())
         if due is not None:
             waits.append((due - now).total_seconds())
         mono = time.monotonic()
@@ -136,7 +211,8 @@ class DeliveryWorker:
             self._last_sweep = now_mono
             self._start_due_campaigns()
         with self._lock:
-            free = self.threads - len(self._in_flight)
+            # A thread is free once its send returns, before the outcome is recorded.
+            free = self.threads - self._sending
             self._next_allowed = {c: at for c, at in self._next_allowed.items() if at > now_mono}
             paced = set(self._next_allowed)
             busy = frozenset(self._in_flight | paced)
@@ -154,12 +230,25 @@ class DeliveryWorker:
         for job in jobs:
             with self._lock:
                 self._in_flight.add(job.channel_id)
+                self._sending += 1
             try:
-                self._pool.submit(self._send_and_release, job)
+                future = self._pool.submit(self._send_and_release, job)
             except RuntimeError:  # shutting down: the claim expires and another run resumes it
                 with self._lock:
                     self._in_flight.discard(job.channel_id)
+                    self._sending -= 1
+                continue
+            future.add_done_callback(self._release_if_cancelled(job))
         return len(jobs)
+
+    def _release_if_cancelled(self, job: Job) -> Callable[[Future[None]], None]:
+        def release(future: Future[None]) -> None:
+            if future.cancelled():  # never started (stop): the claim expires, a rerun resumes
+                with self._lock:
+                    self._in_flight.discard(job.channel_id)
+                    self._sending -= 1
+
+        return release
 
     def _start_due_campaigns(self) -> None:
         """Sweep: interrupted submissions, due scheduled launches, unsent summaries."""
@@ -183,51 +272,45 @@ class DeliveryWorker:
             delivery.finish_stragglers(session=session, now=now)
 
     def _send_and_release(self, job: Job) -> None:
+        outcome: Outcome | None
         try:
-            self.send(job)
+            outcome = self.send(job)
         except Exception:
             logger.exception("sending outbox message %d failed unexpectedly", job.id)
-            with self.db() as session:
-                delivery.retry_later(
-                    session=session,
-                    job_id=job.id,
-                    worker_id=self.worker_id,
-                    delay_s=5,
-                    error="internal error",
-                    now=delivery.now_utc(),
-                    counts=True,
-                    verify_first=True,
-                )
-        finally:
-            with self._lock:
-                self._in_flight.discard(job.channel_id)
-            self._wake.set()
+            outcome = Retry(
+                job_id=job.id, delay_s=5, error="internal error", counts=True, verify_first=True
+            )
+        # The dispatcher records it and frees the channel (until then it stays busy).
+        self._outcomes.put((job, outcome))
+        with self._lock:
+            self._sending -= 1
+        self._wake.set()
 
     # ------------------------------------------------------------------ sending
 
-    def send(self, job: Job) -> None:
-        """Post one message (unless it is already there) and record the outcome."""
+    def send(self, job: Job) -> Outcome | None:
+        """Post one message (unless it is already there); returns what became of it.
+
+        None: this worker lost the claim to another process, which decides now.
+        """
         if job.kind == launches.REFRESH:
-            self._refresh(job)
-            return
+            return self._refresh(job)
         if job.verify_first:
             try:
                 found = self._find_posted(job)
             except SlackApiError as exc:
                 # Not knowing is not "not posted": look again later instead of risking a twin.
-                self._record_api_error(job, exc, verify_first=True)
-                return
+                return self._api_error(job, exc, verify_first=True)
             if found is not None:
                 logger.info("outbox message %d was already posted (ts %s)", job.id, found)
-                self._record_sent(job, found)
-                return
+                return Sent(job_id=job.id, ts=found, at=delivery.now_utc())
         joined = False
         if job.kind == launches.ANNOUNCEMENT:
             # Reaction votes arrive only from channels the bot is in (SPEC: platform facts).
             joined = self._ensure_member(job.channel_id)
         while True:
             if not self._renew(job):
-                return  # another process took the message over; it decides now
+                return None  # another process took the message over; it decides now
             try:
                 response = self.client.chat_postMessage(
                     channel=job.channel_id,
@@ -246,28 +329,28 @@ class DeliveryWorker:
                     joined = True
                     if self._join(job.channel_id):
                         continue
-                    self._record_refusal(
+                    return _refusal(
                         job,
                         decide(error="channel_not_found", status=200, retry_after=None, attempts=1),
                         "not_in_channel",
-                        False,
+                        rate_limited=False,
                     )
-                    return
-                self._record_api_error(job, exc, verify_first=False)
-                return
+                return self._api_error(job, exc, verify_first=False)
             except OSError as exc:  # timeouts, resets: the post may or may not have landed
                 decision = decide(
                     error=None, status=None, retry_after=None, attempts=job.attempts + 1
                 )
-                self._record_refusal(job, decision, f"network: {type(exc).__name__}", False)
-                return
+                return _refusal(job, decision, f"network: {type(exc).__name__}", rate_limited=False)
             # Slack counts a channel's rate from when it accepted the post, which is before
-            # the answer arrived: pacing from the answer can't be early.
+            # the answer arrived: pacing from the answer can't be early. The database pace
+            # (for every process) starts from the same instant, not from when it is written.
+            at = delivery.now_utc()
             self._pace(job.channel_id, self.channel_interval_s)
-            self._record_sent(job, str(response["ts"]), posted=True)
-            return
+            return Sent(
+                job_id=job.id, ts=str(response["ts"]), at=at, pace_s=self.channel_interval_s
+            )
 
-    def _record_api_error(self, job: Job, exc: SlackApiError, *, verify_first: bool) -> None:
+    def _api_error(self, job: Job, exc: SlackApiError, *, verify_first: bool) -> Outcome:
         data = exc.response.data if isinstance(exc.response.data, dict) else {}
         error = data.get("error")
         status = exc.response.status_code
@@ -284,7 +367,7 @@ class DeliveryWorker:
             decision = decide(error="channel_not_found", status=200, retry_after=None, attempts=1)
         if verify_first and decision.action is Action.RETRY:
             decision = replace(decision, verify_first=True)
-        self._record_refusal(job, decision, error or f"HTTP {status}", status == 429)
+        return _refusal(job, decision, error or f"HTTP {status}", rate_limited=status == 429)
 
     def _renew(self, job: Job) -> bool:
         if time.monotonic() - job.claimed_at < self.lock_s / 3:
@@ -298,13 +381,13 @@ class DeliveryWorker:
                 lock_s=self.lock_s,
             )
 
-    def _refresh(self, job: Job) -> None:
+    def _refresh(self, job: Job) -> Outcome | None:
         """Update a posted announcement with what it should say now."""
         assert job.campaign_id is not None and job.thread_ts is not None
         with self.db() as session:
             rendered = launches.render_announcement(session=session, campaign_id=job.campaign_id)
         if rendered is None or not self._renew(job):
-            return
+            return None
         try:
             self.client.chat_update(
                 channel=job.channel_id,
@@ -313,16 +396,15 @@ class DeliveryWorker:
                 blocks=rendered.get("blocks"),
             )
         except SlackApiError as exc:
-            self._record_api_error(job, exc, verify_first=False)
-            return
+            return self._api_error(job, exc, verify_first=False)
         except OSError as exc:
             # An update is idempotent: just try again.
             decision = decide(
                 error="network", status=None, retry_after=None, attempts=job.attempts + 1
             )
-            self._record_refusal(job, decision, f"network: {type(exc).__name__}", False)
-            return
-        self._record_sent(job, job.thread_ts)
+            return _refusal(job, decision, f"network: {type(exc).__name__}", rate_limited=False)
+        # Refreshes aren't posts: no pacing.
+        return Sent(job_id=job.id, ts=job.thread_ts, at=delivery.now_utc())
 
     def _pace(self, channel_id: str, seconds: float) -> None:
         with self._lock:
@@ -338,7 +420,12 @@ class DeliveryWorker:
         if fresh and known:
             return False
         if not fresh:
-            self._load_memberships()
+            # One listing at a time: a fan-out's first announcements all get here at once.
+            with self._members_loading:
+                with self._lock:
+                    fresh = time.monotonic() - self._members_loaded_at < MEMBERSHIP_TTL_S
+                if not fresh:
+                    self._load_memberships()
             with self._lock:
                 if channel_id in self._members:
                     return False
@@ -368,44 +455,6 @@ class DeliveryWorker:
             logger.info("could not join %s: %s", channel_id, exc.response.get("error"))
             return False
 
-    def _record_sent(self, job: Job, ts: str, *, posted: bool = False) -> None:
-        now = delivery.now_utc()
-        pace_s = self.channel_interval_s if posted else 0.0  # refreshes aren't posts
-        with self.db() as session:
-            delivery.complete(
-                session=session,
-                job_id=job.id,
-                worker_id=self.worker_id,
-                ts=ts,
-                now=now,
-                pace_s=pace_s,
-            )
-        self._wake.set()
-
-    def _record_refusal(self, job: Job, decision: Any, error: str, rate_limited: bool) -> None:
-        now = delivery.now_utc()
-        with self.db() as session:
-            if decision.action is Action.FAIL:
-                delivery.fail(
-                    session=session,
-                    job_id=job.id,
-                    worker_id=self.worker_id,
-                    reason=decision.reason,
-                    now=now,
-                )
-            else:
-                delivery.retry_later(
-                    session=session,
-                    job_id=job.id,
-                    worker_id=self.worker_id,
-                    delay_s=decision.delay_s,
-                    error=error,
-                    now=now,
-                    counts=not rate_limited,
-                    verify_first=decision.verify_first,
-                )
-        self._wake.set()
-
     def _find_posted(self, job: Job) -> str | None:
         """The ts of this job's message if an earlier attempt did post it (raises if unsure)."""
         if job.kind == launches.SUMMARY:
@@ -433,6 +482,19 @@ class DeliveryWorker:
                 ):
                     return str(message["ts"])
         return None
+
+
+def _refusal(job: Job, decision: Decision, error: str, *, rate_limited: bool) -> Outcome:
+    """The outcome of a message Slack did not take (a 429 uses up no attempt)."""
+    if decision.action is Action.FAIL:
+        return Failed(job_id=job.id, reason=decision.reason)
+    return Retry(
+        job_id=job.id,
+        delay_s=decision.delay_s,
+        error=error,
+        counts=not rate_limited,
+        verify_first=decision.verify_first,
+    )
 
 
 def _retry_after(headers: Any) -> float | None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from blocks.launch import DeliveryReport, build_launch_summary
@@ -54,6 +54,71 @@ class Job:
     claimed_at: float = field(default_factory=time.monotonic)  # this process's clock
 
 
+# The outbox as a Core table: the hot paths below (claims and settlements, about two
+# per message sent) use prebuilt statements rather than ORM objects, so a fan-out's
+# bookkeeping costs little next to its HTTP calls.
+OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+_ANNOUNCEMENT_POST: sa.Table = AnnouncementPost.__table__  # type: ignore[attr-defined]
+_ASSET_MESSAGE: sa.Table = AssetMessage.__table__  # type: ignore[attr-defined]
+_OPEN = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+
+
+def _claim_query() -> sa.Select[Any]:
+    o = OUTBOX
+    parent = o.alias("parent")
+    earlier = o.alias("earlier")
+    now = sa.bindparam("now", type_=o.c.next_attempt_at.type)
+    head_of_channel = ~sa.exists().where(
+        earlier.c.channel_id == o.c.channel_id,
+        earlier.c.id < o.c.id,
+        earlier.c.status.in_(_OPEN),
+    )
+    return (
+        sa.select(
+            o.c.id,
+            o.c.kind,
+            o.c.channel_id,
+            o.c.status,
+            o.c.payload,
+            o.c.attempts,
+            o.c.verify_first,
+            o.c.created_at,
+            o.c.dedupe_key,
+            o.c.campaign_id,
+            parent.c.ts,
+        )
+        .select_from(o.outerjoin(parent, parent.c.id == o.c.parent_id))
+        .where(
+            sa.or_(
+                sa.and_(o.c.status == OutboxStatus.PENDING, o.c.next_attempt_at <= now),
+                # A claim whose worker died: take it over, looking before posting again.
+                sa.and_(o.c.status == OutboxStatus.SENDING, o.c.locked_until < now),
+            ),
+            # Thread replies (and refreshes) wait for their announcement.
+            sa.or_(o.c.parent_id.is_(None), parent.c.ts.is_not(None)),
+            head_of_channel,
+        )
+        .order_by(o.c.id)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+
+
+_CLAIM = _claim_query()
+# Several instances claim side by side without waiting on each other's rows (PostgreSQL).
+_CLAIM_SKIP_LOCKED = _CLAIM.with_for_update(skip_locked=True, of=OUTBOX)
+_TAKE = (
+    sa.update(OUTBOX)
+    .where(OUTBOX.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .values(
+        status=OutboxStatus.SENDING,
+        locked_by=sa.bindparam("worker"),
+        locked_until=sa.bindparam("until"),
+        # A row still `sending` was a dead worker's: its post may have landed.
+        verify_first=sa.or_(OUTBOX.c.verify_first, OUTBOX.c.status == OutboxStatus.SENDING),
+    )
+)
+
+
 def claim(
     *,
     session: Session,
@@ -69,62 +134,39 @@ def claim(
     never has two messages in flight, so thread replies keep their order and pacing holds
     across instances.
     """
-    parent = aliased(OutboxMessage)
-    earlier = aliased(OutboxMessage)
-    stale = col(OutboxMessage.status) == OutboxStatus.SENDING
-    head_of_channel = ~sa.exists().where(
-        col(earlier.channel_id) == col(OutboxMessage.channel_id),
-        col(earlier.id) < col(OutboxMessage.id),
-        col(earlier.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-    )
-    candidates = (
-        select(OutboxMessage, parent.ts)
-        .outerjoin(parent, col(parent.id) == OutboxMessage.parent_id)
-        .where(
-            sa.or_(
-                sa.and_(
-                    col(OutboxMessage.status) == OutboxStatus.PENDING,
-                    col(OutboxMessage.next_attempt_at) <= now,
-                ),
-                # A claim whose worker died: take it over, looking before posting again.
-                sa.and_(stale, col(OutboxMessage.locked_until) < now),
-            ),
-            # Thread replies (and refreshes) wait for their announcement.
-            sa.or_(col(OutboxMessage.parent_id).is_(None), col(parent.ts).is_not(None)),
-            head_of_channel,
-        )
-        .order_by(col(OutboxMessage.id))
-        .limit(limit + len(busy_channels))
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        # Several instances claim side by side without waiting on each other's rows.
-        candidates = candidates.with_for_update(skip_locked=True, of=OutboxMessage)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    rows = session.execute(
+        _CLAIM_SKIP_LOCKED if postgres else _CLAIM,
+        {"now": now, "limit": limit + len(busy_channels)},
+    ).all()
     jobs: list[Job] = []
     seen = set(busy_channels)
-    for row, parent_ts in session.exec(candidates):
+    for row in rows:
         if row.channel_id in seen or len(jobs) >= limit:
             continue
         seen.add(row.channel_id)
-        assert row.id is not None
-        crashed = row.status == OutboxStatus.SENDING
-        row.status = OutboxStatus.SENDING
-        row.locked_by = worker_id
-        row.locked_until = now + timedelta(seconds=lock_s)
-        row.verify_first = row.verify_first or crashed
-        session.add(row)
         jobs.append(
             Job(
                 id=row.id,
                 kind=row.kind,
                 channel_id=row.channel_id,
-                thread_ts=parent_ts,
+                thread_ts=row.ts,
                 payload=json.loads(row.payload),
                 attempts=row.attempts,
-                verify_first=row.verify_first,
+                verify_first=bool(row.verify_first) or row.status == OutboxStatus.SENDING,
                 created_at=row.created_at,
                 dedupe_key=row.dedupe_key,
                 campaign_id=row.campaign_id,
             )
+        )
+    if jobs:
+        session.execute(
+            _TAKE,
+            {
+                "ids": [job.id for job in jobs],
+                "worker": worker_id,
+                "until": now + timedelta(seconds=lock_s),
+            },
         )
     session.commit()
     return jobs
@@ -145,12 +187,224 @@ def renew(*, session: Session, job_id: int, worker_id: str, now: datetime, lock_
     return bool(renewed.rowcount)  # type: ignore[attr-defined]
 
 
-def _own(session: Session, job_id: int, worker_id: str) -> OutboxMessage | None:
-    """The row, if this worker still holds it (another may have taken over a stale claim)."""
-    row = session.get(OutboxMessage, job_id, with_for_update=True)
-    if row is None or row.status != OutboxStatus.SENDING or row.locked_by != worker_id:
-        return None
-    return row
+# ---------------------------------------------------------------- settling
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The message is in Slack with this ts (posted at `at`, or found there)."""
+
+    job_id: int
+    ts: str
+    at: datetime
+    # Hold the channel's next message back this long after `at`, in the database, so
+    # every process respects Slack's per-channel rate (0: not a new post, e.g. a refresh).
+    pace_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Put the message back in the queue for later (`counts`: it used up an attempt)."""
+
+    job_id: int
+    delay_s: float
+    error: str
+    counts: bool
+    verify_first: bool
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Give up on the message (and on its thread replies if it is an announcement)."""
+
+    job_id: int
+    reason: str
+
+
+Outcome = Sent | Retry | Failed
+
+_OWNED = sa.select(
+    OUTBOX.c.id,
+    OUTBOX.c.kind,
+    OUTBOX.c.channel_id,
+    OUTBOX.c.campaign_id,
+    OUTBOX.c.asset_id,
+    OUTBOX.c.workspace_id,
+).where(
+    OUTBOX.c.id.in_(sa.bindparam("ids", expanding=True)),
+    # Another worker may have taken over a stale claim: its answer no longer counts.
+    OUTBOX.c.status == OutboxStatus.SENDING,
+    OUTBOX.c.locked_by == sa.bindparam("worker"),
+)
+_OWNED_LOCKED = _OWNED.with_for_update(of=OUTBOX)
+_BY_ID = OUTBOX.c.id == sa.bindparam("b_id")
+_MARK_SENT = (
+    sa.update(OUTBOX)
+    .where(_BY_ID)
+    .values(
+        status=OutboxStatus.SENT,
+        ts=sa.bindparam("b_ts"),
+        sent_at=sa.bindparam("b_at"),
+        attempts=OUTBOX.c.attempts + 1,
+        locked_until=None,
+        error=None,
+    )
+)
+_PACE = (
+    sa.update(OUTBOX)
+    .where(
+        OUTBOX.c.channel_id == sa.bindparam("b_channel"),
+        OUTBOX.c.status == OutboxStatus.PENDING,
+        OUTBOX.c.next_attempt_at < sa.bindparam("b_until", type_=OUTBOX.c.next_attempt_at.type),
+    )
+    .values(next_attempt_at=sa.bindparam("b_until"))
+)
+_POST_SENT = (
+    sa.update(_ANNOUNCEMENT_POST)
+    .where(
+        _ANNOUNCEMENT_POST.c.campaign_id == sa.bindparam("b_campaign"),
+        _ANNOUNCEMENT_POST.c.channel_id == sa.bindparam("b_channel"),
+    )
+    .values(ts=sa.bindparam("b_ts"), posted_at=sa.bindparam("b_at"), error=None)
+)
+_ASSET_SENT = sa.insert(_ASSET_MESSAGE)
+_MARK_RETRY = (
+    sa.update(OUTBOX)
+    .where(_BY_ID)
+    .values(
+        status=OutboxStatus.PENDING,
+        next_attempt_at=sa.bindparam("b_at"),
+        locked_by=None,
+        locked_until=None,
+        error=sa.bindparam("b_error"),
+        verify_first=sa.or_(OUTBOX.c.verify_first, sa.bindparam("b_verify", type_=sa.Boolean)),
+        attempts=OUTBOX.c.attempts + sa.bindparam("b_count", type_=sa.Integer),
+    )
+)
+_MARK_FAILED = (
+    sa.update(OUTBOX)
+    .where(_BY_ID)
+    .values(
+        status=OutboxStatus.FAILED,
+        error=sa.bindparam("b_error"),
+        attempts=OUTBOX.c.attempts + 1,
+        locked_until=None,
+    )
+)
+_FAIL_REPLIES = (
+    sa.update(OUTBOX)
+    .where(
+        OUTBOX.c.parent_id == sa.bindparam("b_id"),
+        OUTBOX.c.status == OutboxStatus.PENDING,
+    )
+    .values(status=OutboxStatus.FAILED, error="its announcement was not posted")
+)
+_POST_FAILED = (
+    sa.update(_ANNOUNCEMENT_POST)
+    .where(
+        _ANNOUNCEMENT_POST.c.campaign_id == sa.bindparam("b_campaign"),
+        _ANNOUNCEMENT_POST.c.channel_id == sa.bindparam("b_channel"),
+    )
+    .values(error=sa.bindparam("b_error"))
+)
+
+
+def settle(
+    *, session: Session, worker_id: str, outcomes: Sequence[Outcome], now: datetime
+) -> list[int]:
+    """Record what became of several claimed messages in one transaction.
+
+    Outcomes for messages this worker no longer holds are ignored. Returns the campaigns
+    that are now done (their summary is queued in the same transaction).
+    """
+    if not outcomes:
+        return []
+    postgres = session.get_bind().dialect.name == "postgresql"
+    owned = {
+        row.id: row
+        for row in session.execute(
+            _OWNED_LOCKED if postgres else _OWNED,
+            {"ids": [o.job_id for o in outcomes], "worker": worker_id},
+        )
+    }
+    sent: list[dict[str, Any]] = []
+    paced: list[dict[str, Any]] = []
+    posts: list[dict[str, Any]] = []
+    assets: list[dict[str, Any]] = []
+    retries: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    failed_announcements: list[dict[str, Any]] = []
+    campaigns: set[int] = set()
+    for outcome in outcomes:
+        row = owned.get(outcome.job_id)
+        if row is None:
+            continue
+        if row.kind in COUNTED and row.campaign_id is not None and not isinstance(outcome, Retry):
+            campaigns.add(row.campaign_id)
+        if isinstance(outcome, Sent):
+            sent.append({"b_id": row.id, "b_ts": outcome.ts, "b_at": outcome.at})
+            if outcome.pace_s > 0:
+                until = outcome.at + timedelta(seconds=outcome.pace_s)
+                paced.append({"b_channel": row.channel_id, "b_until": until})
+            if row.kind == ANNOUNCEMENT and row.campaign_id is not None:
+                posts.append(
+                    {
+                        "b_campaign": row.campaign_id,
+                        "b_channel": row.channel_id,
+                        "b_ts": outcome.ts,
+                        "b_at": outcome.at,
+                    }
+                )
+            elif row.kind == ASSET_REPLY and row.asset_id is not None:
+                assets.append(
+                    {
+                        "workspace_id": row.workspace_id,
+                        "asset_id": row.asset_id,
+                        "channel_id": row.channel_id,
+                        "ts": outcome.ts,
+                        "created_at": now,
+                    }
+                )
+        elif isinstance(outcome, Retry):
+            retries.append(
+                {
+                    "b_id": row.id,
+                    "b_at": now + timedelta(seconds=outcome.delay_s),
+                    "b_error": outcome.error[:255],
+                    "b_verify": outcome.verify_first,
+                    "b_count": 1 if outcome.counts else 0,
+                }
+            )
+        else:
+            failed.append({"b_id": row.id, "b_error": outcome.reason[:255]})
+            if row.kind == ANNOUNCEMENT:
+                failed_announcements.append(
+                    {
+                        "b_id": row.id,
+                        "b_campaign": row.campaign_id,
+                        "b_channel": row.channel_id,
+                        "b_error": outcome.reason[:255],
+                    }
+                )
+    for statement, params in (
+        (_PACE, paced),
+        (_MARK_SENT, sent),
+        (_POST_SENT, posts),
+        (_ASSET_SENT, assets),
+        (_MARK_RETRY, retries),
+        (_MARK_FAILED, failed),
+        (_FAIL_REPLIES, failed_announcements),
+        (_POST_FAILED, [p for p in failed_announcements if p["b_campaign"] is not None]),
+    ):
+        if params:
+            session.execute(statement, params)
+    done = [
+        campaign_id
+        for campaign_id in sorted(campaigns)
+        if _finish_campaign(session, campaign_id, now) is not None
+    ]
+    session.commit()
+    return done
 
 
 def complete(
@@ -167,49 +421,9 @@ def complete(
     `pace_s` holds the channel's next message back that long, in the database, so every
     process respects Slack's per-channel rate.
     """
-    row = _own(session, job_id, worker_id)
-    if row is None:
-        session.rollback()
-        return None
-    if pace_s > 0:
-        session.execute(
-            sa.update(OutboxMessage)
-            .where(
-                col(OutboxMessage.channel_id) == row.channel_id,
-                col(OutboxMessage.status) == OutboxStatus.PENDING,
-                col(OutboxMessage.next_attempt_at) < now + timedelta(seconds=pace_s),
-            )
-            .values(next_attempt_at=now + timedelta(seconds=pace_s))
-        )
-    row.status = OutboxStatus.SENT
-    row.ts = ts
-    row.sent_at = now
-    row.attempts += 1
-    row.locked_until = None
-    row.error = None
-    session.add(row)
-    if row.kind == ANNOUNCEMENT and row.campaign_id is not None:
-        post = session.exec(
-            select(AnnouncementPost).where(
-                AnnouncementPost.campaign_id == row.campaign_id,
-                AnnouncementPost.channel_id == row.channel_id,
-            )
-        ).first()
-        if post is not None:
-            post.ts, post.posted_at, post.error = ts, now, None
-            session.add(post)
-    elif row.kind == ASSET_REPLY and row.asset_id is not None:
-        session.add(
-            AssetMessage(
-                workspace_id=row.workspace_id,
-                asset_id=row.asset_id,
-                channel_id=row.channel_id,
-                ts=ts,
-            )
-        )
-    done = _finish_campaign(session, row.campaign_id, now) if row.kind in COUNTED else None
-    session.commit()
-    return done
+    outcome = Sent(job_id=job_id, ts=ts, at=now, pace_s=pace_s)
+    done = settle(session=session, worker_id=worker_id, outcomes=[outcome], now=now)
+    return done[0] if done else None
 
 
 def retry_later(
@@ -224,56 +438,19 @@ def retry_later(
     verify_first: bool,
 ) -> None:
     """Put a message back in the queue for later (`counts`: it used up an attempt)."""
-    row = _own(session, job_id, worker_id)
-    if row is None:
-        session.rollback()
-        return
-    row.status = OutboxStatus.PENDING
-    row.next_attempt_at = now + timedelta(seconds=delay_s)
-    row.locked_by = None
-    row.locked_until = None
-    row.error = error[:255]
-    row.verify_first = row.verify_first or verify_first
-    if counts:
-        row.attempts += 1
-    session.add(row)
-    session.commit()
+    outcome = Retry(
+        job_id=job_id, delay_s=delay_s, error=error, counts=counts, verify_first=verify_first
+    )
+    settle(session=session, worker_id=worker_id, outcomes=[outcome], now=now)
 
 
 def fail(
     *, session: Session, job_id: int, worker_id: str, reason: str, now: datetime
 ) -> int | None:
     """Give up on a message (and on its thread replies); returns a campaign now done."""
-    row = _own(session, job_id, worker_id)
-    if row is None:
-        session.rollback()
-        return None
-    row.status = OutboxStatus.FAILED
-    row.error = reason[:255]
-    row.attempts += 1
-    row.locked_until = None
-    session.add(row)
-    if row.kind == ANNOUNCEMENT:
-        session.execute(
-            sa.update(OutboxMessage)
-            .where(
-                col(OutboxMessage.parent_id) == row.id,
-                col(OutboxMessage.status) == OutboxStatus.PENDING,
-            )
-            .values(status=OutboxStatus.FAILED, error="its announcement was not posted")
-        )
-        if row.campaign_id is not None:
-            session.execute(
-                sa.update(AnnouncementPost)
-                .where(
-                    col(AnnouncementPost.campaign_id) == row.campaign_id,
-                    col(AnnouncementPost.channel_id) == row.channel_id,
-                )
-                .values(error=reason[:255])
-            )
-    done = _finish_campaign(session, row.campaign_id, now) if row.kind in COUNTED else None
-    session.commit()
-    return done
+    outcome = Failed(job_id=job_id, reason=reason)
+    done = settle(session=session, worker_id=worker_id, outcomes=[outcome], now=now)
+    return done[0] if done else None
 
 
 def _finish_campaign(session: Session, campaign_id: int | None, now: datetime) -> int | None:
@@ -303,18 +480,21 @@ def _finish_campaign(session: Session, campaign_id: int | None, now: datetime) -
     return campaign_id
 
 
+_ANY_OPEN = (
+    sa.select(OUTBOX.c.id)
+    .where(
+        OUTBOX.c.campaign_id == sa.bindparam("campaign_id"),
+        OUTBOX.c.kind.in_(COUNTED),
+        OUTBOX.c.status.in_(_OPEN),
+    )
+    .limit(1)
+)
+
+
 def _open_rows(session: Session, campaign_id: int) -> bool:
     """True while any of the campaign's announcements or replies is still to settle."""
     session.flush()
-    found = session.exec(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.campaign_id == campaign_id,
-            col(OutboxMessage.kind).in_(COUNTED),
-            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-        )
-        .limit(1)
-    ).first()
+    found = session.execute(_ANY_OPEN, {"campaign_id": campaign_id}).first()
     return found is not None
 
 
@@ -383,18 +563,19 @@ def _add_summary(session: Session, campaign: Campaign) -> None:
         )
 
 
+_NEXT_DUE = sa.select(sa.func.min(OUTBOX.c.next_attempt_at)).where(
+    OUTBOX.c.status == OutboxStatus.PENDING,
+    OUTBOX.c.next_attempt_at > sa.bindparam("after", type_=OUTBOX.c.next_attempt_at.type),
+)
+
+
 def next_due(*, session: Session, after: datetime) -> datetime | None:
     """When the next message waiting past `after` becomes due (to sleep until then).
 
     Messages due already but held back (their channel has one in flight) are not counted:
     the send that frees their channel wakes the worker.
     """
-    due = session.exec(
-        select(sa.func.min(OutboxMessage.next_attempt_at)).where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            col(OutboxMessage.next_attempt_at) > after,
-        )
-    ).one()
+    due: datetime | None = session.execute(_NEXT_DUE, {"after": after}).scalar_one()
     session.rollback()
     return due
 

@@ -104,3 +104,37 @@ def test_two_workers_post_each_message_once_in_order_and_paced(
             if r.locked_by and r.kind != "summary"
         }
     assert len(lockers) == 2
+
+
+def test_posts_still_in_flight_when_the_worker_stops_are_recorded(
+    engine: Engine, sandbox: SlackSandbox
+) -> None:
+    for channel in CHANNELS:
+        sandbox.add_channel(channel, name=channel.lower(), bot_is_member=True)
+    sandbox.set_latency("chat.postMessage", 0.5)
+    launch(engine)
+    w = worker(engine, sandbox)
+    w.start()
+
+    def sending() -> int:
+        with Session(engine) as session:
+            rows = session.exec(select(OutboxMessage)).all()
+        return sum(r.status == OutboxStatus.SENDING for r in rows)
+
+    deadline = time.monotonic() + 10
+    while sending() == 0:
+        assert time.monotonic() < deadline, "nothing was claimed"
+        time.sleep(0.02)
+    w.stop(timeout=5)
+    # The senders' outcomes are recorded by the dispatcher; once it is gone, by stop().
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+    assert not [r for r in rows if r.status == OutboxStatus.SENDING]
+    sent = {r.id for r in rows if r.status == OutboxStatus.SENT}
+    posted = {
+        m["metadata"]["event_payload"]["id"]
+        for channel in CHANNELS
+        for m in sandbox.find_messages(channel, event_type="liaison_outbox")
+    }
+    assert sent and sent == posted
+    assert not w._busy()

@@ -246,3 +246,65 @@ def test_rate_limited_messages_wait_without_using_an_attempt(engine: Engine) -> 
             session=session, worker_id="w", now=t0 + timedelta(seconds=7), lock_s=30, limit=1
         )
     assert again.id == job.id and again.attempts == 0
+
+
+def test_one_settlement_records_several_outcomes_and_skips_claims_lost_to_others(
+    engine: Engine,
+) -> None:
+    create(engine, channels=("C1", "C2", "C3", "C4"))
+    t0 = soon()
+    scope = session_scope_for(engine)
+    with scope() as session:
+        jobs = delivery.claim(session=session, worker_id="w", now=t0, lock_s=30, limit=4)
+    assert [j.channel_id for j in jobs] == ["C1", "C2", "C3", "C4"]
+    with scope() as session:  # C4's claim went stale and another worker took it over
+        [taken] = delivery.claim(
+            session=session,
+            worker_id="other",
+            now=t0 + timedelta(seconds=31),
+            lock_s=30,
+            limit=1,
+            busy_channels=frozenset({"C1", "C2", "C3"}),
+        )
+    assert taken.id == jobs[3].id and taken.verify_first
+    posted_at = t0 - timedelta(milliseconds=300)  # when Slack answered, before settling
+    with scope() as session:
+        done = delivery.settle(
+            session=session,
+            worker_id="w",
+            outcomes=[
+                delivery.Sent(job_id=jobs[0].id, ts="1.1", at=posted_at, pace_s=1.0),
+                delivery.Retry(
+                    job_id=jobs[1].id,
+                    delay_s=7,
+                    error="ratelimited",
+                    counts=False,
+                    verify_first=False,
+                ),
+                delivery.Failed(job_id=jobs[2].id, reason="the channel is archived"),
+                delivery.Sent(job_id=jobs[3].id, ts="9.9", at=posted_at, pace_s=1.0),
+            ],
+            now=t0,
+        )
+    assert done == []
+    rows = {(r.channel_id, r.kind, r.id): r for r in outbox(engine)}
+    by_id = {key[2]: row for key, row in rows.items()}
+    sent, retried, failed, lost = (by_id[j.id] for j in jobs)
+    assert (sent.status, sent.ts, sent.attempts) == (OutboxStatus.SENT, "1.1", 1)
+    assert (retried.status, retried.attempts, retried.error) == (
+        OutboxStatus.PENDING,
+        0,
+        "ratelimited",
+    )
+    assert failed.status == OutboxStatus.FAILED
+    assert (lost.status, lost.locked_by, lost.ts) == (OutboxStatus.SENDING, "other", None)
+    # C1's replies are paced from when Slack answered, not from when the row was written.
+    c1_replies = [r for (c, kind, _), r in rows.items() if c == "C1" and kind == "asset_reply"]
+    expected = (posted_at + timedelta(seconds=1)).replace(tzinfo=None)
+    assert all(r.next_attempt_at.replace(tzinfo=None) == expected for r in c1_replies)
+    # C3's replies failed with their announcement.
+    assert {r.status for (c, _, _), r in rows.items() if c == "C3"} == {OutboxStatus.FAILED}
+    with Session(engine) as session:
+        report = delivery.report(session=session, campaign_id=jobs[0].campaign_id or 0)
+    assert report.delivered == ("C1",)
+    assert report.failures == (("C3", "the channel is archived"),)
