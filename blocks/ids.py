@@ -25,3 +25,6 @@ class Ids(StrEnum):
     # Feedback
     FEEDBACK_MODAL = "feedback_modal"
     ASSET_PICKER = "asset_picker"
+    # Digest
+    DIGEST_CHART_1 = "digest_chart_1"
+    DIGEST_CHART_2 = "digest_chart_2"

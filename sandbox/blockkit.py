@@ -7,14 +7,29 @@ blocks, a modal title of 24 characters, ``callback_id`` 255 and ``private_metada
 3000. Each problem is reported the way Slack words it, with a JSON pointer, e.g.
 ``"must be less than 3001 characters [json-pointer:/blocks/0/text/text]"``.
 
-``data_visualization`` blocks are accepted without checks for now: their rules come with
-a later issue.
+``data_visualization`` blocks follow Slack's reference for them: a title of at most 50
+characters; a chart of type area, bar, line or pie; 1-6 series, each with a unique name of at
+most 20 characters and exactly one finite value per category of ``axis_config`` (1-20 unique
+categories of at most 20 characters); 1-6 pie segments with positive values; at most two
+such blocks in one message.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from sandbox.constants import (
+    CHART_TYPES,
+    MAX_CHART_AXIS_LABEL,
+    MAX_CHART_BLOCKS,
+    MAX_CHART_CATEGORIES,
+    MAX_CHART_LABEL,
+    MAX_CHART_SERIES,
+    MAX_CHART_TITLE,
+    MAX_PIE_SEGMENTS,
+)
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -140,6 +155,8 @@ def _check_block(block: Any, pointer: str, block_ids: set[str]) -> list[str]:
             errors.append(f"must provide an element [json-pointer:{pointer}/element]")
         else:
             errors += _check_element(block["element"], f"{pointer}/element", action_ids)
+    elif kind == "data_visualization":
+        errors += _check_chart_block(block, pointer)
     elif kind == "image":
         if not block.get("image_url") and not block.get("slack_file"):
             errors.append(f"must provide image_url or slack_file [json-pointer:{pointer}]")
@@ -189,6 +206,149 @@ def _check_elements(
     return errors
 
 
+def _is_array(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str | bytes)
+
+
+def _check_string(value: Any, pointer: str, limit: int) -> list[str]:
+    if not isinstance(value, str):
+        return [f"must provide a string [json-pointer:{pointer}]"]
+    if not value:
+        return [f"must be more than 0 characters [json-pointer:{pointer}]"]
+    if len(value) > limit:
+        return [_too_long(limit, pointer)]
+    return []
+
+
+def _check_number(value: Any, pointer: str, *, positive: bool = False) -> list[str]:
+    # JSON has no NaN or Infinity; Python's json module lets them through, Slack does not.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return [f"must provide a number [json-pointer:{pointer}]"]
+    if positive and value <= 0:
+        return [f"must be greater than 0 [json-pointer:{pointer}]"]
+    return []
+
+
+def _check_array(value: Any, pointer: str, limit: int) -> list[str]:
+    if not _is_array(value) or not value:
+        return [f"must provide a non-empty array [json-pointer:{pointer}]"]
+    if len(value) > limit:
+        return [_too_many(limit, pointer)]
+    return []
+
+
+def _check_chart_block(block: Mapping[str, Any], pointer: str) -> list[str]:
+    errors = _check_string(block.get("title"), f"{pointer}/title", MAX_CHART_TITLE)
+    chart = block.get("chart")
+    if not isinstance(chart, Mapping):
+        return [*errors, f"must provide an object [json-pointer:{pointer}/chart]"]
+    pointer = f"{pointer}/chart"
+    kind = chart.get("type")
+    if kind not in CHART_TYPES:
+        return [*errors, f"must be one of {', '.join(CHART_TYPES)} [json-pointer:{pointer}/type]"]
+    if kind == "pie":
+        return errors + _check_pie(chart.get("segments"), f"{pointer}/segments")
+    errors_, categories = _check_axis_config(chart.get("axis_config"), f"{pointer}/axis_config")
+    return errors + errors_ + _check_series(chart.get("series"), f"{pointer}/series", categories)
+
+
+def _check_pie(segments: Any, pointer: str) -> list[str]:
+    errors = _check_array(segments, pointer, MAX_PIE_SEGMENTS)
+    if errors:
+        return errors
+    for i, segment in enumerate(segments):
+        at = f"{pointer}/{i}"
+        if not isinstance(segment, Mapping):
+            errors.append(f"must provide an object [json-pointer:{at}]")
+            continue
+        errors += _check_string(segment.get("label"), f"{at}/label", MAX_CHART_LABEL)
+        errors += _check_number(segment.get("value"), f"{at}/value", positive=True)
+    return errors
+
+
+def _check_axis_config(axis: Any, pointer: str) -> tuple[list[str], list[str] | None]:
+    """Problems with axis_config, and its categories (None when they can't be read)."""
+    if not isinstance(axis, Mapping):
+        return [f"must provide an object [json-pointer:{pointer}]"], None
+    categories = axis.get("categories")
+    errors = _check_array(categories, f"{pointer}/categories", MAX_CHART_CATEGORIES)
+    for key in ("x_label", "y_label"):
+        if axis.get(key) is not None:
+            errors += _check_string(axis[key], f"{pointer}/{key}", MAX_CHART_AXIS_LABEL)
+    if not _is_array(categories) or not categories:
+        return errors, None
+    seen: list[str] = []
+    for i, category in enumerate(categories):
+        at = f"{pointer}/categories/{i}"
+        problems = _check_string(category, at, MAX_CHART_LABEL)
+        if not problems and category in seen:
+            problems = [f"duplicate category: {category} [json-pointer:{at}]"]
+        errors += problems
+        if isinstance(category, str):
+            seen.append(category)
+    return errors, seen
+
+
+def _check_series(series: Any, pointer: str, categories: list[str] | None) -> list[str]:
+    errors = _check_array(series, pointer, MAX_CHART_SERIES)
+    if errors:
+        return errors
+    names: set[str] = set()
+    for i, one in enumerate(series):
+        at = f"{pointer}/{i}"
+        if not isinstance(one, Mapping):
+            errors.append(f"must provide an object [json-pointer:{at}]")
+            continue
+        name = one.get("name")
+        problems = _check_string(name, f"{at}/name", MAX_CHART_LABEL)
+        if not problems and name in names:
+            problems = [f"duplicate series name: {name} [json-pointer:{at}/name]"]
+        errors += problems
+        if isinstance(name, str):
+            names.add(name)
+        errors += _check_points(one.get("data"), f"{at}/data", categories)
+    return errors
+
+
+def _check_points(data: Any, pointer: str, categories: list[str] | None) -> list[str]:
+    errors = _check_array(data, pointer, MAX_CHART_CATEGORIES)
+    if errors:
+        return errors
+    labels: list[str] = []
+    for j, point in enumerate(data):
+        at = f"{pointer}/{j}"
+        if not isinstance(point, Mapping):
+            errors.append(f"must provide an object [json-pointer:{at}]")
+            continue
+        label = point.get("label")
+        problems = _check_string(label, f"{at}/label", MAX_CHART_LABEL)
+        if not problems and categories is not None:
+            if label not in categories:
+                problems = [f"must match one of axis_config.categories [json-pointer:{at}/label]"]
+            elif label in labels:
+                problems = [f"duplicate label: {label} [json-pointer:{at}/label]"]
+        errors += problems
+        errors += _check_number(point.get("value"), f"{at}/value")
+        if isinstance(label, str):
+            labels.append(label)
+    if not errors and categories is not None and len(labels) != len(categories):
+        errors.append(f"must provide one data point per category [json-pointer:{pointer}]")
+    return errors
+
+
+def _check_chart_count(blocks: Sequence[Any], pointer: str) -> list[str]:
+    charts = [
+        i
+        for i, b in enumerate(blocks)
+        if isinstance(b, Mapping) and b.get("type") == "data_visualization"
+    ]
+    return [
+        f"no more than {MAX_CHART_BLOCKS} data_visualization blocks allowed "
+        f"[json-pointer:{pointer}/{i}]"
+        for i in charts[MAX_CHART_BLOCKS:]
+    ]
+
+
 def validate_blocks(
     blocks: Any, *, max_blocks: int = MAX_MESSAGE_BLOCKS, pointer: str = "/blocks"
 ) -> list[str]:
@@ -201,7 +361,7 @@ def validate_blocks(
     block_ids: set[str] = set()
     for i, block in enumerate(blocks):
         errors += _check_block(block, f"{pointer}/{i}", block_ids)
-    return errors
+    return errors + _check_chart_count(blocks, pointer)
 
 
 def validate_message_blocks(blocks: Any) -> list[str]:

@@ -112,3 +112,15 @@ SEED_USERGROUPS: tuple[SeedUsergroup, ...] = (
 
 SEED_USER_NAMES: dict[str, str] = {u.id: u.name for u in SEED_USERS}
 SEED_CHANNEL_NAMES: dict[str, str] = {c.id: c.name for c in SEED_CHANNELS}
+
+# Limits of the data_visualization block, as Slack's reference states them
+# (https://docs.slack.dev/reference/block-kit/blocks/data-visualization-block). The app keeps
+# its own copy in blocks/charts.py: the sandbox imports nothing of the app.
+MAX_CHART_BLOCKS = 2  # data_visualization blocks in one message
+MAX_CHART_TITLE = 50
+MAX_CHART_LABEL = 20  # a category, a data point's label, a series name, a pie segment's label
+MAX_CHART_AXIS_LABEL = 50  # axis_config.x_label and y_label
+MAX_CHART_CATEGORIES = 20  # axis_config.categories, and data points in one series
+MAX_CHART_SERIES = 6  # series of a bar, area or line chart
+MAX_PIE_SEGMENTS = 6
+CHART_TYPES = ("area", "bar", "line", "pie")
