@@ -67,12 +67,9 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_demo(out=args.out)
         if args.command == "digest":
-            print(
-                "liaison: the digest is not available in this version yet "
-                "(it arrives with the weekly digest feature).",
-                file=sys.stderr,
-            )
-            return 2
+            from core.digest_cli import run_digest
+
+            return run_digest(settings, team_id=args.team, post=args.now)
     except SettingsError as exc:
         print(f"liaison: {exc}", file=sys.stderr)
         return 2

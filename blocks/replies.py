@@ -135,3 +135,17 @@ def build_candidates(*, name: str, candidates: Sequence[AssetRef], usage: str) -
     else:
         text = f"`{shown}` could be more than one asset. Did you mean:\n{lines}\n{usage}"
     return build_message(text)
+
+
+DIGEST_POST_ERRORS = {
+    "not_in_channel": "I'm not in this channel: invite me with `/invite @Liaison`, then ask again.",
+    "channel_not_found": "I can't see this channel: invite me with `/invite @Liaison` first.",
+    "is_archived": "This channel is archived, so I can't post the digest here.",
+    "restricted_action": "This channel doesn't allow apps to post here.",
+}
+
+
+def digest_post_failed(error: str) -> str:
+    """Why `/liaison digest now` could not post here, and what to do."""
+    reason = DIGEST_POST_ERRORS.get(error, f"Slack answered `{escape_mrkdwn(error[:60])}`.")
+    return f"I couldn't post the digest here. {reason} `/liaison digest preview` shows it to you."

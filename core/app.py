@@ -23,6 +23,7 @@ from core.settings import Settings
 from core.slack import make_client
 from jobs.context import install
 from jobs.delivery import DeliveryWorker
+from jobs.digest import restore_digest_jobs
 from jobs.home import HomeRefresher
 from jobs.launches import restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
@@ -55,6 +56,7 @@ class Runtime:
         if not self.scheduler.running:
             self.scheduler.start()
         restore_launch_jobs(self.scheduler)
+        restore_digest_jobs(self.scheduler)
         schedule_maintenance(self.scheduler)
         self.worker.wake()
 

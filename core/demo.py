@@ -12,19 +12,32 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlmodel import select
 
+from blocks.charts import render_chart_png
+from blocks.digest import block_kit_builder_url
 from blocks.terminal import render_message
 from core.app import Runtime, create_app, create_runtime
 from core.db import make_engine, migrate
 from core.serve import bound_socket, make_server
 from core.settings import Settings
+from domain.commands import WEEKDAYS
 from domain.schedule import local_today
-from models import ProcessedEvent, utcnow
+from models import (
+    Acknowledgement,
+    AnnouncementPost,
+    Comment,
+    ProcessedEvent,
+    Question,
+    Usage,
+    Vote,
+    utcnow,
+)
 from sandbox import (
     Call,
     SlackDriver,
@@ -37,6 +50,9 @@ from sandbox import (
     reaction_added,
     view_submission,
 )
+from sandbox.constants import TEAM_ID
+from services import digest_runs
+from services.scheduling import digest_job_id
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = {
@@ -278,6 +294,43 @@ class Tour:
             )
         )
 
+    def digest(self, runtime: Runtime) -> None:
+        """Close the week, fire the scheduled digest, print it and write its files."""
+        _close_the_week(runtime)
+        now = utcnow()
+        weekday = WEEKDAYS[now.weekday()]
+        self.command("UADMIN", "/liaison", f"schedule {weekday} {now:%H:%M} UTC", channel="C0LEADS")
+        with runtime.db() as session:
+            settings = digest_runs.digest_settings_for_team(session=session, team_id=TEAM_ID)
+        assert settings is not None
+        job_id = digest_job_id(settings.workspace_id)
+        deadline = time.monotonic() + 10
+        while runtime.scheduler.get_job(job_id) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        runtime.scheduler.modify_job(job_id, next_run_time=utcnow())
+        posted = _wait_for_digest(self.sandbox, "C0LEADS")
+        self.show("The scheduled digest arrives in #team-leads:", posted)
+        message = {"text": posted.get("text", ""), "blocks": posted.get("blocks", [])}
+        (self.out / "digest.json").write_text(json.dumps(message, indent=2, ensure_ascii=False))
+        link = block_kit_builder_url(message["blocks"])
+        (self.out / "digest-block-kit-builder.txt").write_text(link + "\n")
+        with runtime.db() as session:
+            period = digest_runs.period_for_schedule(settings, utcnow())
+            again = digest_runs.make_digest(
+                session=session,
+                client=runtime.client,
+                http=runtime.http,
+                settings=settings,
+                period=period,
+                allow_private=True,
+            )
+        for number, chart in enumerate(again.charts, start=1):
+            render_chart_png(chart, self.out / f"digest-chart-{number}.png")
+        self._print(
+            f"\n  Files for the digest: digest.json (Block Kit), {len(again.charts)} chart PNGs,"
+            "\n  and a Block Kit Builder link in digest-block-kit-builder.txt."
+        )
+
     def _summary(self) -> Call | None:
         """Morgan's private delivery summary, once Liaison has sent it."""
         sent = [
@@ -351,6 +404,40 @@ def _wait_for_events(runtime: Runtime, event_ids: list[str], timeout: float = 15
     raise RuntimeError("the demo's reactions were not processed in time")
 
 
+def _close_the_week(runtime: Runtime, days: int = 1) -> None:
+    """Move the demo's records back in time, so the week they belong to is over."""
+    shift = timedelta(days=days)
+    tables = (
+        (Vote, "created_at"),
+        (Usage, "created_at"),
+        (Comment, "created_at"),
+        (Acknowledgement, "created_at"),
+        (Question, "created_at"),
+        (AnnouncementPost, "posted_at"),
+    )
+    with runtime.db() as session:
+        for model, column in tables:
+            for row in session.exec(select(model)).all():
+                moment = getattr(row, column)
+                if moment is not None:
+                    setattr(row, column, moment - shift)
+                    session.add(row)
+        session.commit()
+
+
+def _wait_for_digest(sandbox: SlackSandbox, channel: str, timeout: float = 20) -> dict[str, Any]:
+    """The digest message, once the delivery worker has posted it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in sandbox.messages(channel):
+            if any(b.get("type") == "data_visualization" for b in message.get("blocks", [])):
+                return message
+            if "digest" in str(message.get("text", "")).lower():
+                return message
+        time.sleep(0.1)
+    raise RuntimeError("the scheduled digest did not arrive in time")
+
+
 def _campaign_id(message: dict[str, Any]) -> int:
     for block in message.get("blocks", []):
         for element in block.get("elements", []) if block.get("type") == "actions" else []:
@@ -420,7 +507,14 @@ def run_demo(*, out: str | None = None) -> int:
         tour.home("U0MKT1")
         tour.say("9. Devon opens it for the first time: the loop, and this week's launch.")
         tour.home("U0REP3")
-        tour.say("Coming next: the weekly blame-free digest (charts included) joins this tour.")
+        tour.say("   Morgan also registers last year's battlecard; its page has since gone.")
+        retired = sandbox.set_page("acme/battlecard-2025", body="gone", status=404)
+        tour.command("U0MKT1", "/collateral", f"add {retired} Battlecard 2025")
+        tour.say(
+            "10. A week goes by. (The demo moves its records back a day, so the digest's week\n"
+            "    has closed, then sets the schedule to this minute and lets it fire.)"
+        )
+        tour.digest(runtime)
         tour.save()
     print(f"\nDone in {time.monotonic() - started:.1f} s. Files in {folder}:")
     for path in sorted(folder.iterdir()):

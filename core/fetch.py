@@ -393,3 +393,56 @@ def _for_log(url: str) -> str:
     except (httpx.InvalidURL, ValueError):
         return "<invalid url>"
     return f"{parsed.scheme}://{parsed.host}{parsed.path[:100]}"
+
+
+# A link is reported broken only on a definite answer from its server: with no network at
+# all, every check times out, and the digest must not call every link broken.
+BROKEN_STATUSES: Final = frozenset({404, 410})
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """The outcome of one link check: ok, broken (with a short reason) or unknown (None)."""
+
+    ok: bool | None
+    reason: str = ""
+
+
+def check_link(
+    url: str,
+    *,
+    client: httpx.Client,
+    allow_private: bool = False,
+    max_redirects: int = 3,
+    deadline_s: float = 4.0,
+) -> LinkStatus:
+    """Whether a collateral link still opens, under the same address rules as title fetches."""
+    started = time.monotonic()
+    current = url
+    for _hop in range(max_redirects + 1):
+        remaining = deadline_s - (time.monotonic() - started)
+        if remaining <= 0:
+            return LinkStatus(None, "timed out")
+        try:
+            target = resolve_public(current, allow_private=allow_private, timeout_s=remaining)
+        except BlockedAddress:
+            return LinkStatus(None, "not a public address")
+        except FetchError:
+            return LinkStatus(None, "address not found")
+        try:
+            response = _send_pinned(target, client=client, started=started, deadline_s=deadline_s)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            return LinkStatus(None, type(exc).__name__)
+        if response is None:
+            return LinkStatus(None, "timed out")
+        try:
+            if response.has_redirect_location:
+                current = str(target.url.join(response.headers["location"]))
+                continue
+            if response.status_code in BROKEN_STATUSES:
+                phrase = response.reason_phrase or ""
+                return LinkStatus(False, f"{response.status_code} {phrase}".strip())
+            return LinkStatus(True if response.status_code < 400 else None)
+        finally:
+            response.close()
+    return LinkStatus(None, "too many redirects")

@@ -138,7 +138,8 @@ def configure(
             users=tuple(list_launchers(session=session, team_id=team_id)),
             usergroup_id=policy.usergroup_id or "",
         )
-    if isinstance(command, DigestNow | DigestPreview | Export):
-        what = {DigestNow: "digest now", DigestPreview: "digest preview", Export: "export"}
-        return Outcome(Result.NOT_YET, what=what[type(command)])
+    if isinstance(command, DigestNow | DigestPreview):
+        raise AssertionError("digests are made by services.digest_runs, not configuration")
+    if isinstance(command, Export):
+        return Outcome(Result.NOT_YET, what="export")
     raise AssertionError(f"unhandled command {command!r}")

@@ -44,7 +44,23 @@ def test_demo_runs_the_tour_and_writes_its_files(tmp_path: Path) -> None:
     assert "won't be quoted as written" in shown  # the nudge after an accusatory comment
     assert "HOW YOUR ASSETS LAND" in shown and "is open to a follow-up chat" in shown
     assert "strong wording" in shown and "marketing never checks" not in shown.split("8.")[-1]
+    # The week closes and the scheduled digest fires, blame-free, with its files written.
+    digest = shown.split("The scheduled digest arrives")[-1]
+    assert "WEEKLY DIGEST" in digest and "What's working" in digest
+    assert "Battlecard 2025 doesn't open" in digest
+    for person in ("Riley", "Sam", "Devon", "Morgan", "U0REP", "U0MKT"):
+        assert person not in digest, person
+    assert "marketing never checks" not in digest
+    posted = json.loads((out / "digest.json").read_text())
+    assert validate_message_blocks(posted["blocks"]) == []
+    assert [b["type"] for b in posted["blocks"]].count("data_visualization") == 2
+    for chart in ("digest-chart-1.png", "digest-chart-2.png"):
+        assert (out / chart).read_bytes().startswith(b"\x89PNG")
+    link = (out / "digest-block-kit-builder.txt").read_text()
+    assert link.startswith("https://app.slack.com/block-kit-builder/#")
     assert (out / "transcript.txt").read_text().strip()
+    took = float(shown.rsplit("Done in ", 1)[1].split(" s.")[0])
+    assert took < 30  # the product tour stays short
     replies = json.loads((out / "replies.json").read_text())
     assert len(replies) >= 10
     for entry in replies:

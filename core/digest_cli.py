@@ -1,0 +1,70 @@
+"""`bot.py digest --team T --now/--preview`: a digest from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+from slack_sdk.errors import SlackApiError
+
+from blocks.digest import build_digest_message
+from blocks.terminal import render_message
+from core.db import make_engine, session_scope_for
+from core.fetch import make_http_client
+from core.run import migrate_or_explain
+from core.settings import Settings, SettingsError
+from core.slack import make_client
+from models import utcnow
+from services.digest_runs import digest_settings_for_team, on_demand_digest
+
+
+def run_digest(settings: Settings, *, team_id: str, post: bool) -> int:
+    """Print the last seven days' digest for a team; with `post`, send it to its channel."""
+    if post and not settings.slack_bot_token:
+        raise SettingsError(
+            "SLACK_BOT_TOKEN is needed to post a digest (see manifest.yml and the README)."
+        )
+    migrate_or_explain(settings.database_url)
+    engine = make_engine(settings.database_url)
+    db = session_scope_for(engine)
+    client = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    http = make_http_client()
+    try:
+        with db() as session:
+            found = digest_settings_for_team(session=session, team_id=team_id)
+            if found is None:
+                print(f"liaison: no workspace {team_id!r} in this database", file=sys.stderr)
+                return 1
+            if post and found.channel_id is None:
+                print(
+                    "liaison: that workspace has no digest channel yet: "
+                    "run `/liaison digest here` in Slack first",
+                    file=sys.stderr,
+                )
+                return 1
+            digest = on_demand_digest(
+                session=session,
+                client=client,
+                http=http,
+                team_id=team_id,
+                now=utcnow(),
+                allow_private=settings.liaison_allow_private_urls,
+            )
+        message = build_digest_message(digest)
+        print(render_message(message))
+        if post:
+            assert found.channel_id is not None
+            try:
+                client.chat_postMessage(
+                    channel=found.channel_id, text=message["text"], blocks=message["blocks"]
+                )
+            except SlackApiError as error:
+                print(
+                    f"liaison: Slack refused the post: {error.response.get('error')}",
+                    file=sys.stderr,
+                )
+                return 1
+            print(f"liaison: posted to {found.channel_id}")
+        return 0
+    finally:
+        http.close()
+        engine.dispose()

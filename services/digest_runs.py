@@ -1,0 +1,222 @@
+"""Making and posting digests: the scheduled one exactly once per period, on-demand ones freely.
+
+Exactly once: posting a scheduled digest first claims the unique (workspace, period) row
+and, in the same transaction, queues the message in the outbox. A second instance, or a
+second run of the job, finds the claim and does nothing; a crash after the claim leaves
+the queued message, which the delivery worker posts exactly once (it looks for the
+message before posting again after a crash). On-demand digests (`digest now`) skip the
+claim, so they never use up or block the week's scheduled one (SPEC: `/liaison`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+
+import httpx
+import sqlalchemy as sa
+from slack_sdk import WebClient
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from blocks.digest import build_digest_message
+from domain.digest import assemble_digest
+from domain.digest_data import Digest, Period
+from domain.periods import previous_period, rolling_period, scheduled_period, week_starts
+from models import DigestRun, DigestStatus, OutboxMessage, Workspace, utcnow
+from services.access import people_terms
+from services.digest import gather_digest
+from services.links import check_workspace_links
+from services.workspaces import ensure_workspace
+
+logger = logging.getLogger(__name__)
+
+DIGEST = "digest"  # outbox kind
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """Where and when a workspace's weekly digest goes."""
+
+    workspace_id: int
+    team_id: str
+    name: str
+    channel_id: str | None
+    weekday: int
+    at: str  # HH:MM
+    zone: str
+    configured_at: datetime
+
+
+def digest_settings(*, session: Session, workspace_id: int) -> DigestSettings | None:
+    """A workspace's digest settings, by id."""
+    workspace = session.get(Workspace, workspace_id)
+    return _settings(workspace) if workspace is not None else None
+
+
+def digest_settings_for_team(*, session: Session, team_id: str) -> DigestSettings | None:
+    """A workspace's digest settings, by Slack team id."""
+    workspace = session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
+    return _settings(workspace) if workspace is not None else None
+
+
+def scheduled_workspaces(*, session: Session) -> list[DigestSettings]:
+    """Every workspace with a digest channel (each gets one weekly job)."""
+    rows = session.exec(
+        select(Workspace).where(col(Workspace.digest_channel_id).is_not(None))
+    ).all()
+    return [_settings(w) for w in rows]
+
+
+def _settings(workspace: Workspace) -> DigestSettings:
+    assert workspace.id is not None
+    return DigestSettings(
+        workspace_id=workspace.id,
+        team_id=workspace.team_id,
+        name=workspace.name,
+        channel_id=workspace.digest_channel_id,
+        weekday=workspace.digest_weekday,
+        at=workspace.digest_time,
+        zone=workspace.timezone,
+        configured_at=workspace.updated_at,
+    )
+
+
+def period_for_schedule(settings: DigestSettings, now: datetime) -> Period:
+    """The period the latest scheduled run (at or before now) covers."""
+    hour, minute = (int(p) for p in settings.at.split(":"))
+    return scheduled_period(
+        now, weekday=settings.weekday, at=time(hour, minute), zone=settings.zone
+    )
+
+
+def on_demand_period(settings: DigestSettings, now: datetime) -> Period:
+    """The last seven days up to now, for `digest now` and `digest preview`."""
+    return rolling_period(now, zone=settings.zone)
+
+
+def is_claimed(*, session: Session, workspace_id: int, period: Period) -> bool:
+    """Whether this period's scheduled digest has been claimed already (by any instance)."""
+    found = session.exec(
+        select(DigestRun.id).where(
+            DigestRun.workspace_id == workspace_id, DigestRun.period_start == period.start
+        )
+    ).first()
+    session.rollback()
+    return found is not None
+
+
+def make_digest(
+    *,
+    session: Session,
+    client: WebClient,
+    http: httpx.Client,
+    settings: DigestSettings,
+    period: Period,
+    allow_private: bool,
+) -> Digest:
+    """Check links, learn who to redact, gather the period's records and assemble the digest."""
+    check_workspace_links(
+        session=session,
+        http=http,
+        workspace_id=settings.workspace_id,
+        allow_private=allow_private,
+    )
+    try:
+        people = people_terms(client=client)
+    except Exception:
+        # Without the names list, ids, mentions, emails and phones are still redacted.
+        logger.warning("could not list people for redaction", exc_info=True)
+        people = []
+    data = gather_digest(
+        session=session,
+        workspace_id=settings.workspace_id,
+        period=period,
+        previous=previous_period(period, zone=settings.zone),
+        weeks=week_starts(period, zone=settings.zone),
+    )
+    session.rollback()
+    return assemble_digest(replace(data, people=people), workspace_name=settings.name)
+
+
+def _insert(session: Session) -> type[sqlite.Insert] | type[postgresql.Insert]:
+    return postgresql.Insert if session.get_bind().dialect.name == "postgresql" else sqlite.Insert
+
+
+def claim_and_queue(
+    *,
+    session: Session,
+    settings: DigestSettings,
+    period: Period,
+    message: dict[str, object],
+    claimed_by: str,
+) -> bool:
+    """Claim this period's scheduled digest and queue its message; False if already claimed."""
+    assert settings.channel_id is not None
+    table = DigestRun.__table__  # type: ignore[attr-defined]
+    claim = (
+        _insert(session)(table)
+        .values(
+            workspace_id=settings.workspace_id,
+            period_start=period.start,
+            period_end=period.end,
+            status=DigestStatus.CLAIMED.value,
+            claimed_by=claimed_by[:64],
+            claimed_at=utcnow(),
+            channel_id=settings.channel_id,
+        )
+        .on_conflict_do_nothing(index_elements=["workspace_id", "period_start"])
+        .returning(table.c.id)
+    )
+    run_id = session.execute(claim).scalar()
+    if run_id is None:
+        session.rollback()
+        return False
+    session.add(
+        OutboxMessage(
+            workspace_id=settings.workspace_id,
+            dedupe_key=f"digest:{settings.workspace_id}:{period.start.isoformat()}",
+            kind=DIGEST,
+            channel_id=settings.channel_id,
+            payload=json.dumps(message),
+        )
+    )
+    session.commit()
+    return True
+
+
+def on_demand_digest(
+    *,
+    session: Session,
+    client: WebClient,
+    http: httpx.Client,
+    team_id: str,
+    now: datetime,
+    allow_private: bool,
+) -> Digest:
+    """The last seven days' digest for `digest now` / `digest preview` (no claim involved)."""
+    workspace = ensure_workspace(session=session, team_id=team_id)
+    settings = _settings(workspace)
+    return make_digest(
+        session=session,
+        client=client,
+        http=http,
+        settings=settings,
+        period=on_demand_period(settings, now),
+        allow_private=allow_private,
+    )
+
+
+def scheduled_posts(*, session: Session, workspace_id: int) -> int:
+    """How many scheduled digests have been claimed for a workspace (for tests and health)."""
+    count = session.execute(
+        sa.select(sa.func.count()).where(col(DigestRun.workspace_id) == workspace_id)
+    ).scalar()
+    return int(count or 0)
+
+
+def digest_message(digest: Digest) -> dict[str, object]:
+    """The chat.postMessage arguments (text and blocks) for a digest."""
+    return dict(build_digest_message(digest))
