@@ -120,9 +120,9 @@ def _marketer(data: HomeData) -> list[Block]:
         blocks.append(_section(text))
     if data.assets:
         blocks.append(_header("Latest comments"))
-        if data.comments:
-            blocks.append(_section("\n".join(_comment(c) for c in data.comments)))
-        else:
+        # One block per comment: a cut never splits an escape or another comment.
+        blocks += [_section(_comment(c)) for c in data.comments]
+        if not data.comments:
             blocks.append(_context("No comments yet. Reps can add one with `/feedback`."))
     return blocks
 

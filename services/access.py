@@ -45,5 +45,6 @@ def people_terms(*, client: WebClient) -> list[str]:
                     terms.add(value.strip())
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
-            break
-    return sorted(terms)
+            return sorted(terms)
+    # A partial list would let some names through: callers then quote nothing.
+    raise RuntimeError(f"more than {MAX_PEOPLE_PAGES * 200} members to list")

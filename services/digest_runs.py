@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from blocks.digest import build_digest_message
 from domain.digest import assemble_digest
-from domain.digest_data import Digest, Period
+from domain.digest_data import Digest, DigestInput, Period
 from domain.periods import previous_period, rolling_period, scheduled_period, week_starts
 from models import DigestRun, DigestStatus, OutboxMessage, Workspace, utcnow
 from services.access import people_terms
@@ -124,12 +124,12 @@ def make_digest(
         workspace_id=settings.workspace_id,
         allow_private=allow_private,
     )
+    people: list[str] | None
     try:
         people = people_terms(client=client)
     except Exception:
-        # Without the names list, ids, mentions, emails and phones are still redacted.
-        logger.warning("could not list people for redaction", exc_info=True)
-        people = []
+        logger.warning("could not list people for redaction: quoting nothing", exc_info=True)
+        people = None
     data = gather_digest(
         session=session,
         workspace_id=settings.workspace_id,
@@ -138,7 +138,29 @@ def make_digest(
         weeks=week_starts(period, zone=settings.zone),
     )
     session.rollback()
-    return assemble_digest(replace(data, people=people), workspace_name=settings.name)
+    return assemble_digest(bounded_for_analysis(data, people), workspace_name=settings.name)
+
+
+# Themes review every comment's words: bound the text so a digest still posts within 20 s.
+MAX_ANALYSED_COMMENTS = 500
+MAX_ANALYSED_CHARS = 600
+
+
+def bounded_for_analysis(data: DigestInput, people: list[str] | None) -> DigestInput:
+    """The newest comments, each cut short, and nothing quotable when names are unknown.
+
+    Without the workspace's list of people the redactor cannot know every name, so the
+    digest fails closed (SPEC blame-free rule 1): comments and questions count but are
+    not quoted, and no theme is drawn from their words.
+    """
+    comments = [
+        replace(c, text=c.text[:MAX_ANALYSED_CHARS]) for c in data.comments[:MAX_ANALYSED_COMMENTS]
+    ]
+    questions = data.questions
+    if people is None:
+        comments = [replace(c, text="", flagged=True) for c in comments]
+        questions = [replace(q, text="") for q in questions]
+    return replace(data, comments=comments, questions=questions, people=people or [])
 
 
 def _insert(session: Session) -> type[sqlite.Insert] | type[postgresql.Insert]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -13,11 +13,12 @@ from sqlmodel import Session, col, select
 from domain.assets import AssetRef, Lookup, normalise_handle
 from domain.feedback import QuickFeedback
 from domain.nudge import Review, review_comment
-from domain.votes import ReactionChange, Verdict, removal_clears
+from domain.votes import REACTION_SOURCE, ReactionChange, Verdict
 from models import (
     Asset,
     AssetMessage,
     Campaign,
+    CampaignAsset,
     Comment,
     ProcessedEvent,
     Source,
@@ -169,20 +170,21 @@ def set_vote(
 
 
 def _remove_reaction_vote(session: Session, asset_id: int, change: ReactionChange) -> bool:
-    vote = session.exec(
-        select(Vote).where(Vote.asset_id == asset_id, Vote.user_id == change.user_id)
-    ).first()
-    if vote is None or _utc(vote.created_at) > _utc(change.at):
-        return False
-    if not removal_clears(value=vote.value, source=vote.source, removed=change.verdict):
-        return False
-    session.delete(vote)
-    return True
+    """Delete the vote only if this reaction set it and nothing newer replaced it.
 
-
-def _utc(moment: datetime) -> datetime:
-    """An aware UTC time; SQLite hands back naive UTC, PostgreSQL aware in its own zone."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    One conditional DELETE, so a newer vote written meanwhile by another instance (a
+    button, a command) is never the one removed.
+    """
+    result = session.execute(
+        sa.delete(Vote).where(
+            col(Vote.asset_id) == asset_id,
+            col(Vote.user_id) == change.user_id,
+            col(Vote.source) == REACTION_SOURCE,
+            col(Vote.value) == change.verdict.value,
+            col(Vote.created_at) <= change.at,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _add_reaction_use(
@@ -257,6 +259,8 @@ def give_feedback(
     asset: Asset = row[0]
     owner = str(row[1] or asset.added_by)
     assert asset.id is not None
+    if campaign_id is not None and not _in_campaign(session, asset.id, campaign_id):
+        campaign_id = None  # the modal was opened on another campaign's announcement
     now = utcnow()
     if value is not None:
         set_vote(
@@ -289,6 +293,15 @@ def give_feedback(
     session.commit()
     session.refresh(asset)
     return Feedback(asset=asset, value=value, comment_id=comment_id, review=review, owner_id=owner)
+
+
+def _in_campaign(session: Session, asset_id: int, campaign_id: int) -> bool:
+    found = session.exec(
+        select(CampaignAsset.id).where(
+            CampaignAsset.asset_id == asset_id, CampaignAsset.campaign_id == campaign_id
+        )
+    ).first()
+    return found is not None
 
 
 def prune_processed_events(*, session: Session, before: datetime) -> int:

@@ -115,10 +115,10 @@ def test_missed_run_posts_once_on_restart(
 def test_a_schedule_set_after_the_last_run_waits_for_the_next(
     sandbox: SlackSandbox, engine: Engine, database_url: str
 ) -> None:
-    seed(engine, hours_since_fire=30, configured_days_ago=0.5)
+    workspace_id = seed(engine, hours_since_fire=30, configured_days_ago=0.5)
     with serve_app(make_settings(sandbox, database_url), engine) as served:
         time.sleep(2)
-        job = served.runtime.scheduler.get_job(f"digest-{1}")
+        job = served.runtime.scheduler.get_job(f"digest-{workspace_id}")
         assert job is not None and job.next_run_time > datetime.now(UTC)
     assert digests(sandbox) == [] and runs(engine) == []
 

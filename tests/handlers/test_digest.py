@@ -164,3 +164,13 @@ def test_broken_links_become_an_ask_and_a_dead_network_still_posts_in_time(
     # No answer is not a broken link: with no network at all nothing would be "working".
     assert not re.search(r"Blackhole sheet[^\n]*doesn't open", text)
     assert not re.search(r"New deck[^\n]*doesn't open", text)
+
+
+def test_without_the_people_list_the_digest_quotes_nothing(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    busy_week(slack, engine)
+    sandbox.fail_next("users.list", error="missing_scope")
+    text = message_text(liaison(slack, sandbox, "digest preview", user="U0LEAD1"))
+    assert "👍 2 · 👎 1" in text  # counts still there
+    assert "Riley" not in text and "pricing table" not in text  # but no quotes at all
