@@ -27,6 +27,7 @@ from jobs.digest import restore_digest_jobs
 from jobs.home import HomeRefresher
 from jobs.launches import restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
+from jobs.votes import VoteRecorder
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class Runtime:
     worker: DeliveryWorker
     scheduler: BackgroundScheduler
     homes: HomeRefresher
+    votes: VoteRecorder
 
     def start_background(self) -> None:
         """Start delivering queued messages and firing scheduled jobs (serve, tests, demo)."""
@@ -64,6 +66,7 @@ class Runtime:
         """Stop firing jobs and let messages in flight finish."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        self.votes.stop(timeout)
         self.homes.stop(timeout)
         self.worker.stop(timeout)
 
@@ -79,6 +82,7 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         lock_s=settings.liaison_delivery_lock_seconds,
     )
     client = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    homes = HomeRefresher(db=db, client=client)
     return Runtime(
         settings=settings,
         engine=engine,
@@ -88,7 +92,8 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         worker=worker,
         scheduler=make_scheduler(engine),
-        homes=HomeRefresher(db=db, client=client),
+        homes=homes,
+        votes=VoteRecorder(db=db, homes=homes),
     )
 
 
@@ -127,6 +132,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         context["worker"] = runtime.worker
         context["scheduler"] = runtime.scheduler
         context["homes"] = runtime.homes
+        context["votes"] = runtime.votes
         return next()  # type: ignore[no-any-return]
 
     app.use(inject)

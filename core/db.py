@@ -18,8 +18,17 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SessionScope = Callable[[], AbstractContextManager[Session]]
 
 
+# Every thread that may hold a session at once: 16 listener threads, the delivery
+# dispatcher, the home refresher, scheduler jobs and the link checks. A smaller pool made
+# listeners wait 30 s for a connection and fail after Slack's ack (a vote lost).
+POOL_SIZE = 24
+POOL_OVERFLOW = 16
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     if url.startswith("sqlite"):
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 15}, **kwargs
