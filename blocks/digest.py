@@ -31,6 +31,7 @@ from blocks.limits import (
     MAX_MESSAGE_BLOCKS,
     MAX_SECTION_TEXT,
     fit_blocks,
+    fit_escaped,
 )
 from domain.digest_data import Digest, LaunchLine, ScoreLine, Theme, Trend
 from domain.text import escape_mrkdwn, one_line, shorten
@@ -60,25 +61,9 @@ FALLBACK_LINES = 6
 FALLBACK_CHART = 1000
 
 
-def _escaped(text: str, limit: int) -> str:
-    """Text escaped for mrkdwn and cut to `limit` without splitting an `&amp;`."""
-    escaped = escape_mrkdwn(text)
-    if len(escaped) <= limit:
-        return escaped
-    kept: list[str] = []
-    used = 0
-    for ch in text:
-        piece = escape_mrkdwn(ch)
-        if used + len(piece) > limit - 1:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept).rstrip() + "…"
-
-
 def _shown(text: str, limit: int) -> str:
     """Digest text on one line, escaped, at most `limit` characters."""
-    return _escaped(one_line(text), limit)
+    return fit_escaped(one_line(text), limit)
 
 
 def _bold(text: str, limit: int) -> str:
@@ -221,7 +206,7 @@ def _text_blocks(digest: Digest) -> list[Block]:
         lines = [_trend_text(x) for x in digest.trends]
         blocks.append(_section(_listed("*📈 Week over week*", lines)))
     if digest.thanks.strip():
-        blocks.append(_section("🙏 " + _escaped(digest.thanks.strip(), MAX_SECTION_TEXT - 3)))
+        blocks.append(_section("🙏 " + fit_escaped(digest.thanks.strip(), MAX_SECTION_TEXT - 3)))
     return blocks
 
 
@@ -230,7 +215,7 @@ def _chart_blocks(digest: Digest) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for chart, block_id in zip(digest.charts[:MAX_CHARTS_PER_MESSAGE], CHART_IDS, strict=False):
         out.append(build_chart_block(chart, block_id=block_id))
-        out.append(_context(_escaped(chart_text(chart), MAX_CHART_TEXT)).to_dict())
+        out.append(_context(fit_escaped(chart_text(chart), MAX_CHART_TEXT)).to_dict())
     return out
 
 
@@ -252,7 +237,7 @@ def _fallback(digest: Digest) -> str:
     """A plain summary for notifications and clients without blocks, chart numbers included."""
     title = one_line(digest.title) or "Weekly digest"
     period = one_line(digest.period_label)
-    parts = [_escaped(f"{title} — {period}" if period else title, FALLBACK_HEADLINE)]
+    parts = [fit_escaped(f"{title} — {period}" if period else title, FALLBACK_HEADLINE)]
     if digest.empty:
         parts.append("A quiet week: no launches, votes or comments to report.")
         return "\n".join(parts)
@@ -284,9 +269,9 @@ def _fallback(digest: Digest) -> str:
                 for t in digest.trends
             )
         )
-    parts += [_escaped(line, FALLBACK_LINE) for line in lines[:FALLBACK_LINES]]
+    parts += [fit_escaped(line, FALLBACK_LINE) for line in lines[:FALLBACK_LINES]]
     parts += [
-        _escaped(chart_text(c), FALLBACK_CHART) for c in digest.charts[:MAX_CHARTS_PER_MESSAGE]
+        fit_escaped(chart_text(c), FALLBACK_CHART) for c in digest.charts[:MAX_CHARTS_PER_MESSAGE]
     ]
     return shorten("\n".join(parts), MAX_FALLBACK_TEXT)
 

@@ -31,6 +31,7 @@ from blocks.limits import (
     MAX_HEADER_TEXT,
     MAX_SECTION_TEXT,
     fit_blocks,
+    fit_escaped,
     fit_text,
 )
 from domain.launch import (
@@ -227,11 +228,11 @@ def build_announcement(a: Announcement) -> Payload:
     when = _day(a.launch_date)
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=fit_text(name, MAX_HEADER_TEXT)))]
     if a.summary.strip():
-        blocks.append(_section(_escaped(a.summary.strip(), MAX_SECTION_TEXT)))
+        blocks.append(_section(fit_escaped(a.summary.strip(), MAX_SECTION_TEXT)))
     blocks.append(_context(f"Launch date: {when}", f"From {_user(a.marketer_id)}"))
     if a.ask.strip():
         label = "*What we need from sales:* "
-        blocks.append(_section(label + _escaped(a.ask.strip(), MAX_SECTION_TEXT - len(label))))
+        blocks.append(_section(label + fit_escaped(a.ask.strip(), MAX_SECTION_TEXT - len(label))))
     blocks.append(_context(_ready_line(a.ready_count)))
     value = str(a.campaign_id)
     blocks.append(
@@ -248,7 +249,7 @@ def build_announcement(a: Announcement) -> Payload:
         blocks.append(
             _context(f"Collateral is in the thread: {VOTE_HINT[0].lower()}{VOTE_HINT[1:]}")
         )
-    fallback = f"📣 New launch: {_escaped(name, MAX_NAME)} ({when})"
+    fallback = f"📣 New launch: {fit_escaped(name, MAX_NAME)} ({when})"
     return _message(fallback, blocks)
 
 
@@ -272,7 +273,7 @@ def build_launch_summary(r: DeliveryReport) -> Payload:
     """The marketer's private summary of where a launch was posted and what failed."""
     name = _bold(r.name)
     if r.scheduled_for:
-        head = f"🗓️ Scheduled {name} for {_escaped(one_line(r.scheduled_for), 100)}."
+        head = f"🗓️ Scheduled {name} for {fit_escaped(one_line(r.scheduled_for), 100)}."
     elif r.delivered:
         count = len(r.delivered)
         head = f"📣 Announced {name} in {_plural(count, 'channel')}: " + _listed(
@@ -283,7 +284,7 @@ def build_launch_summary(r: DeliveryReport) -> Payload:
     blocks: list[Block] = [_section(head)]
     if r.failures:
         lines = [
-            f"• {_channel(c)} — {_escaped(one_line(reason), MAX_REASON)}"
+            f"• {_channel(c)} — {fit_escaped(one_line(reason), MAX_REASON)}"
             for c, reason in r.failures
         ]
         title = f"*Couldn't post in {_plural(len(r.failures), 'channel')}:*\n"
@@ -343,7 +344,7 @@ def build_question_message(
 ) -> Payload:
     """A question in the announcement's thread: open with a button, or marked answered."""
     label = f"❓ *Question from {_user(asker_id)}:* "
-    body = _escaped(text.strip(), MAX_SECTION_TEXT - len(label)) or "_(no text)_"
+    body = fit_escaped(text.strip(), MAX_SECTION_TEXT - len(label)) or "_(no text)_"
     blocks: list[Block] = [_section(label + body)]
     if answered_by is None:
         blocks.append(
@@ -357,7 +358,7 @@ def build_question_message(
         )
     else:
         blocks.append(_context(f"✅ Answered — marked by {_user(answered_by)}"))
-    return _message(f"Question from {_user(asker_id)}: {_escaped(one_line(text), 200)}", blocks)
+    return _message(f"Question from {_user(asker_id)}: {fit_escaped(one_line(text), 200)}", blocks)
 
 
 def build_launch_help() -> str:
@@ -393,26 +394,12 @@ def _context(*texts: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=t) for t in texts])
 
 
-def _escaped(text: str, limit: int) -> str:
-    """User text escaped for mrkdwn and cut to `limit` without splitting an `&amp;`."""
-    escaped = escape_mrkdwn(text)
-    if len(escaped) <= limit:
-        return escaped
-    kept: list[str] = []
-    used = 0
-    for ch in text:
-        piece = escape_mrkdwn(ch)
-        if used + len(piece) > limit - 1:
-            break
-        kept.append(piece)
-        used += len(piece)
-    return "".join(kept).rstrip() + "…"
-
-
 def _bold(name: str) -> str:
     # An asterisk inside the name would end the bold early; show a look-alike instead.
     return (
-        "*" + _escaped(one_line(name).replace("*", "\u2217") or "Untitled campaign", MAX_NAME) + "*"
+        "*"
+        + fit_escaped(one_line(name).replace("*", "\u2217") or "Untitled campaign", MAX_NAME)
+        + "*"
     )
 
 
@@ -431,7 +418,7 @@ def _channel(channel_id: str) -> str:
 def _link(url: str, title: str) -> str:
     # Inside <url|label>, a | or > would end the link early, in the label and in the address.
     safe_url = url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E").replace(" ", "%20")
-    label = _escaped(one_line(title) or url, MAX_HEADER_TEXT).replace("|", "¦")
+    label = fit_escaped(one_line(title) or url, MAX_HEADER_TEXT).replace("|", "¦")
     return f"<{escape_mrkdwn(safe_url)}|{label}>"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.text import shorten
+from domain.text import escape_mrkdwn, shorten
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -17,6 +17,22 @@ MAX_FALLBACK_TEXT = 4000  # keep notification text short; Slack truncates at 40,
 def fit_text(text: str, limit: int = MAX_SECTION_TEXT) -> str:
     """Cut text to a block's limit."""
     return shorten(text, limit)
+
+
+def fit_escaped(text: str, limit: int) -> str:
+    """User text escaped for mrkdwn and cut to `limit` without splitting an `&amp;`."""
+    escaped = escape_mrkdwn(text)
+    if len(escaped) <= limit:
+        return escaped
+    kept: list[str] = []
+    used = 0
+    for ch in text:
+        piece = escape_mrkdwn(ch)
+        if used + len(piece) > limit - 1:
+            break
+        kept.append(piece)
+        used += len(piece)
+    return "".join(kept).rstrip() + "…"
 
 
 def fit_blocks(

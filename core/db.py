@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -23,6 +24,11 @@ SessionScope = Callable[[], AbstractContextManager[Session]]
 # listeners wait 30 s for a connection and fail after Slack's ack (a vote lost).
 POOL_SIZE = 24
 POOL_OVERFLOW = 16
+
+
+def conflict_insert(dialect: str) -> Any:
+    """The dialect's `insert()` that knows ON CONFLICT (SQLite and PostgreSQL both do)."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

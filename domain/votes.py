@@ -95,13 +95,6 @@ def event_time(event_ts: object, *, default: datetime | None = None) -> datetime
     return default if default is not None else datetime.fromtimestamp(0, UTC)
 
 
-def removal_clears(*, value: str | None, source: str | None, removed: Verdict) -> bool:
-    """Whether removing a reaction clears the person's current vote (`value`, `source`).
-
-    Only a vote a reaction set, with that reaction's meaning, is cleared: a later vote by
-    another route (button, command, the other emoji) won and stays.
-    """
-    return source == REACTION_SOURCE and value == removed.value
-
-
-REACTION_SOURCE = "reaction"  # the stored source of votes set by a reaction
+# The stored source of votes set by a reaction. Removing a reaction clears only a vote
+# this source set with that reaction's meaning, and not one given later (services.votes).
+REACTION_SOURCE = "reaction"

@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import UTC, datetime
 
 from apscheduler.schedulers.base import BaseScheduler
 
 from jobs.context import current
-from models import utcnow
+from models import as_utc, utcnow
 from services import digest_runs
 from services.scheduling import ensure_digest_job
 
@@ -79,7 +78,7 @@ def restore_digest_jobs(scheduler: BaseScheduler) -> list[int]:
         )
         period = digest_runs.period_for_schedule(settings, now)
         with runtime.db() as session:
-            missed = period.end > _utc(settings.configured_at) and not digest_runs.is_claimed(
+            missed = period.end > as_utc(settings.configured_at) and not digest_runs.is_claimed(
                 session=session, workspace_id=settings.workspace_id, period=period
             )
         if missed:
@@ -91,8 +90,3 @@ def restore_digest_jobs(scheduler: BaseScheduler) -> list[int]:
                 replace_existing=True,
             )
     return caught_up
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite hands back naive UTC; PostgreSQL aware."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

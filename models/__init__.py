@@ -29,6 +29,7 @@ from models.tables import (
     Vote,
     Workspace,
     WorkspaceAdmin,
+    as_utc,
     utcnow,
 )
 
@@ -57,5 +58,6 @@ __all__ = [
     "VoteValue",
     "Workspace",
     "WorkspaceAdmin",
+    "as_utc",
     "utcnow",
 ]

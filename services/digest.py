@@ -10,7 +10,7 @@ See STYLE.md, "Aggregate in the database", and bench/digest.py for the measureme
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,6 +39,7 @@ from models import (
     Vote,
     VoteValue,
     Workspace,
+    as_utc,
 )
 
 # Themes need a sample, not every comment: the newest ones of the period.
@@ -59,7 +60,7 @@ class _Span:
     @classmethod
     def of(cls, start: datetime, end: datetime) -> _Span:
         # SQLite stores the UTC wall time without a zone: bounds must be UTC too.
-        return cls(_utc(start), _utc(end))
+        return cls(as_utc(start), as_utc(end))
 
     def holds(self, column: Any) -> sa.ColumnElement[bool]:
         """`column` within the span, written so an index on it can be used."""
@@ -93,12 +94,6 @@ def gather_digest(
         people=[],
         more_assets=more_assets,
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _launches(session: Session, wid: int, this: _Span) -> list[LaunchRecord]:
@@ -312,7 +307,7 @@ def _questions(session: Session, wid: int) -> list[QuestionRecord]:
         .order_by(col(Question.created_at), col(Question.id))
         .limit(MAX_QUESTIONS)
     ).all()
-    return [QuestionRecord(campaign_name=r[0], text=r[1], asked_at=_utc(r[2])) for r in rows]
+    return [QuestionRecord(campaign_name=r[0], text=r[1], asked_at=as_utc(r[2])) for r in rows]
 
 
 def _participation(
@@ -388,9 +383,9 @@ def _volume(session: Session, wid: int, weeks: list[tuple[datetime, datetime]]) 
 def _local_date(moment: datetime, zone: str | None) -> date:
     """The day a week starts on in the workspace's zone (spans arrive in UTC)."""
     try:
-        return _utc(moment).astimezone(ZoneInfo(zone or "UTC")).date()
+        return as_utc(moment).astimezone(ZoneInfo(zone or "UTC")).date()
     except (ZoneInfoNotFoundError, ValueError):
-        return _utc(moment).date()
+        return as_utc(moment).date()
 
 
 def _broken_links(session: Session, wid: int) -> list[BrokenLink]:

@@ -18,10 +18,10 @@ from datetime import datetime, time
 import httpx
 import sqlalchemy as sa
 from slack_sdk import WebClient
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from blocks.digest import build_digest_message
+from core.db import conflict_insert
 from domain.digest import assemble_digest
 from domain.digest_data import Digest, DigestInput, Period
 from domain.periods import previous_period, rolling_period, scheduled_period, week_starts
@@ -163,10 +163,6 @@ def bounded_for_analysis(data: DigestInput, people: list[str] | None) -> DigestI
     return replace(data, comments=comments, questions=questions, people=people or [])
 
 
-def _insert(session: Session) -> type[sqlite.Insert] | type[postgresql.Insert]:
-    return postgresql.Insert if session.get_bind().dialect.name == "postgresql" else sqlite.Insert
-
-
 def claim_and_queue(
     *,
     session: Session,
@@ -179,7 +175,7 @@ def claim_and_queue(
     assert settings.channel_id is not None
     table = DigestRun.__table__  # type: ignore[attr-defined]
     claim = (
-        _insert(session)(table)
+        conflict_insert(session.get_bind().dialect.name)(table)
         .values(
             workspace_id=settings.workspace_id,
             period_start=period.start,

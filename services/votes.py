@@ -8,9 +8,9 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from core.db import conflict_insert
 from domain.assets import AssetRef, Lookup, normalise_handle
 from domain.feedback import QuickFeedback
 from domain.nudge import Review, review_comment
@@ -60,11 +60,6 @@ class ReactionResult:
     owner_id: str | None = None  # the asset's marketer
 
 
-def _insert(session: Session) -> type[sqlite.Insert] | type[postgresql.Insert]:
-    """The dialect's INSERT that knows ON CONFLICT (SQLite and PostgreSQL both do)."""
-    return postgresql.Insert if _dialect(session) == "postgresql" else sqlite.Insert
-
-
 def _dialect(session: Session) -> str:
     return str(session.get_bind().dialect.name)
 
@@ -80,8 +75,7 @@ def _statement(session: Session, name: str) -> Any:
     dialect = _dialect(session)
     key = (dialect, name)
     if key not in _STATEMENTS:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        _STATEMENTS[key] = _BUILDERS[name](insert)
+        _STATEMENTS[key] = _BUILDERS[name](conflict_insert(dialect))
     return _STATEMENTS[key]
 
 

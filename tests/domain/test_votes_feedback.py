@@ -23,7 +23,7 @@ from domain.feedback import (
     parse_feedback,
     validate_feedback,
 )
-from domain.votes import Verdict, event_time, reaction_verdict, read_reaction, removal_clears
+from domain.votes import Verdict, event_time, reaction_verdict, read_reaction
 
 
 @pytest.mark.parametrize(
@@ -92,22 +92,6 @@ def test_ignored_reactions(bad: dict[str, Any]) -> None:
 def test_event_time_defaults_to_epoch_when_unreadable() -> None:
     assert event_time("soon") == datetime.fromtimestamp(0, UTC)
     assert event_time(None, default=datetime(2026, 1, 1, tzinfo=UTC)).year == 2026
-
-
-@pytest.mark.parametrize(
-    ("value", "source", "removed", "clears"),
-    [
-        ("useful", "reaction", Verdict.USEFUL, True),
-        ("useful", "reaction", Verdict.NEEDS_WORK, False),  # the other emoji set the vote
-        ("useful", "command", Verdict.USEFUL, False),  # a later command vote wins
-        ("needs_work", "modal", Verdict.NEEDS_WORK, False),
-        (None, None, Verdict.USEFUL, False),
-    ],
-)
-def test_removal_clears_only_the_vote_it_set(
-    value: str | None, source: str | None, removed: Verdict, clears: bool
-) -> None:
-    assert removal_clears(value=value, source=source, removed=removed) is clears
 
 
 @pytest.mark.parametrize(
