@@ -323,3 +323,47 @@ class OutboxMessage(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+
+
+class Installation(SQLModel, table=True):
+    """One workspace's (or org's) latest OAuth install; every token is stored encrypted.
+
+    Bolt's installation store reads and writes these rows (services.installations). An
+    org-wide install has no team: its `team_id` is the empty string, so the unique key
+    holds for both kinds.
+    """
+
+    __tablename__ = "slack_installation"
+    __table_args__ = (sa.UniqueConstraint("client_id", "enterprise_id", "team_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=64)
+    app_id: str | None = Field(default=None, max_length=SLACK_ID)
+    enterprise_id: str = Field(default="", max_length=SLACK_ID)
+    enterprise_name: str | None = Field(default=None, max_length=200)
+    team_id: str = Field(default="", max_length=SLACK_ID, index=True)
+    team_name: str | None = Field(default=None, max_length=200)
+    is_enterprise_install: bool = False
+    bot_id: str | None = Field(default=None, max_length=SLACK_ID)
+    bot_user_id: str | None = Field(default=None, max_length=SLACK_ID)
+    bot_scopes: str | None = Field(default=None, sa_type=sa.Text)
+    bot_token: str | None = Field(default=None, sa_type=sa.Text)  # encrypted
+    bot_refresh_token: str | None = Field(default=None, sa_type=sa.Text)  # encrypted
+    bot_token_expires_at: datetime | None = None
+    user_id: str | None = Field(default=None, max_length=SLACK_ID)
+    user_scopes: str | None = Field(default=None, sa_type=sa.Text)
+    user_token: str | None = Field(default=None, sa_type=sa.Text)  # encrypted
+    user_refresh_token: str | None = Field(default=None, sa_type=sa.Text)  # encrypted
+    user_token_expires_at: datetime | None = None
+    token_type: str | None = Field(default=None, max_length=32)
+    installed_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class OAuthState(SQLModel, table=True):
+    """A one-time OAuth `state`, so an install callback is accepted once, by any instance."""
+
+    __tablename__ = "oauth_state"
+
+    state: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(index=True)
