@@ -6,21 +6,27 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltContext
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 import handlers
+from core.clients import ROTATE_BEFORE_MIN, SlackClients, installation_store
 from core.db import SessionScope, session_scope_for
 from core.errors import handle_error
 from core.fetch import make_http_client
 from core.scheduler import make_scheduler
 from core.settings import Settings
 from core.slack import make_client
+from jobs.context import current as current_runtime
 from jobs.context import install
 from jobs.delivery import DeliveryWorker
 from jobs.digest import restore_digest_jobs
@@ -28,10 +34,33 @@ from jobs.home import HomeRefresher
 from jobs.launches import restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
 from jobs.votes import VoteRecorder
+from services.installations import DbInstallationStore, DbStateStore
 
 logger = logging.getLogger(__name__)
 
 LISTENER_THREADS = 16
+# What the OAuth install asks for: manifest.yml's bot scopes (a test keeps them equal).
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "channels:join",
+    "channels:read",
+    "groups:read",
+    "channels:history",
+    "groups:history",
+    "reactions:read",
+    "users:read",
+    "usergroups:read",
+    "im:write",
+    "files:write",
+)
+NOT_INSTALLED = (
+    "Liaison isn't installed in this workspace (or was removed). "
+    "A workspace admin can install it again from the app's install page."
+)
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 @dataclass
@@ -42,7 +71,13 @@ class Runtime:
     engine: Engine
     db: SessionScope
     http: httpx.Client
+    # The client Bolt copies for each request (with OAuth it carries no token: Bolt sets
+    # the request's workspace token on its copy).
     client: WebClient
+    # Clients for background work, per workspace (SlackClients.for_team / for_workspace).
+    clients: SlackClients
+    # The OAuth installation store (None for a single workspace with SLACK_BOT_TOKEN).
+    installations: DbInstallationStore | None
     # Bolt runs listeners here after the ack; shutdown drains it (SPEC: SIGTERM within 15 s).
     executor: ThreadPoolExecutor
     worker: DeliveryWorker
@@ -74,27 +109,83 @@ class Runtime:
 def create_runtime(settings: Settings, engine: Engine) -> Runtime:
     """Build the shared, long-lived parts: session scopes, clients, worker and scheduler."""
     db = session_scope_for(engine)
+    store = installation_store(settings, db)
     worker = DeliveryWorker(
         db=db,
-        client=make_client(
-            token=settings.slack_bot_token, base_url=settings.slack_api_url, retry=False
-        ),
+        # The worker sees every refusal itself (a retried post might land twice).
+        clients=SlackClients(settings=settings, db=db, store=store, retry=False),
         lock_s=settings.liaison_delivery_lock_seconds,
     )
-    client = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    homes = HomeRefresher(db=db, client=client)
+    clients = SlackClients(settings=settings, db=db, store=store)
+    homes = HomeRefresher(db=db, clients=clients)
     return Runtime(
         settings=settings,
         engine=engine,
         db=db,
         http=make_http_client(),
-        client=client,
+        client=clients.static or make_client(token=None, base_url=settings.slack_api_url),
+        clients=clients,
+        installations=store,
         executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         worker=worker,
         scheduler=make_scheduler(engine),
         homes=homes,
         votes=VoteRecorder(db=db, homes=homes),
     )
+
+
+def oauth_settings(runtime: Runtime) -> OAuthSettings | None:
+    """Bolt's OAuth flow over our own stores, or None for a single workspace."""
+    settings = runtime.settings
+    if runtime.installations is None:
+        return None
+    oauth = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(BOT_SCOPES),
+        user_scopes=[],
+        redirect_uri=settings.slack_redirect_uri,
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        # /slack/install sends the browser straight on to Slack's consent screen.
+        install_page_rendering_enabled=False,
+        authorization_url=authorize_url(settings.slack_api_url),
+        installation_store=runtime.installations,
+        installation_store_bot_only=True,
+        state_store=DbStateStore(db=runtime.db),
+        callback_options=CallbackOptions(success=_installed, failure=_install_failed),
+        # Rotating tokens: refreshed this long before they expire (jobs do the same).
+        token_rotation_expiration_minutes=ROTATE_BEFORE_MIN,
+    )
+    # Bolt's own authorize would refresh rotating tokens at slack.com whatever
+    # SLACK_API_URL says: give it our client (base URL and retry handlers).
+    oauth.authorize = InstallationStoreAuthorize(
+        logger=logging.getLogger("liaison.bolt"),
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        token_rotation_expiration_minutes=ROTATE_BEFORE_MIN,
+        installation_store=runtime.installations,
+        bot_only=True,
+        client=runtime.client,
+    )
+    return oauth
+
+
+def _installed(args: SuccessArgs) -> BoltResponse:
+    """A workspace installed (or reinstalled): give it back its scheduled digest, if any."""
+    logger.info("installed in %s", args.installation.team_id or args.installation.enterprise_id)
+    restore_digest_jobs(current_runtime().scheduler)
+    return args.default.success(args)
+
+
+def _install_failed(args: FailureArgs) -> BoltResponse:
+    logger.info("install refused: %s", args.reason)
+    return args.default.failure(args)
+
+
+def authorize_url(api_url: str) -> str:
+    """Slack's consent screen next to its Web API (https://slack.com/oauth/v2/authorize)."""
+    return urljoin(api_url, "/oauth/v2/authorize")
 
 
 class _SkipClientTokenWarning(logging.Filter):
@@ -121,6 +212,8 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         ignoring_self_events_enabled=True,
         logger=bolt_logger,
         listener_executor=runtime.executor,
+        oauth_settings=oauth_settings(runtime),
+        user_facing_authorize_error_message=NOT_INSTALLED,
     )
 
     def inject(context: BoltContext, next: Any) -> BoltResponse | None:
@@ -133,6 +226,8 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         context["scheduler"] = runtime.scheduler
         context["homes"] = runtime.homes
         context["votes"] = runtime.votes
+        context["clients"] = runtime.clients
+        context["installations"] = runtime.installations
         return next()  # type: ignore[no-any-return]
 
     app.use(inject)

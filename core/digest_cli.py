@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.digest import build_digest_message
 from blocks.terminal import render_message
+from core.clients import NotInstalled, SlackClients, installation_store
 from core.db import make_engine, session_scope_for
 from core.fetch import make_http_client
 from core.run import migrate_or_explain
@@ -19,14 +20,24 @@ from services.digest_runs import digest_settings_for_team, on_demand_digest
 
 def run_digest(settings: Settings, *, team_id: str, post: bool) -> int:
     """Print the last seven days' digest for a team; with `post`, send it to its channel."""
-    if post and not settings.slack_bot_token:
+    if post and not (settings.slack_bot_token or settings.oauth_enabled):
         raise SettingsError(
-            "SLACK_BOT_TOKEN is needed to post a digest (see manifest.yml and the README)."
+            "SLACK_BOT_TOKEN (or the OAuth settings) is needed to post a digest "
+            "(see manifest.yml and the README)."
         )
     migrate_or_explain(settings.database_url)
     engine = make_engine(settings.database_url)
     db = session_scope_for(engine)
-    client = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    clients = SlackClients(settings=settings, db=db, store=installation_store(settings, db))
+    try:
+        client = clients.for_team(team_id)
+    except NotInstalled:
+        if post:
+            print(f"liaison: Liaison is not installed in {team_id!r}", file=sys.stderr)
+            engine.dispose()
+            return 1
+        # Without a token people can't be listed: the digest quotes nobody (fails closed).
+        client = make_client(token=None, base_url=settings.slack_api_url)
     http = make_http_client()
     try:
         with db() as session:

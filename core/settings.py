@@ -22,7 +22,15 @@ WHERE = {
     "SLACK_CLIENT_ID": "the Client ID under Basic Information",
     "SLACK_CLIENT_SECRET": "the Client Secret under Basic Information",
     "SLACK_STATE_SECRET": "any long random string you choose",
+    "SLACK_REDIRECT_URI": "the https URL of /slack/oauth_redirect listed under OAuth & Permissions",
+    "LIAISON_TOKEN_KEYS": "one or more comma-separated keys of at least 32 characters "
+    "(`python -c 'import secrets; print(secrets.token_urlsafe(32))'` makes one); "
+    "the first encrypts, all decrypt",
+    "LIAISON_UNINSTALL_DATA": "keep or purge",
 }
+
+
+MIN_TOKEN_KEY_CHARS = 32
 
 
 class SettingsError(Exception):
@@ -49,6 +57,13 @@ class Settings(BaseSettings):
     # How long a claimed outgoing message stays locked before any instance may check
     # whether it reached Slack and send it again (more than the Slack client's timeout).
     liaison_delivery_lock_seconds: int = Field(default=30, ge=2, le=3600)
+    # OAuth: where Slack sends installers back (unset: the one set in the app's config).
+    slack_redirect_uri: str | None = None
+    # OAuth: keys that encrypt stored tokens; the first encrypts, every one decrypts
+    # (list a new key first to rotate keys, drop the old one once re-encrypted).
+    liaison_token_keys: str | None = None
+    # What an uninstall does to the workspace's data (its tokens are always deleted).
+    liaison_uninstall_data: Literal["keep", "purge"] = "keep"
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -76,6 +91,27 @@ class Settings(BaseSettings):
             raise ValueError("must not contain spaces")
         return value
 
+    @field_validator("slack_redirect_uri")
+    @classmethod
+    def _redirect_uri(cls, value: str | None) -> str | None:
+        value = _blank_to_none(value)
+        if value is not None and not re.match(r"^https?://[^\s/]+/\S*$", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("liaison_token_keys")
+    @classmethod
+    def _token_keys(cls, value: str | None) -> str | None:
+        value = _blank_to_none(value)
+        if value is None:
+            return None
+        keys = [k.strip() for k in value.split(",")]
+        if any(len(k) < MIN_TOKEN_KEY_CHARS or re.search(r"\s", k) for k in keys):
+            raise ValueError(
+                f"every key must have at least {MIN_TOKEN_KEY_CHARS} characters and no spaces"
+            )
+        return ",".join(keys)
+
     @field_validator("slack_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
@@ -102,6 +138,11 @@ class Settings(BaseSettings):
         return bool(self.slack_client_id and self.slack_client_secret and self.slack_state_secret)
 
     @property
+    def token_keys(self) -> list[str]:
+        """The token encryption keys, the one that encrypts first."""
+        return self.liaison_token_keys.split(",") if self.liaison_token_keys else []
+
+    @property
     def socket_mode(self) -> bool:
         """True when an app-level token selects Socket Mode."""
         return self.slack_app_token is not None
@@ -118,6 +159,11 @@ class Settings(BaseSettings):
             )
         if not self.oauth_enabled and not self.slack_bot_token:
             raise _missing("SLACK_BOT_TOKEN")
+        if self.oauth_enabled and not self.liaison_token_keys:
+            raise SettingsError(
+                "LIAISON_TOKEN_KEYS is not set: OAuth stores each workspace's tokens encrypted; "
+                f"set it to {WHERE['LIAISON_TOKEN_KEYS']} ({HELP})."
+            )
         if not self.socket_mode and not self.slack_signing_secret:
             raise _missing("SLACK_SIGNING_SECRET")
 

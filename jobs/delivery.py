@@ -32,6 +32,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from core.clients import NotInstalled, SlackClients
 from core.db import SessionScope
 from domain.delivery import CHANNEL_INTERVAL_S, Action, Decision, decide
 from services import delivery, launches
@@ -53,13 +54,13 @@ class DeliveryWorker:
         self,
         *,
         db: SessionScope,
-        client: WebClient,
+        clients: SlackClients,
         lock_s: float,
         threads: int = 16,
         poll_s: float = 1.0,
         channel_interval_s: float = CHANNEL_INTERVAL_S,
     ) -> None:
-        self.db, self.client, self.lock_s = db, client, lock_s
+        self.db, self.clients, self.lock_s = db, clients, lock_s
         self.threads, self.poll_s = threads, poll_s
         self.channel_interval_s = channel_interval_s
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
@@ -78,9 +79,10 @@ class DeliveryWorker:
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="delivery")
         self._thread: threading.Thread | None = None
         self._last_sweep = 0.0
-        self._members: set[str] = set()
+        # The bot's channels in each workspace, and when each list was loaded.
+        self._members: dict[int, set[str]] = {}
         self._members_loading = threading.Lock()
-        self._members_loaded_at = -MEMBERSHIP_TTL_S
+        self._members_loaded_at: dict[int, float] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -293,11 +295,16 @@ class DeliveryWorker:
 
         None: this worker lost the claim to another process, which decides now.
         """
+        try:
+            client = self.clients.for_workspace(job.workspace_id)
+        except NotInstalled:
+            # Uninstalled (or its tokens revoked): nothing can be posted there any more.
+            return Failed(job_id=job.id, reason="Liaison is no longer installed in this workspace")
         if job.kind == launches.REFRESH:
-            return self._refresh(job)
+            return self._refresh(job, client)
         if job.verify_first:
             try:
-                found = self._find_posted(job)
+                found = self._find_posted(job, client)
             except SlackApiError as exc:
                 # Not knowing is not "not posted": look again later instead of risking a twin.
                 return self._api_error(job, exc, verify_first=True)
@@ -307,12 +314,12 @@ class DeliveryWorker:
         joined = False
         if job.kind == launches.ANNOUNCEMENT:
             # Reaction votes arrive only from channels the bot is in (SPEC: platform facts).
-            joined = self._ensure_member(job.channel_id)
+            joined = self._ensure_member(job, client)
         while True:
             if not self._renew(job):
                 return None  # another process took the message over; it decides now
             try:
-                response = self.client.chat_postMessage(
+                response = client.chat_postMessage(
                     channel=job.channel_id,
                     thread_ts=job.thread_ts,
                     text=job.payload.get("text", ""),
@@ -327,7 +334,7 @@ class DeliveryWorker:
             except SlackApiError as exc:
                 if exc.response.get("error") == "not_in_channel" and not joined:
                     joined = True
-                    if self._join(job.channel_id):
+                    if self._join(job.workspace_id, job.channel_id, client):
                         continue
                     return _refusal(
                         job,
@@ -381,7 +388,7 @@ class DeliveryWorker:
                 lock_s=self.lock_s,
             )
 
-    def _refresh(self, job: Job) -> Outcome | None:
+    def _refresh(self, job: Job, client: WebClient) -> Outcome | None:
         """Update a posted announcement with what it should say now."""
         assert job.campaign_id is not None and job.thread_ts is not None
         with self.db() as session:
@@ -389,7 +396,7 @@ class DeliveryWorker:
         if rendered is None or not self._renew(job):
             return None
         try:
-            self.client.chat_update(
+            client.chat_update(
                 channel=job.channel_id,
                 ts=job.thread_ts,
                 text=rendered.get("text", ""),
@@ -412,29 +419,34 @@ class DeliveryWorker:
                 self._next_allowed.get(channel_id, 0.0), time.monotonic() + seconds
             )
 
-    def _ensure_member(self, channel_id: str) -> bool:
+    def _ensure_member(self, job: Job, client: WebClient) -> bool:
         """Join a public channel the bot is not in yet; True when a join was attempted."""
+        workspace, channel_id = job.workspace_id, job.channel_id
         with self._lock:
-            fresh = time.monotonic() - self._members_loaded_at < MEMBERSHIP_TTL_S
-            known = channel_id in self._members
+            fresh = self._members_fresh(workspace)
+            known = channel_id in self._members.get(workspace, ())
         if fresh and known:
             return False
         if not fresh:
             # One listing at a time: a fan-out's first announcements all get here at once.
             with self._members_loading:
                 with self._lock:
-                    fresh = time.monotonic() - self._members_loaded_at < MEMBERSHIP_TTL_S
+                    fresh = self._members_fresh(workspace)
                 if not fresh:
-                    self._load_memberships()
+                    self._load_memberships(workspace, client)
             with self._lock:
-                if channel_id in self._members:
+                if channel_id in self._members.get(workspace, ()):
                     return False
-        return self._join(channel_id) or True
+        return self._join(workspace, channel_id, client) or True
 
-    def _load_memberships(self) -> None:
+    def _members_fresh(self, workspace: int) -> bool:
+        loaded = self._members_loaded_at.get(workspace, -MEMBERSHIP_TTL_S)
+        return time.monotonic() - loaded < MEMBERSHIP_TTL_S
+
+    def _load_memberships(self, workspace: int, client: WebClient) -> None:
         members: set[str] = set()
         try:
-            for page in self.client.users_conversations(
+            for page in client.users_conversations(
                 types="public_channel,private_channel", exclude_archived=True, limit=999
             ):
                 members |= {str(c["id"]) for c in page.get("channels", [])}
@@ -442,30 +454,30 @@ class DeliveryWorker:
             logger.info("could not list the bot's channels: %s", exc.response.get("error"))
             return
         with self._lock:
-            self._members = members
-            self._members_loaded_at = time.monotonic()
+            self._members[workspace] = members
+            self._members_loaded_at[workspace] = time.monotonic()
 
-    def _join(self, channel_id: str) -> bool:
+    def _join(self, workspace: int, channel_id: str, client: WebClient) -> bool:
         try:
-            self.client.conversations_join(channel=channel_id)
+            client.conversations_join(channel=channel_id)
             with self._lock:
-                self._members.add(channel_id)
+                self._members.setdefault(workspace, set()).add(channel_id)
             return True
         except SlackApiError as exc:
             logger.info("could not join %s: %s", channel_id, exc.response.get("error"))
             return False
 
-    def _find_posted(self, job: Job) -> str | None:
+    def _find_posted(self, job: Job, client: WebClient) -> str | None:
         """The ts of this job's message if an earlier attempt did post it (raises if unsure)."""
         if job.kind == launches.SUMMARY:
             return None  # a private note: sending it twice is better than not at all
         oldest = (job.created_at - timedelta(seconds=HISTORY_SLACK_S)).timestamp()
         if job.thread_ts:
-            pages = self.client.conversations_replies(
+            pages = client.conversations_replies(
                 channel=job.channel_id, ts=job.thread_ts, include_all_metadata=True, limit=200
             )
         else:
-            pages = self.client.conversations_history(
+            pages = client.conversations_history(
                 channel=job.channel_id,
                 oldest=f"{oldest:.6f}",
                 include_all_metadata=True,

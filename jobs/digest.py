@@ -8,6 +8,7 @@ import socket
 
 from apscheduler.schedulers.base import BaseScheduler
 
+from core.clients import NotInstalled
 from jobs.context import current
 from models import as_utc, utcnow
 from services import digest_runs
@@ -22,6 +23,12 @@ def post_scheduled_digest(workspace_id: int) -> None:
     """Post this period's digest for a workspace, unless any instance already has."""
     runtime = current()
     now = utcnow()
+    try:
+        # Looked up before the session: on SQLite a second session would wait on the first.
+        client = runtime.clients.for_workspace(workspace_id)
+    except NotInstalled:
+        logger.info("digest for workspace %d: not installed, skipped", workspace_id)
+        return
     with runtime.db() as session:
         settings = digest_runs.digest_settings(session=session, workspace_id=workspace_id)
         if settings is None or settings.channel_id is None:
@@ -33,7 +40,7 @@ def post_scheduled_digest(workspace_id: int) -> None:
             return
         digest = digest_runs.make_digest(
             session=session,
-            client=runtime.client,
+            client=client,
             http=runtime.http,
             settings=settings,
             period=period,

@@ -6,9 +6,8 @@ import logging
 import threading
 import time
 
-from slack_sdk import WebClient
-
 from blocks.home import build_home
+from core.clients import NotInstalled, SlackClients
 from core.db import SessionScope
 from models import utcnow
 from services.home import has_visited, home_data
@@ -24,9 +23,9 @@ class HomeRefresher:
     tab are refreshed.
     """
 
-    def __init__(self, *, db: SessionScope, client: WebClient, delay_s: float = 1.0) -> None:
+    def __init__(self, *, db: SessionScope, clients: SlackClients, delay_s: float = 1.0) -> None:
         self._db = db
-        self._client = client
+        self._clients = clients
         self._delay_s = delay_s
         self._due: dict[tuple[str, str], float] = {}
         self._lock = threading.Condition()
@@ -84,4 +83,8 @@ class HomeRefresher:
             if not has_visited(session=session, team_id=team_id, user_id=user_id):
                 return
             data = home_data(session=session, team_id=team_id, user_id=user_id, now=utcnow())
-        self._client.views_publish(user_id=user_id, view=build_home(data))
+        try:
+            client = self._clients.for_team(team_id)
+        except NotInstalled:
+            return  # uninstalled since: there is no home tab to refresh
+        client.views_publish(user_id=user_id, view=build_home(data))

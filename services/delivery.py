@@ -42,6 +42,7 @@ class Job:
     """One claimed message, with everything needed to send it without the database."""
 
     id: int
+    workspace_id: int
     kind: str
     channel_id: str
     thread_ts: str | None
@@ -76,6 +77,7 @@ def _claim_query() -> sa.Select[Any]:
     return (
         sa.select(
             o.c.id,
+            o.c.workspace_id,
             o.c.kind,
             o.c.channel_id,
             o.c.status,
@@ -148,6 +150,7 @@ def claim(
         jobs.append(
             Job(
                 id=row.id,
+                workspace_id=row.workspace_id,
                 kind=row.kind,
                 channel_id=row.channel_id,
                 thread_ts=row.ts,

@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from core.clients import SlackClients
 from core.db import session_scope_for
-from core.slack import make_client
+from core.settings import Settings
 from domain.launch import CollateralLine, LaunchForm
 from jobs.delivery import DeliveryWorker
 from models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
@@ -45,8 +46,10 @@ def launch(engine: Engine) -> int:
 
 
 def worker(engine: Engine, sandbox: SlackSandbox) -> DeliveryWorker:
-    client = make_client(token=sandbox.BOT_TOKEN, base_url=sandbox.api_url, retry=False)
-    return DeliveryWorker(db=session_scope_for(engine), client=client, lock_s=30, threads=4)
+    db = session_scope_for(engine)
+    settings = Settings(slack_bot_token=sandbox.BOT_TOKEN, slack_api_url=sandbox.api_url)
+    clients = SlackClients(settings=settings, db=db, store=None, retry=False)
+    return DeliveryWorker(db=db, clients=clients, lock_s=30, threads=4)
 
 
 def test_two_workers_post_each_message_once_in_order_and_paced(
