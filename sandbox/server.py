@@ -441,10 +441,26 @@ class SlackSandbox:
 
     # ------------------------------------------------------------ OAuth
 
-    def register_oauth_client(self, client_id: str, client_secret: str) -> None:
-        """Accept this client id and secret at oauth.v2.access."""
+    def register_oauth_client(
+        self, client_id: str, client_secret: str, *, rotation_expires_in: int | None = None
+    ) -> None:
+        """Accept this client id and secret at oauth.v2.access.
+
+        With `rotation_expires_in`, the app has token rotation on: its bot tokens expire
+        after that many seconds and come with a refresh token.
+        """
         with self._lock:
             self._ws.oauth_clients[client_id] = client_secret
+            if rotation_expires_in is None:
+                self._ws.oauth_rotation.pop(client_id, None)
+            else:
+                self._ws.oauth_rotation[client_id] = rotation_expires_in
+
+    def token_team(self, token: str) -> str | None:
+        """The team a token issued by oauth.v2.access acts in (None: unknown token)."""
+        with self._lock:
+            info = self._ws.tokens.get(token)
+            return None if info is None else info.team_id
 
     def issue_oauth_code(
         self,
@@ -916,7 +932,9 @@ class SlackSandbox:
             req.reply(400, b"bad_redirect_uri", "text/plain")
             return
         scopes = [s for s in str(params.get("scope", "")).split(",") if s]
-        code = self.issue_oauth_code(scopes=scopes)
+        # `team` preselects the workspace on Slack's consent screen; here it picks the team.
+        team = str(params.get("team", "")) or constants.TEAM_ID
+        code = self.issue_oauth_code(team_id=team, scopes=scopes)
         target = redirect_uri + ("&" if "?" in redirect_uri else "?")
         target += urlencode({"code": code, "state": params.get("state", "")})
         self._record(Call("oauth.v2.authorize", params, headers, 302, {"ok": True, "code": code}))

@@ -114,6 +114,17 @@ class TokenInfo:
     bot_id: str = BOT_ID
     scopes: tuple[str, ...] = ()
     revoked: bool = False
+    expires_at: float | None = None  # a rotating token stops working at this time.time()
+
+
+@dataclass
+class RefreshGrant:
+    """What a refresh token (token rotation) renews."""
+
+    client_id: str
+    team_id: str
+    team_name: str
+    scopes: tuple[str, ...]
 
 
 @dataclass
@@ -324,7 +335,10 @@ class Workspace:
         self.pending_files: dict[str, JsonDict] = {}
         self.files: list[JsonDict] = []
         self.oauth_clients: dict[str, str] = {}
+        # Clients with token rotation on, and how long their access tokens live.
+        self.oauth_rotation: dict[str, int] = {}
         self.oauth_codes: dict[str, OAuthCode] = {}
+        self.refresh_tokens: dict[str, RefreshGrant] = {}
         self.tokens: dict[str, TokenInfo] = {BOT_TOKEN: TokenInfo(BOT_TOKEN)}
         self._ids: Iterator[int] = itertools.count(1)
         self._handlers: dict[str, Callable[[Params, TokenInfo], JsonDict]] = {
@@ -590,14 +604,18 @@ class Workspace:
     def _authenticate(self, token: str | None) -> TokenInfo:
         if not token:
             raise ApiError("not_authed")
-        if not token.startswith("xoxb-"):
+        if not token.startswith(("xoxb-", "xoxe.xoxb-")):
             raise ApiError("invalid_auth")
         info = self.tokens.get(token)
         if info is None:
+            if token.startswith("xoxe."):
+                raise ApiError("invalid_auth")  # rotating tokens are only ever issued here
             # Any other bot token is taken as the default install: tests make up tokens freely.
             info = TokenInfo(token)
         if info.revoked:
             raise ApiError("token_revoked")
+        if info.expires_at is not None and time.time() >= info.expires_at:
+            raise ApiError("token_expired")
         return info
 
     def _check_scope(self, method: str) -> None:
@@ -789,21 +807,62 @@ class Workspace:
             raise ApiError("invalid_client_id")
         if self.oauth_clients[client_id] != client_secret:
             raise ApiError("bad_client_secret")
+        if _str(p, "grant_type") == "refresh_token":
+            return self._refresh_access(client_id, _str(p, "refresh_token"))
         code = self.oauth_codes.get(_str(p, "code"))
         if code is None or code.used:
             raise ApiError("invalid_code")
         code.used = True
-        token = f"xoxb-{code.team_id}-{secrets.token_hex(12)}"
-        self.tokens[token] = TokenInfo(token, code.team_id, code.team_name, scopes=code.scopes)
+        grant = RefreshGrant(client_id, code.team_id, code.team_name, code.scopes)
         return {
-            "ok": True,
+            **self._issue_bot_token(grant),
             "app_id": APP_ID,
             "authed_user": {"id": code.user_id},
             "scope": ",".join(code.scopes),
-            "token_type": "bot",
-            "access_token": token,
             "bot_user_id": BOT_USER_ID,
             "team": {"id": code.team_id, "name": code.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _issue_bot_token(self, grant: RefreshGrant) -> JsonDict:
+        """A new bot token; with rotation on, short-lived and with a refresh token."""
+        lifetime = self.oauth_rotation.get(grant.client_id)
+        if lifetime is None:
+            token = f"xoxb-{grant.team_id}-{secrets.token_hex(12)}"
+            self.tokens[token] = TokenInfo(
+                token, grant.team_id, grant.team_name, scopes=grant.scopes
+            )
+            return {"ok": True, "token_type": "bot", "access_token": token}
+        token = f"xoxe.xoxb-{grant.team_id}-{secrets.token_hex(12)}"
+        refresh = f"xoxe-1-{secrets.token_hex(16)}"
+        self.tokens[token] = TokenInfo(
+            token,
+            grant.team_id,
+            grant.team_name,
+            scopes=grant.scopes,
+            expires_at=time.time() + lifetime,
+        )
+        self.refresh_tokens[refresh] = grant
+        return {
+            "ok": True,
+            "token_type": "bot",
+            "access_token": token,
+            "refresh_token": refresh,
+            "expires_in": lifetime,
+        }
+
+    def _refresh_access(self, client_id: str, refresh_token: str) -> JsonDict:
+        """oauth.v2.access with grant_type=refresh_token: a new token for a rotating install."""
+        grant = self.refresh_tokens.get(refresh_token)
+        if grant is None or grant.client_id != client_id:
+            raise ApiError("invalid_refresh_token")
+        return {
+            **self._issue_bot_token(grant),
+            "app_id": APP_ID,
+            "scope": ",".join(grant.scopes),
+            "bot_user_id": BOT_USER_ID,
+            "team": {"id": grant.team_id, "name": grant.team_name},
             "enterprise": None,
             "is_enterprise_install": False,
         }
