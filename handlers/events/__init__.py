@@ -8,15 +8,15 @@ from typing import Any
 from slack_bolt import App
 
 from handlers.events.home import handle_app_home_opened
-from handlers.events.lifecycle import handle_event_acknowledged
+from handlers.events.lifecycle import handle_app_uninstalled, handle_tokens_revoked
 from handlers.events.reactions import handle_reaction
 
 EVENTS: dict[str, Callable[..., Any]] = {
     "app_home_opened": handle_app_home_opened,
     "reaction_added": handle_reaction,
     "reaction_removed": handle_reaction,
-    "app_uninstalled": handle_event_acknowledged,
-    "tokens_revoked": handle_event_acknowledged,
+    "app_uninstalled": handle_app_uninstalled,
+    "tokens_revoked": handle_tokens_revoked,
 }
 
 

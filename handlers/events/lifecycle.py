@@ -1,17 +1,93 @@
-"""Events the manifest subscribes to whose features land in later issues.
+"""`app_uninstalled` and `tokens_revoked`: forget the tokens, then keep or purge the data.
 
-They are acknowledged (so Slack neither retries them nor disables the subscription)
-and logged at DEBUG; votes from reactions and uninstall clean-up are not built yet.
+Bolt acks these events without authorizing them (the workspace's token may be gone by
+now). Tokens are always deleted; the data is kept or purged per LIAISON_UNINSTALL_DATA.
+Both events may arrive more than once, and at several instances: every step is
+idempotent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.base import BaseScheduler
+
+from core.clients import SlackClients
+from core.db import SessionScope
+from core.settings import Settings
+from services.installations import DbInstallationStore
+from services.scheduling import digest_job_id
+from services.uninstall import forget_workspace
 
 logger = logging.getLogger(__name__)
 
 
-def handle_event_acknowledged(event: dict[str, Any]) -> None:
-    """Acknowledge an event Liaison does not act on yet."""
-    logger.debug("acknowledged %s event", event.get("type"))
+def handle_app_uninstalled(
+    body: dict[str, Any],
+    db: SessionScope,
+    settings: Settings,
+    scheduler: BaseScheduler,
+    installations: DbInstallationStore | None,
+    clients: SlackClients,
+) -> None:
+    """Delete the workspace's tokens, stop its jobs and keep or purge its data."""
+    team_id = _text(body.get("team_id"))
+    if team_id is None:
+        logger.warning("app_uninstalled without a team id: ignored")
+        return
+    if installations is not None:
+        installations.delete_all(enterprise_id=_text(body.get("enterprise_id")), team_id=team_id)
+    clients.forget(team_id)
+    purge = settings.liaison_uninstall_data == "purge"
+    with db() as session:
+        forgotten = forget_workspace(session=session, team_id=team_id, purge=purge)
+    # After the session: on SQLite the job store shares the one write lock.
+    if forgotten.workspace_id is not None:
+        workspace_id = forgotten.workspace_id
+        for job_id in (digest_job_id(workspace_id), f"digest-catch-up-{workspace_id}"):
+            with contextlib.suppress(JobLookupError):
+                scheduler.remove_job(job_id)
+    logger.info(
+        "uninstalled from %s: tokens deleted, %d queued messages cancelled, data %s",
+        team_id,
+        forgotten.cancelled,
+        "purged" if forgotten.purged else "kept",
+    )
+
+
+def handle_tokens_revoked(
+    body: dict[str, Any],
+    event: dict[str, Any],
+    installations: DbInstallationStore | None,
+    clients: SlackClients,
+) -> None:
+    """Forget revoked tokens: the bot's, and any installer's user token."""
+    team_id = _text(body.get("team_id"))
+    if team_id is None:
+        logger.warning("tokens_revoked without a team id: ignored")
+        return
+    tokens = event.get("tokens")
+    tokens = tokens if isinstance(tokens, dict) else {}
+    enterprise_id = _text(body.get("enterprise_id"))
+    bots, users = _ids(tokens.get("bot")), _ids(tokens.get("oauth"))
+    if installations is not None:
+        for user_id in users:
+            installations.delete_installation(
+                enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
+            )
+        if bots:
+            installations.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+    if bots:
+        clients.forget(team_id)
+    logger.info("tokens revoked in %s: %d bot, %d user", team_id, len(bots), len(users))
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _ids(value: object) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
