@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from logging import Logger
 from typing import Any
@@ -193,16 +192,24 @@ class DbInstallationStore(InstallationStore):
             ).first()
         return None if row is None else self._bot(row)
 
-    def installed_teams(self) -> Iterator[str]:
-        """Team ids with a bot token stored."""
+    def reencrypt(self) -> int:
+        """Re-encrypt every stored token with the first key; returns the rows rewritten.
+
+        Run after listing a new key first in LIAISON_TOKEN_KEYS; the old key can then go.
+        """
+        fields = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
         with self._db() as session:
-            yield from session.exec(
-                select(Installation.team_id).where(
-                    Installation.client_id == self.client_id,
-                    col(Installation.bot_token).is_not(None),
-                    Installation.team_id != "",
-                )
+            rows = session.exec(
+                select(Installation).where(Installation.client_id == self.client_id)
             ).all()
+            for row in rows:
+                for name in fields:
+                    stored = getattr(row, name)
+                    if stored is not None:
+                        setattr(row, name, self._cipher.rotate(stored))
+                session.add(row)
+            session.commit()
+        return len(rows)
 
     def _bot(self, row: Installation) -> Bot:
         token = self._open(row.bot_token)
