@@ -1,9 +1,8 @@
-"""Liaison's command line: serve | demo | digest | migrate."""
+"""Liaison's command line: serve | demo | digest | export | migrate."""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 
 from core.settings import SettingsError, load_settings
@@ -30,6 +29,19 @@ def _parser() -> argparse.ArgumentParser:
     mode = digest.add_mutually_exclusive_group(required=True)
     mode.add_argument("--now", action="store_true", help="post it to the digest channel now")
     mode.add_argument("--preview", action="store_true", help="only print it")
+    export = sub.add_parser("export", help="write a workspace's feedback as CSV")
+    export.add_argument("--team", required=True, help="Slack team id, e.g. T0123ABCD")
+    export.add_argument(
+        "--since",
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="first day to include (UTC), or a number of days back such as 30d",
+    )
+    export.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where to write it (default: liaison-feedback-<team>-<since>.csv; - for stdout)",
+    )
     sub.add_parser("migrate", help="apply database migrations")
     return parser
 
@@ -42,15 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"liaison: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.liaison_log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # Alembic announces every plugin at INFO; the operator needs only its warnings.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # httpx logs every request with its full URL at INFO; links users typed stay out of logs.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from core.logs import configure_logging, secret_values
+
+    level = settings.liaison_log_level
+    # The demo is a terminal tour: only problems interrupt it (LIAISON_LOG_LEVEL=DEBUG still works).
+    if args.command == "demo" and level == "INFO":
+        level = "WARNING"
+    configure_logging(level, secrets=secret_values(settings))
     try:
         if args.command == "migrate":
             from core.run import migrate_or_explain
@@ -70,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             from core.digest_cli import run_digest
 
             return run_digest(settings, team_id=args.team, post=args.now)
+        if args.command == "export":
+            from core.export_cli import run_export
+
+            return run_export(settings, team_id=args.team, since=args.since, out=args.out)
     except SettingsError as exc:
         print(f"liaison: {exc}", file=sys.stderr)
         return 2

@@ -7,6 +7,7 @@ from typing import Any
 from blocks.replies import build_message
 from domain.commands import WEEKDAYS
 from domain.configuration import Outcome, Result
+from domain.text import escape_mrkdwn
 
 
 def _day(outcome: Outcome) -> str:
@@ -20,6 +21,24 @@ def _launchers(outcome: Outcome) -> str:
         named = ", ".join(f"<@{u}>" for u in outcome.users) or "nobody yet"
         return f"These people and workspace admins can `/launch`: {named}."
     return "Everyone can `/launch` campaigns."
+
+
+def _rows(count: int) -> str:
+    return "1 row" if count == 1 else f"{count:,} rows"
+
+
+def export_title(since: str) -> str:
+    """The title of an exported CSV file."""
+    return f"Liaison feedback since {since} (UTC)"
+
+
+def export_comment(*, since: str, rows: int) -> str:
+    """The message that comes with an exported CSV file in the admin's DM."""
+    return (
+        f"Here is Liaison's feedback since {since} (UTC): {_rows(rows)} of votes, "
+        "🎯 uses and comments. A comment's author is shown only when they offered a "
+        "follow-up chat; comments flagged as accusatory are held back, as in the digest."
+    )
 
 
 def config_text(outcome: Outcome) -> str:
@@ -70,9 +89,27 @@ def config_text(outcome: Outcome) -> str:
             "`/launch` campaigns now."
         ),
         Result.LAUNCHERS_LISTED: _launchers(outcome),
-        Result.NOT_YET: (
-            f"`/liaison {outcome.what}` is not available in this version of Liaison yet. "
-            "Your settings are kept."
+        Result.EXPORT_REFUSED: (
+            "Only workspace admins and owners, and the people they name with "
+            "`/liaison admins add @person`, can export Liaison's feedback. "
+            "Ask one of them if you need it."
+        ),
+        Result.EXPORT_PREPARING: (
+            f"Preparing your export of the feedback since {outcome.since} (UTC)… "
+            "I'll send it to you in a direct message."
+        ),
+        Result.EXPORT_EMPTY: (
+            f"There is no feedback since {outcome.since} (UTC), so there is nothing to "
+            "export yet. Try a longer period, e.g. `/liaison export since 90d`."
+        ),
+        Result.EXPORT_SENT: (
+            f"Your export is in your direct messages with Liaison: {_rows(outcome.rows)} "
+            f"of feedback since {outcome.since} (UTC)."
+        ),
+        Result.EXPORT_FAILED: (
+            f"I couldn't send your export (Slack said `{escape_mrkdwn(outcome.error)}`). "
+            "Nothing was changed or lost: run `/liaison export` again in a moment. If it "
+            "keeps failing, check that Liaison may send you direct messages."
         ),
     }
     return texts[outcome.result]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from domain.text import escape_mrkdwn, one_line, strip_controls, unescape_slack
@@ -17,6 +17,8 @@ from domain.urls import InvalidUrl, parse_collateral_url
 MAX_TEXT = 4000  # Longer text is refused outright rather than parsed.
 MAX_TITLE = 200
 MAX_QUERY = 200
+DEFAULT_EXPORT_DAYS = 30  # `/liaison export` alone: the last 30 days
+MAX_EXPORT_DAYS = 3660  # `export since <N>d`: up to ten years back
 
 COLLATERAL_FORMS = (
     "`/collateral add <url> [title]` registers an asset",
@@ -36,7 +38,14 @@ LIAISON_FORMS = (
     "`/liaison admins add @person` lets someone configure Liaison (`admins list` shows them)",
     "`/liaison launchers everyone`, `launchers add @person` or `launchers group @group` "
     "sets who may `/launch` (`launchers list` shows it)",
-    "`/liaison export` sends you the feedback as CSV",
+    "`/liaison export [since YYYY-MM-DD | 90d]` sends you the feedback as a CSV file "
+    f"(default: the last {DEFAULT_EXPORT_DAYS} days)",
+)
+
+EXPORT_USAGE = (
+    f"Use `/liaison export` (the last {DEFAULT_EXPORT_DAYS} days), "
+    "`/liaison export since 2024-05-01` (from that day, UTC) "
+    "or `/liaison export since 90d` (the last 90 days)."
 )
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -131,7 +140,13 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Export:
-    """Send the caller the feedback as CSV."""
+    """Send the caller the feedback as CSV: since a UTC day, or for the last N days.
+
+    Neither set means the last DEFAULT_EXPORT_DAYS days.
+    """
+
+    since: date | None = None
+    days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +216,7 @@ CONFIG_COMMANDS = (
     LaunchersGroup,
 )
 
+_DAYS = re.compile(r"([0-9]{1,6})(?:d|days?)")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|[^>]*)?>$")
 _USERGROUP = re.compile(r"^<!subteam\^(S[A-Z0-9]{2,30})(?:\|[^>]*)?>$")
 
@@ -300,8 +316,8 @@ def parse_liaison(text: str) -> LiaisonCommand:
         raise CommandError("Use `/liaison sales here` in the channel launches should reach.")
     if verb == "schedule":
         return parse_schedule(rest)
-    if verb == "export" and not words:
-        return Export()
+    if verb == "export":
+        return _parse_export(words)
     if verb == "admins":
         return _parse_admins(words)
     if verb == "launchers":
@@ -310,6 +326,42 @@ def parse_liaison(text: str) -> LiaisonCommand:
         f"I don't know `{_verb_for_echo(verb)}`. Here is what `/liaison` does:\n"
         + _forms(LIAISON_FORMS)
     )
+
+
+def _parse_export(words: list[str]) -> Export:
+    if words and words[0].lower() == "since":
+        words = words[1:]
+        if not words:
+            raise CommandError("Since when? " + EXPORT_USAGE)
+    if not words:
+        return Export()
+    joined = "".join(words)
+    found = parse_since(joined) if len(words) <= 2 else None
+    if found is None and _DAYS.fullmatch(joined.lower()):
+        raise CommandError(
+            f"Export from 1 to {MAX_EXPORT_DAYS:,} days back, e.g. 90d. " + EXPORT_USAGE
+        )
+    if found is None:
+        shown = _verb_for_echo(" ".join(words))
+        raise CommandError(
+            f"`{shown}` is not a day like 2024-05-01 or a number of days like 90d. " + EXPORT_USAGE
+        )
+    return found
+
+
+def parse_since(text: str) -> Export | None:
+    """`YYYY-MM-DD` (a UTC day) or `<N>d` (the last N days); None when it is neither."""
+    word = text.strip().lower()
+    days = _DAYS.fullmatch(word)
+    if days is not None:
+        count = int(days.group(1))
+        return Export(days=count) if 1 <= count <= MAX_EXPORT_DAYS else None
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", word) is None:
+        return None
+    try:
+        return Export(since=date.fromisoformat(word))
+    except ValueError:
+        return None
 
 
 def _parse_admins(words: list[str]) -> AdminsAdd | AdminsRemove | AdminsList:
@@ -420,5 +472,6 @@ def liaison_help() -> str:
         "weekly digest.\n"
         + _forms(LIAISON_FORMS)
         + "\nConfiguration (digest, schedule, sales channels, admins, export) is for workspace "
-        "admins and owners and the people they name."
+        "admins and owners and the people they name. Exports name the author of a comment "
+        "only when they offered a follow-up chat."
     )

@@ -21,7 +21,6 @@ class Result(StrEnum):
     SALES_EXISTS = "sales_exists"
     DIGEST_CHANNEL_SET = "digest_channel_set"
     SCHEDULE_SET = "schedule_set"
-    NOT_YET = "not_yet"
     LAUNCHERS_EVERYONE = "launchers_everyone"
     LAUNCHER_ADDED = "launcher_added"
     LAUNCHER_EXISTS = "launcher_exists"
@@ -29,6 +28,11 @@ class Result(StrEnum):
     LAUNCHER_NOT_NAMED = "launcher_not_named"
     LAUNCHERS_GROUP = "launchers_group"
     LAUNCHERS_LISTED = "launchers_listed"
+    EXPORT_REFUSED = "export_refused"
+    EXPORT_PREPARING = "export_preparing"
+    EXPORT_EMPTY = "export_empty"
+    EXPORT_SENT = "export_sent"
+    EXPORT_FAILED = "export_failed"
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class Outcome:
     weekday: int = 0
     at: str = ""
     zone: str = ""
-    what: str = ""
     policy: str = ""
     usergroup_id: str = ""
+    since: str = ""  # an export's first day, YYYY-MM-DD (UTC)
+    rows: int = 0  # rows an export holds
+    error: str = ""  # Slack's error code when an export could not be sent

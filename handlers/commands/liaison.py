@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,7 +12,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from blocks.config import build_config_reply
+from blocks.config import build_config_reply, export_comment, export_title
 from blocks.digest import build_digest_message, build_digest_preview
 from blocks.replies import build_message, digest_post_failed
 from core.db import SessionScope
@@ -20,16 +22,19 @@ from domain.commands import (
     AdminsAdd,
     DigestNow,
     DigestPreview,
+    Export,
     Help,
     LiaisonCommand,
     liaison_help,
     parse_liaison,
 )
-from domain.configuration import Result
+from domain.configuration import Outcome, Result
+from domain.export import display_name, export_filename, export_period
 from models import utcnow
 from services.access import get_user
 from services.configuration import configure
 from services.digest_runs import digest_settings_for_team, on_demand_digest
+from services.export import followup_authors, get_workspace_id, may_export, write_feedback_csv
 from services.scheduling import schedule_digest
 
 
@@ -51,6 +56,11 @@ def handle_liaison_command(
         ack(build_message(liaison_help()))
         return
     team_id = context.team_id or command["team_id"]
+    if isinstance(parsed, Export):
+        _export(
+            parsed, ack=ack, command=command, team_id=team_id, client=client, respond=respond, db=db
+        )
+        return
     if isinstance(parsed, DigestNow | DigestPreview):
         # Link checks take seconds: acknowledge, then answer through the response URL.
         ack()
@@ -108,3 +118,74 @@ def handle_liaison_command(
             zone=found.zone,
         )
     respond(build_config_reply(outcome))
+
+
+def _author_names(client: WebClient, user_ids: list[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for user_id in user_ids:
+        try:
+            names[user_id] = display_name(get_user(client=client, user_id=user_id))
+        except SlackApiError:
+            continue  # a deleted or unknown person keeps their Slack id in the file
+    return names
+
+
+def _export(
+    parsed: Export,
+    *,
+    ack: Ack,
+    command: dict[str, Any],
+    team_id: str,
+    client: WebClient,
+    respond: Respond,
+    db: SessionScope,
+) -> None:
+    """`/liaison export`: the feedback as CSV, uploaded to the admin's DM with Liaison.
+
+    Acknowledged at once; who may export is checked before anything is promised; the
+    file is written from batched reads (no transaction spans a Slack call) to a temporary
+    file, then uploaded. Exports change nothing, so a failure loses nothing.
+    """
+    period = export_period(parsed, now=utcnow())  # a future day is answered before the ack
+    ack()
+    user_id = command["user_id"]
+    actor = get_user(client=client, user_id=user_id)
+    with db() as session:
+        allowed = may_export(session=session, team_id=team_id, actor=actor)
+        workspace_id = get_workspace_id(session=session, team_id=team_id) if allowed else None
+        authors = (
+            followup_authors(session=session, workspace_id=workspace_id, period=period)
+            if workspace_id is not None
+            else []
+        )
+    if not allowed:
+        respond(build_config_reply(Outcome(Result.EXPORT_REFUSED)))
+        return
+    respond(build_config_reply(Outcome(Result.EXPORT_PREPARING, since=period.since)))
+    if workspace_id is None:
+        respond(build_config_reply(Outcome(Result.EXPORT_EMPTY, since=period.since)))
+        return
+    names = _author_names(client, authors)
+    with tempfile.TemporaryDirectory(prefix="liaison-export-") as folder:
+        path = Path(folder) / export_filename(team_id, period)
+        with path.open("w", encoding="utf-8-sig", newline="") as handle, db() as session:
+            rows = write_feedback_csv(
+                session=session, workspace_id=workspace_id, period=period, out=handle, names=names
+            )
+        if rows == 0:
+            respond(build_config_reply(Outcome(Result.EXPORT_EMPTY, since=period.since)))
+            return
+        try:
+            dm = client.conversations_open(users=user_id)["channel"]["id"]
+            client.files_upload_v2(
+                channel=dm,
+                file=str(path),
+                filename=path.name,
+                title=export_title(period.since),
+                initial_comment=export_comment(since=period.since, rows=rows),
+            )
+        except SlackApiError as error:
+            failed = Outcome(Result.EXPORT_FAILED, error=str(error.response.get("error")))
+            respond(build_config_reply(failed))
+            return
+    respond(build_config_reply(Outcome(Result.EXPORT_SENT, since=period.since, rows=rows)))

@@ -136,7 +136,7 @@ def test_parse_liaison_accepts(text: str, expected: object) -> None:
         ("schedule monday 24:00", "is not a 24-hour time"),
         ("schedule monday 09:00 Mars/Olympus", "is not a time zone I know"),
         ("schedule monday 09:00 ../../etc/passwd", "is not a time zone I know"),
-        ("export now", "Here is what `/liaison` does"),
+        ("export now", "is not a day like 2024-05-01"),
         ("payload", "Here is what `/liaison` does"),
     ],
 )

@@ -117,10 +117,6 @@ def test_bad_subcommands_get_the_correct_form(slack: SlackDriver, sandbox: Slack
         assert says in liaison(slack, sandbox, text), text[:40]
 
 
-def test_features_of_later_releases_say_so(slack: SlackDriver, sandbox: SlackSandbox) -> None:
-    assert "not available in this version" in liaison(slack, sandbox, "export", user="UADMIN")
-
-
 def test_rate_limited_users_info_is_retried(slack: SlackDriver, sandbox: SlackSandbox) -> None:
     sandbox.fail_next("users.info", status=429, retry_after=1)
     assert "Launches will target" in liaison(slack, sandbox, "sales here")

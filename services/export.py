@@ -1,0 +1,259 @@
+"""One workspace's feedback as CSV, streamed: keyset batches, constant memory, short reads.
+
+Votes, uses and comments are each read in (created_at, id) order over their period
+indexes, `batch_size` rows at a time, and merged in Python, so memory holds at most three
+batches however long the period. Each batch is its own short transaction: on SQLite every
+transaction takes the write lock (core.db), and one long read would stall every vote.
+The period's end is fixed when the export starts, so a vote changed meanwhile (its time
+moves to now) is never written twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
+from typing import Any, TextIO
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from domain.export import COLUMNS, ExportPeriod, FeedbackRecord, Kind, export_row
+from domain.permissions import may_configure
+from models import Asset, Campaign, Comment, Usage, Vote, Workspace, as_utc
+from services.workspaces import is_named_admin
+
+BATCH_SIZE = 2_000
+# users.info per opted-in author: beyond this many, the export shows their Slack ids.
+MAX_NAMED_AUTHORS = 100
+
+Progress = Callable[[int], None]
+
+
+def get_workspace_id(*, session: Session, team_id: str) -> int | None:
+    """The database id of a team's workspace, or None when Liaison has never seen it."""
+    found = session.execute(
+        sa.select(col(Workspace.id)).where(col(Workspace.team_id) == team_id)
+    ).scalar_one_or_none()
+    session.commit()
+    return found
+
+
+def may_export(*, session: Session, team_id: str, actor: Mapping[str, Any]) -> bool:
+    """True when this Slack user may export (the configuration rule: admins, owners, named)."""
+    named = is_named_admin(session=session, team_id=team_id, user_id=str(actor.get("id", "")))
+    session.commit()
+    return may_configure(actor, named_admin=named)
+
+
+def _span(column: Any, period: ExportPeriod) -> sa.ColumnElement[bool]:
+    # Bound UTC boundaries on the bare column, so the period indexes are used.
+    return sa.and_(column >= as_utc(period.start), column < as_utc(period.end))
+
+
+def count_feedback(*, session: Session, workspace_id: int, period: ExportPeriod) -> int:
+    """How many rows an export of this period holds."""
+    total = 0
+    for model in (Vote, Usage, Comment):
+        created = col(model.created_at)
+        total += session.execute(
+            sa.select(sa.func.count())
+            .select_from(model)
+            .where(col(model.workspace_id) == workspace_id, _span(created, period))
+        ).scalar_one()
+    session.commit()
+    return total
+
+
+def followup_authors(
+    *, session: Session, workspace_id: int, period: ExportPeriod, limit: int = MAX_NAMED_AUTHORS
+) -> list[str]:
+    """Slack ids of the people whose comments in the period the export may name."""
+    ids = (
+        session.execute(
+            sa.select(col(Comment.user_id))
+            .where(
+                col(Comment.workspace_id) == workspace_id,
+                _span(col(Comment.created_at), period),
+                col(Comment.followup_ok).is_(True),
+                col(Comment.flagged).is_(False),
+            )
+            .distinct()
+            .order_by(col(Comment.user_id))
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    session.commit()
+    return list(ids)
+
+
+def _after(created: Any, row_id: Any, after: tuple[datetime, int] | None) -> Any:
+    if after is None:
+        return sa.true()
+    at, last_id = after
+    # (created, id) > (at, last_id), written so the index range on created_at still applies.
+    return sa.and_(created >= at, sa.or_(created > at, row_id > last_id))
+
+
+def _batches(
+    session: Session,
+    query: Any,
+    created: Any,
+    row_id: Any,
+    batch_size: int,
+) -> Iterator[sa.Row[Any]]:
+    after: tuple[datetime, int] | None = None
+    while True:
+        rows = session.execute(
+            query.where(_after(created, row_id, after)).order_by(created, row_id).limit(batch_size)
+        ).all()
+        session.commit()  # end the read: no lock is held while rows are written out
+        yield from rows
+        if len(rows) < batch_size:
+            return
+        after = (rows[-1].created_at, rows[-1].id)
+
+
+def _votes(
+    session: Session, workspace_id: int, period: ExportPeriod, batch_size: int
+) -> Iterator[FeedbackRecord]:
+    query = (
+        sa.select(
+            col(Vote.id),
+            col(Vote.created_at),
+            col(Vote.value),
+            col(Vote.source),
+            col(Asset.handle),
+            col(Asset.title),
+            col(Campaign.name),
+        )
+        .join(Asset, col(Asset.id) == col(Vote.asset_id))
+        .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
+        .where(col(Vote.workspace_id) == workspace_id, _span(col(Vote.created_at), period))
+    )
+    for row in _batches(session, query, col(Vote.created_at), col(Vote.id), batch_size):
+        yield FeedbackRecord(
+            at=as_utc(row.created_at),
+            kind=Kind.VOTE,
+            row_id=row.id,
+            asset_handle=row.handle,
+            asset_title=row.title,
+            campaign=row.name or "",
+            value=str(row.value),
+            source=str(row.source),
+        )
+
+
+def _uses(
+    session: Session, workspace_id: int, period: ExportPeriod, batch_size: int
+) -> Iterator[FeedbackRecord]:
+    query = (
+        sa.select(
+            col(Usage.id),
+            col(Usage.created_at),
+            col(Usage.source),
+            col(Asset.handle),
+            col(Asset.title),
+            col(Campaign.name),
+        )
+        .join(Asset, col(Asset.id) == col(Usage.asset_id))
+        .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
+        .where(col(Usage.workspace_id) == workspace_id, _span(col(Usage.created_at), period))
+    )
+    for row in _batches(session, query, col(Usage.created_at), col(Usage.id), batch_size):
+        yield FeedbackRecord(
+            at=as_utc(row.created_at),
+            kind=Kind.USE,
+            row_id=row.id,
+            asset_handle=row.handle,
+            asset_title=row.title,
+            campaign=row.name or "",
+            value=None,
+            source=str(row.source),
+        )
+
+
+def _comments(
+    session: Session, workspace_id: int, period: ExportPeriod, batch_size: int
+) -> Iterator[FeedbackRecord]:
+    query = (
+        sa.select(
+            col(Comment.id),
+            col(Comment.created_at),
+            col(Comment.value),
+            col(Comment.source),
+            col(Comment.text),
+            col(Comment.flagged),
+            col(Comment.followup_ok),
+            col(Comment.user_id),
+            col(Asset.handle),
+            col(Asset.title),
+            col(Campaign.name),
+        )
+        .outerjoin(Asset, col(Asset.id) == col(Comment.asset_id))
+        .outerjoin(
+            Campaign,
+            col(Campaign.id) == sa.func.coalesce(col(Comment.campaign_id), col(Asset.campaign_id)),
+        )
+        .where(col(Comment.workspace_id) == workspace_id, _span(col(Comment.created_at), period))
+    )
+    for row in _batches(session, query, col(Comment.created_at), col(Comment.id), batch_size):
+        shown = bool(row.followup_ok) and not row.flagged
+        yield FeedbackRecord(
+            at=as_utc(row.created_at),
+            kind=Kind.COMMENT,
+            row_id=row.id,
+            asset_handle=row.handle or "",
+            asset_title=row.title or "",
+            campaign=row.name or "",
+            value=str(row.value) if row.value is not None else None,
+            source=str(row.source),
+            text=row.text,
+            flagged=bool(row.flagged),
+            followup_ok=bool(row.followup_ok),
+            # Anyone else's id never leaves the database.
+            user_id=row.user_id if shown else "",
+        )
+
+
+def iter_feedback(
+    *, session: Session, workspace_id: int, period: ExportPeriod, batch_size: int = BATCH_SIZE
+) -> Iterator[FeedbackRecord]:
+    """Every vote, use and comment of the period, oldest first, read in batches."""
+    streams = (
+        reader(session, workspace_id, period, batch_size) for reader in (_votes, _uses, _comments)
+    )
+    return heapq.merge(*streams, key=lambda record: record.order)
+
+
+def write_feedback_csv(
+    *,
+    session: Session,
+    workspace_id: int,
+    period: ExportPeriod,
+    out: TextIO,
+    names: Mapping[str, str],
+    batch_size: int = BATCH_SIZE,
+    progress: Progress | None = None,
+) -> int:
+    """Write the period's feedback as CSV (header first) to `out`; returns the row count.
+
+    `out` must be opened with newline="" (the csv module writes CRLF itself);
+    `progress` is told the rows written so far after every batch and at the end.
+    """
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    written = 0
+    for record in iter_feedback(
+        session=session, workspace_id=workspace_id, period=period, batch_size=batch_size
+    ):
+        writer.writerow(export_row(record, names))
+        written += 1
+        if progress is not None and written % batch_size == 0:
+            progress(written)
+    if progress is not None:
+        progress(written)
+    return written
