@@ -10,15 +10,16 @@ it is about to expire, exactly as Bolt does for requests.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 
 from slack_sdk import WebClient
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlmodel import select
 
-from core.crypto import TokenCipher
-from core.db import SessionScope
-from core.settings import Settings
+from core.crypto import TokenCipher, TokenDecryptError
+from core.db import SessionScope, make_engine, session_scope_for
+from core.settings import Settings, SettingsError
 from core.slack import make_client
 from models import Workspace
 from services.installations import DbInstallationStore
@@ -127,3 +128,32 @@ class SlackClients:
         """Drop a cached client (its workspace uninstalled)."""
         with self._lock:
             self._clients.pop(team_id, None)
+
+
+def reencrypt_tokens(settings: Settings) -> int:
+    """`bot.py reencrypt-tokens`: rewrite every stored token with the first key."""
+    if not settings.oauth_enabled or not settings.token_keys:
+        raise SettingsError(
+            "reencrypt-tokens needs the OAuth settings and LIAISON_TOKEN_KEYS "
+            "(see the README's 'Distributing to many workspaces')."
+        )
+    from core.run import migrate_or_explain  # core.run builds the app, which imports this
+
+    migrate_or_explain(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        store = installation_store(settings, session_scope_for(engine))
+        assert store is not None
+        try:
+            count = store.reencrypt()
+        except TokenDecryptError:
+            print(
+                "liaison: a stored token opens with none of LIAISON_TOKEN_KEYS: "
+                "keep the old key in the list until this command succeeds",
+                file=sys.stderr,
+            )
+            return 1
+    finally:
+        engine.dispose()
+    print(f"liaison: {count} installs re-encrypted with the first key")
+    return 0

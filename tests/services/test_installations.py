@@ -23,8 +23,14 @@ def _store(engine: Engine, key: str = KEY, client_id: str = "C1") -> DbInstallat
     )
 
 
-def _install(team: str = "T1", *, user_token: str | None = None, enterprise: str | None = None,
-             org: bool = False, token: str = "xoxb-1") -> SlackInstallation:  # fmt: skip
+def _install(
+    team: str = "T1",
+    *,
+    user_token: str | None = None,
+    enterprise: str | None = None,
+    org: bool = False,
+    token: str = "xoxb-1",
+) -> SlackInstallation:
     return SlackInstallation(
         app_id="A1",
         enterprise_id=enterprise,
