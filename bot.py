@@ -1,4 +1,4 @@
-"""Liaison's command line: serve | demo | digest | export | migrate."""
+"""Liaison's command line: serve | demo | digest | export | migrate | reencrypt-tokens."""
 
 from __future__ import annotations
 
@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
         help="where to write it (default: liaison-feedback-<team>-<since>.csv; - for stdout)",
     )
     sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser(
+        "reencrypt-tokens",
+        help="re-encrypt stored OAuth tokens with the first of LIAISON_TOKEN_KEYS",
+    )
     return parser
 
 
@@ -84,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
             from core.export_cli import run_export
 
             return run_export(settings, team_id=args.team, since=args.since, out=args.out)
+        if args.command == "reencrypt-tokens":
+            from core.clients import reencrypt_tokens
+
+            return reencrypt_tokens(settings)
     except SettingsError as exc:
         print(f"liaison: {exc}", file=sys.stderr)
         return 2

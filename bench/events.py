@@ -352,8 +352,8 @@ def bare_app(sandbox: SlackSandbox, secret: str) -> Iterator[str]:
     engine = sa.create_engine("sqlite://")  # only /healthz would touch it
     sock = bound_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    # make_server reads nothing from the runtime but its engine (for /healthz).
-    runtime: Any = SimpleNamespace(engine=engine)
+    # make_server reads nothing from the runtime but its engine and scheduler (for /healthz).
+    runtime: Any = SimpleNamespace(engine=engine, scheduler=None)
     server = make_server(app, runtime, host="127.0.0.1", port=port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -23,6 +23,7 @@ from core.clients import ROTATE_BEFORE_MIN, SlackClients, installation_store
 from core.db import SessionScope, session_scope_for
 from core.errors import handle_error
 from core.fetch import make_http_client
+from core.logs import ContextExecutor
 from core.scheduler import make_scheduler
 from core.settings import Settings
 from core.slack import make_client
@@ -126,7 +127,8 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         client=clients.static or make_client(token=None, base_url=settings.slack_api_url),
         clients=clients,
         installations=store,
-        executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        # Listeners run after the ack in the request's context: their logs carry its id.
+        executor=ContextExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         worker=worker,
         scheduler=make_scheduler(engine),
         homes=homes,

@@ -13,6 +13,7 @@ from slack_bolt.context.respond import Respond
 from slack_bolt.response import BoltResponse
 
 from blocks.replies import build_message
+from core.logs import current_request_id
 from domain.commands import CommandError
 from domain.urls import InvalidUrl
 from services.errors import UserError
@@ -26,7 +27,8 @@ def reply_for(error: Exception) -> str:
     """The text a person sees for an error; unknown errors are logged with a reference."""
     if isinstance(error, KNOWN):
         return str(error)
-    ref = uuid.uuid4().hex[:8]
+    # The request's own id when there is one, so the person's reference finds its log lines.
+    ref = current_request_id() or uuid.uuid4().hex[:8]
     logger.error("unhandled error ref=%s", ref, exc_info=error)
     return (
         "Sorry, something went wrong on our side and nothing was changed by this request. "
@@ -87,7 +89,8 @@ def after_ack(listener: Callable[..., None]) -> Callable[..., None]:
                         channel=body["user"]["id"], text=note["text"], blocks=note["blocks"]
                     )
                 else:
-                    logger.warning("no way to tell the person about: %s", text)
+                    # Not the text: it can repeat what the person typed.
+                    logger.warning("no way to tell the person about an error")
             except Exception:
                 logger.warning("could not deliver error reply", exc_info=True)
 

@@ -8,13 +8,15 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 import uvicorn
 from slack_bolt import App
+from starlette.routing import BaseRoute
 
 from core.app import Runtime
+from core.oauth_routes import oauth_routes
 from core.server import create_asgi
 
 logger = logging.getLogger(__name__)
@@ -24,12 +26,22 @@ GRACEFUL_S = 8
 DRAIN_S = 5
 
 
-def make_server(app: App, runtime: Runtime, *, host: str, port: int) -> uvicorn.Server:
-    """A uvicorn server for the app (not Bolt's development server)."""
+def make_server(
+    app: App, runtime: Runtime, *, host: str, port: int, routes: Sequence[BaseRoute] = ()
+) -> uvicorn.Server:
+    """A uvicorn server for the app (not Bolt's development server); `routes` adds routes."""
     config = uvicorn.Config(
-        create_asgi(app, engine=runtime.engine),
+        create_asgi(
+            app,
+            engine=runtime.engine,
+            scheduler=runtime.scheduler,
+            # /slack/install and /slack/oauth_redirect when OAuth is configured.
+            routes=[*oauth_routes(app), *routes],
+        ),
         host=host,
         port=port,
+        # None: uvicorn's records go to the root logger (JSON, redacted), not its own stderr.
+        log_config=None,
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_S,

@@ -1,28 +1,51 @@
-"""The HTTP face of the app: POST /slack/events and GET /healthz, as an ASGI app for uvicorn."""
+"""The HTTP face of the app: POST /slack/events, GET /healthz and GET /metrics, for uvicorn."""
 
 from __future__ import annotations
 
+import json
 import logging
-import uuid
+import time
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 from urllib.parse import parse_qsl
 
+import sqlalchemy as sa
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, BaseScheduler
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.internals import build_context
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.db import ping
+from core.logs import REQUEST_ID, current_request_id, new_request_id
+from core.metrics import (
+    CONTENT_TYPE,
+    HTTP_REQUESTS,
+    SLACK_ACK_SECONDS,
+    SLACK_REQUESTS,
+    database_families,
+    oldest_due_seconds,
+    process_families,
+    read_database,
+    render,
+    scheduler_family,
+    slack_request_kind,
+)
+from models import utcnow
 
 logger = logging.getLogger(__name__)
 
 # Slack's own payloads are far smaller; anything bigger is not from Slack.
 MAX_BODY_BYTES = 1_000_000
 FORM = "application/x-www-form-urlencoded"
+REQUEST_ID_HEADER = "X-Request-Id"
 
 
 class MalformedRequest(ValueError):
@@ -39,8 +62,10 @@ def to_bolt_request(
     empty and be dropped. A real interactivity body has a `payload` field; a command never does.
     """
     try:
-        request = BoltRequest(body=body, query=query, headers=headers)
-    except (ValueError, TypeError, AttributeError) as exc:
+        # A logger from the start: Bolt logs through the context's while building it (a view
+        # submission with several response URLs), before App.dispatch sets one.
+        request = BoltRequest(body=body, query=query, headers=headers, context=_context())
+    except (ValueError, TypeError, AttributeError, LookupError) as exc:
         raise MalformedRequest(str(exc)[:200]) from None
     if not isinstance(request.body, dict):
         raise MalformedRequest("body is not an object")
@@ -48,56 +73,204 @@ def to_bolt_request(
         form = dict(parse_qsl(body, keep_blank_values=True))
         if "payload" not in form:
             request.body = form
-            request.context = build_context(BoltContext(), form)
+            request.context = build_context(BoltContext(_context()), form)
     return request
+
+
+def _context() -> dict[str, Any]:
+    return {"logger": logging.getLogger("liaison.bolt")}
+
+
+def describe(body: dict[str, Any]) -> dict[str, str]:
+    """What a Slack request is, for the log: kind, command/event/ids, never what anyone typed."""
+    kind = slack_request_kind(body)
+    event = body.get("event") if isinstance(body.get("event"), dict) else None
+    view = body.get("view") if isinstance(body.get("view"), dict) else None
+    actions = body.get("actions") if isinstance(body.get("actions"), list) else None
+    first = actions[0] if actions and isinstance(actions[0], dict) else {}
+    fields: dict[str, Any] = {"kind": kind}
+    if kind == "command":
+        fields["command"] = body.get("command")
+    elif kind == "event":
+        fields["event"] = (event or {}).get("type") or body.get("type")
+        fields["event_id"] = body.get("event_id")
+    elif kind == "action":
+        fields["action_id"] = first.get("action_id")
+        fields["callback_id"] = body.get("callback_id")
+    elif kind == "view":
+        fields["callback_id"] = (view or {}).get("callback_id")
+    elif kind == "options":
+        fields["action_id"] = body.get("action_id")
+        fields["callback_id"] = body.get("callback_id")
+    elif kind == "shortcut":
+        fields["callback_id"] = body.get("callback_id")
+    return {k: str(v)[:80] for k, v in fields.items() if isinstance(v, str | int) and v != ""}
 
 
 def _to_response(bolt: BoltResponse) -> Response:
     headers = {k: v[0] for k, v in bolt.headers.items() if v and k.lower() != "content-length"}
-    return Response(content=bolt.body, status_code=bolt.status, headers=headers)
+    body = bolt.body
+    if bolt.status >= 400:
+        # Bolt's refusals are JSON objects ({"error": "invalid request"}): add our reference.
+        try:
+            refusal = json.loads(body)
+        except ValueError:
+            refusal = None
+        if isinstance(refusal, dict):
+            body = json.dumps({**refusal, "ref": current_request_id()})
+    return Response(content=body, status_code=bolt.status, headers=headers)
 
 
-def create_asgi(app: App, *, engine: Engine) -> Starlette:
-    """The ASGI application serving one Bolt app."""
+def _refuse(text: str, status: int) -> Response:
+    """A 4xx/5xx whose body names the request id, to find its log lines."""
+    logger.info("refused a request: %s", text, extra={"status": status})
+    return PlainTextResponse(f"{text} (ref {current_request_id()})", status_code=status)
+
+
+class RequestContext:
+    """ASGI middleware: a request id per request (context, logs, `X-Request-Id`), counted.
+
+    An error nothing else caught becomes a 500 naming the request id, logged once.
+    """
+
+    def __init__(self, app: ASGIApp, *, paths: frozenset[str]) -> None:
+        self.app, self.paths = app, paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_request_id()
+        token = REQUEST_ID.set(request_id)
+        path = str(scope.get("path", ""))
+        route = path if path in self.paths else "other"
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
+                # Counted before the answer goes out, so a scrape right after it sees it.
+                HTTP_REQUESTS.inc(route=route, status=str(message["status"]))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            logger.exception("unhandled error serving %s", route)
+            if started:
+                raise  # the answer has begun: nothing more can be said over HTTP
+            await _refuse("internal error", 500)(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(token)
+
+
+def scheduler_state(scheduler: BaseScheduler | None) -> str | None:
+    """`running`, `paused` or `stopped` (None: this server runs no scheduler)."""
+    if scheduler is None:
+        return None
+    state = scheduler.state
+    return "running" if state == STATE_RUNNING else "paused" if state == STATE_PAUSED else "stopped"
+
+
+def check_database(engine: Engine, *, now: datetime | None = None) -> tuple[bool, float | None]:
+    """Whether the database answers, and how long the oldest due outbox message has waited."""
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            return True, oldest_due_seconds(connection, now=now or utcnow())
+    except sa.exc.SQLAlchemyError:
+        return False, None
+
+
+def create_asgi(
+    app: App,
+    *,
+    engine: Engine,
+    scheduler: BaseScheduler | None = None,
+    routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The ASGI application serving one Bolt app, its health and its metrics.
+
+    `scheduler`: reported by /healthz and /metrics (a stopped one fails /healthz).
+    `routes`: more routes (e.g. OAuth install and redirect), served and counted alike.
+    """
 
     async def slack_events(request: Request) -> Response:
+        started = time.perf_counter()
         declared = request.headers.get("content-length")
         if declared is not None and not declared.isdigit():
-            return PlainTextResponse("invalid Content-Length", status_code=400)
+            return _refuse("invalid Content-Length", 400)
         if declared is not None and int(declared) > MAX_BODY_BYTES:
-            return PlainTextResponse("request body too large", status_code=413)
+            return _refuse("request body too large", 413)
         raw = b""
         async for chunk in request.stream():
             raw += chunk
             if len(raw) > MAX_BODY_BYTES:
-                return PlainTextResponse("request body too large", status_code=413)
+                return _refuse("request body too large", 413)
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
-            return PlainTextResponse("request body is not UTF-8", status_code=400)
+            return _refuse("request body is not UTF-8", 400)
         headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
         try:
             bolt_request = to_bolt_request(body, query=request.url.query, headers=headers)
         except MalformedRequest:
-            return PlainTextResponse("malformed request body", status_code=400)
+            return _refuse("malformed request body", 400)
+        about = describe(bolt_request.body)
+        retry = request.headers.get("x-slack-retry-num")
+        if retry and retry.isdigit():
+            about["retry_num"] = retry
         try:
             # Bolt's dispatch blocks (DB, Slack calls before ack): keep it off the event loop.
+            # The thread runs in a copy of this context, request id included.
             bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         except Exception:
             # Bolt itself choked on the payload's shape (listener errors never get here).
-            ref = uuid.uuid4().hex[:8]
-            logger.exception("could not dispatch a request ref=%s", ref)
-            return PlainTextResponse(f"malformed request (ref {ref})", status_code=400)
-        return _to_response(bolt_response)
+            logger.exception("could not dispatch a Slack request", extra=about)
+            response = _refuse("malformed request", 400)
+        else:
+            response = _to_response(bolt_response)
+        elapsed = time.perf_counter() - started
+        SLACK_REQUESTS.inc(kind=about["kind"], status=str(response.status_code))
+        SLACK_ACK_SECONDS.observe(elapsed, kind=about["kind"])
+        names = [v for k, v in about.items() if k not in ("kind", "event_id", "retry_num")]
+        logger.info(
+            "slack %s %s: %d in %.0f ms",
+            about["kind"],
+            names[0] if names else "-",
+            response.status_code,
+            elapsed * 1000,
+            extra={**about, "status": response.status_code, "ms": round(elapsed * 1000, 1)},
+        )
+        return response
 
     async def healthz(_: Request) -> Response:
-        healthy = await run_in_threadpool(ping, engine)
-        status = 200 if healthy else 503
-        return JSONResponse({"ok": healthy, "database": "ok" if healthy else "down"}, status)
+        database_ok, oldest_due_s = await run_in_threadpool(check_database, engine)
+        schedule = scheduler_state(scheduler)
+        healthy = database_ok and schedule in (None, "running")
+        body: dict[str, Any] = {"ok": healthy, "database": "ok" if database_ok else "down"}
+        if schedule is not None:
+            body["scheduler"] = schedule
+        if database_ok:
+            body["outbox_oldest_due_s"] = round(oldest_due_s, 1) if oldest_due_s else 0.0
+        return JSONResponse(body, 200 if healthy else 503)
 
-    return Starlette(
-        routes=[
-            Route("/slack/events", slack_events, methods=["POST"]),
-            Route("/healthz", healthz, methods=["GET", "HEAD"]),
+    async def metrics(_: Request) -> Response:
+        state = await run_in_threadpool(read_database, engine)
+        schedule = scheduler_state(scheduler)
+        families = [
+            *process_families(),
+            *database_families(state),
+            *scheduler_family(None if schedule is None else schedule == "running"),
         ]
-    )
+        return Response(render(families), headers={"content-type": CONTENT_TYPE})
+
+    every = [
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET", "HEAD"]),
+        Route("/metrics", metrics, methods=["GET"]),
+        *routes,
+    ]
+    paths = frozenset(str(getattr(r, "path", "")) for r in every) - {""}
+    return Starlette(routes=every, middleware=[Middleware(RequestContext, paths=paths)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,11 +10,13 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 
 from sandbox import SlackDriver, SlackSandbox
+from sandbox.payloads import slash_command
 from tests.conftest import SIGNING_SECRET
 from tests.factories import reply_text
 from tests.processes import bot_serve, free_port
@@ -27,7 +30,12 @@ def test_serve_answers_healthz_and_a_signed_command_and_keeps_data_across_restar
 ) -> None:
     with bot_serve(sandbox, database_url, tmp_path) as (process, base):
         health = httpx.get(base + "/healthz")
-        assert health.json() == {"ok": True, "database": "ok"}
+        assert health.json() == {
+            "ok": True,
+            "database": "ok",
+            "scheduler": "running",
+            "outbox_oldest_due_s": 0.0,
+        }
         with SlackDriver(base + "/slack/events", SIGNING_SECRET, sandbox=sandbox) as slack:
             text = reply_text(
                 slack.command("/collateral", "add https://example.com/deck Pricing deck"),
@@ -78,6 +86,55 @@ def test_sigterm_during_a_request_finishes_it_and_exits_within_15_seconds(
         assert answers and answers[0].status_code == 200
         # The work after the ack finished before exit: the reply reached the response URL.
         assert "`SD-1`" in reply_text(answers[0], slack, sandbox)
+
+
+def test_serve_logs_json_lines_with_request_ids_and_no_token_secret_or_comment(
+    sandbox: SlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    comment = "the walrus tangerine slide confuses every buyer"
+    form = "application/x-www-form-urlencoded"
+    with bot_serve(sandbox, database_url, tmp_path) as (process, base):
+        with SlackDriver(base + "/slack/events", SIGNING_SECRET, sandbox=sandbox) as slack:
+            added = slack.command("/collateral", "add https://example.com/deck Pricing deck")
+            assert "`PD-1`" in reply_text(added, slack, sandbox)
+            saved = slack.command("/feedback", f"PD-1 down {comment}")
+            assert saved.status_code == 200
+            # Refused: Bolt logs the whole body of a request whose signature is wrong.
+            body = urlencode(
+                slash_command(
+                    "/feedback",
+                    f"PD-1 down {comment}",
+                    user_id="U0REP1",
+                    response_url=sandbox.new_response_url(),
+                )
+            )
+            forged = slack.raw(body, content_type=form, signature="v0=" + "0" * 64)
+            assert forged.status_code == 401
+            # An error path: Slack keeps failing a call a listener makes after its ack (the
+            # client's retries give the ack time to go out first).
+            sandbox.fail_next("views.open", status=503, times=3)
+            failing = slack.command("/feedback", "")
+            assert failing.status_code == 200
+            assert "went wrong" in reply_text(failing, slack, sandbox)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(15) == 0
+        assert process.stdout is not None
+        output = process.stdout.read()
+    records = [json.loads(line) for line in output.splitlines() if line.strip()]
+    for secret in (sandbox.BOT_TOKEN, SIGNING_SECRET, comment, "walrus", "tangerine"):
+        assert secret not in output, secret
+    for record in records:
+        assert {"time", "level", "logger", "message", "request_id"} <= set(record)
+    # The error was logged with its traceback, under the id of the request that caused it.
+    [error] = [r for r in records if r["level"] == "ERROR" and "exc" in r]
+    assert "SlackApiError" in error["exc"] and "views.open" in error["exc"]
+    [refusal] = [r for r in records if "Invalid request signature" in r["message"]]
+    assert refusal["message"].endswith("body: [omitted]")
+    assert refusal["request_id"] == forged.headers["x-request-id"]
+    handled = [r for r in records if r.get("kind") == "command"]
+    assert [r["command"] for r in handled] == ["/collateral", "/feedback", "/feedback", "/feedback"]
+    assert [r["status"] for r in handled] == [200, 200, 401, 200]
+    assert handled[1]["request_id"] == saved.headers["x-request-id"]
 
 
 def _serve_once(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

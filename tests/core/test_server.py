@@ -1,16 +1,24 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy.engine import Engine
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
+from core.app import create_app, create_runtime
+from core.db import make_engine
+from core.serve import bound_socket, make_server
 from core.server import to_bolt_request
 from sandbox import SlackDriver, SlackSandbox, sign_request
 from sandbox.payloads import slash_command
-from tests.conftest import SIGNING_SECRET, Served
+from tests.conftest import SIGNING_SECRET, Served, make_settings, serve_app
 from tests.factories import assets, reply_text
 
 
@@ -57,6 +65,8 @@ def test_oversized_and_non_utf8_bodies_get_clean_4xx(served: Served) -> None:
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert big.status_code == 413
+    # The body names the request id, as the X-Request-Id header and every log line do.
+    assert big.text.endswith(f"(ref {big.headers['x-request-id']})")
     junk = b"text=\xff\xfe"
     bad = httpx.post(
         served.events_url,
@@ -67,24 +77,76 @@ def test_oversized_and_non_utf8_bodies_get_clean_4xx(served: Served) -> None:
         },
     )
     assert bad.status_code == 400
+    assert bad.text == f"request body is not UTF-8 (ref {bad.headers['x-request-id']})"
+    assert bad.headers["x-request-id"] != big.headers["x-request-id"]
 
 
-def test_healthz_answers_when_the_database_does(served: Served) -> None:
+def test_healthz_answers_when_the_database_and_scheduler_do(served: Served) -> None:
     response = httpx.get(served.url + "/healthz")
     assert response.status_code == 200
-    assert response.json() == {"ok": True, "database": "ok"}
+    assert response.json() == {
+        "ok": True,
+        "database": "ok",
+        "scheduler": "running",
+        "outbox_oldest_due_s": 0.0,
+    }
+    assert httpx.head(served.url + "/healthz").status_code == 200
 
 
-def test_healthz_reports_a_dead_database(sandbox: SlackSandbox, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from core.db import make_engine
-    from tests.conftest import make_settings, serve_app
+def test_healthz_fails_while_the_scheduler_is_stopped(
+    sandbox: SlackSandbox, engine: Engine, database_url: str
+) -> None:
+    # Serving without background work: no digest would ever be posted by this instance.
+    with serve_app(make_settings(sandbox, database_url), engine, background=False) as served:
+        response = httpx.get(served.url + "/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "ok"
+    assert response.json()["scheduler"] == "stopped"
 
+
+def test_healthz_reports_a_dead_database(sandbox: SlackSandbox, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/missing-dir/never.db"
     engine = make_engine(url)
     with serve_app(make_settings(sandbox, url), engine, background=False) as served:
         response = httpx.get(served.url + "/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "down"
+
+
+def test_extra_routes_are_served_and_an_unhandled_error_is_a_500_naming_the_request(
+    sandbox: SlackSandbox, engine: Engine, database_url: str
+) -> None:
+    async def boom(_: Request) -> Response:
+        raise RuntimeError("a bug")
+
+    async def hello(_: Request) -> Response:
+        return PlainTextResponse("hello")
+
+    runtime = create_runtime(make_settings(sandbox, database_url), engine)
+    app = create_app(runtime)
+    sock = bound_socket("127.0.0.1", 0)
+    routes = [Route("/boom", boom), Route("/hello", hello)]
+    server = make_server(app, runtime, host="127.0.0.1", port=0, routes=routes)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert httpx.get(url + "/hello").text == "hello"
+        failed = httpx.get(url + "/boom")
+        assert failed.status_code == 500
+        assert failed.text == f"internal error (ref {failed.headers['x-request-id']})"
+        metrics = httpx.get(url + "/metrics").text
+        assert 'liaison_http_requests_total{route="/boom",status="500"}' in metrics
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        runtime.executor.shutdown(wait=True)
+        runtime.http.close()
+        sock.close()
 
 
 def test_to_bolt_request_keeps_commands_and_interactions_apart() -> None:
@@ -111,6 +173,15 @@ def test_to_bolt_request_keeps_commands_and_interactions_apart() -> None:
     parsed = to_bolt_request(interaction, query="", headers=form)
     assert parsed.body["type"] == "block_actions"
     assert parsed.context.user_id == "U1"
+    # Several response URLs (a modal with more than one conversation picker) are fine too.
+    urls = [
+        {"block_id": b, "action_id": "a", "channel_id": "C1", "response_url": f"https://r/{b}"}
+        for b in ("one", "two")
+    ]
+    submission = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"}}
+    body = urlencode({"payload": json.dumps({**submission, "response_urls": urls})})
+    parsed = to_bolt_request(body, query="", headers=form)
+    assert parsed.context.response_url == "https://r/one"
 
 
 def test_payload_in_command_text(slack: SlackDriver, sandbox: SlackSandbox) -> None:

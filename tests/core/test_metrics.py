@@ -1,0 +1,270 @@
+"""/metrics over real HTTP: the exposition format, request and Slack API counts, DB gauges."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from core.db import make_engine
+from core.metrics import SLACK_API_RATE_LIMITED, SLACK_API_REQUESTS, Counter, Histogram, render
+from core.slack import make_client
+from models import DigestRun, DigestStatus, OutboxMessage, OutboxStatus, Workspace, utcnow
+from sandbox import SlackDriver, SlackSandbox
+from sandbox.payloads import slash_command
+from tests.conftest import Served, make_settings, serve_app
+from tests.processes import free_port
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$")
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)')
+
+
+def parse(text: str) -> Samples:
+    """Parse the text exposition format strictly enough to catch malformed output."""
+    samples: Samples = {}
+    typed: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            continue
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ", 3)
+            assert kind in ("counter", "gauge", "histogram"), line
+            assert name not in typed, f"{name} declared twice"
+            typed[name] = kind
+            continue
+        match = SAMPLE.match(line)
+        assert match, f"not a sample line: {line!r}"
+        name, labels, value = match.groups()
+        family = re.sub(r"_(bucket|sum|count)$", "", name) if name not in typed else name
+        assert family in typed, f"{name} has no # TYPE line before it"
+        pairs = LABEL.findall(labels or "")
+        assert ",".join(f'{k}="{v}"' for k, v in pairs) == (labels or ""), line
+        key = (name, frozenset(pairs))
+        assert key not in samples, f"duplicate sample {line!r}"
+        samples[key] = float(value)
+    assert text.endswith("\n")
+    return samples
+
+
+def scrape(url: str) -> Samples:
+    response = httpx.get(url + "/metrics", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    return parse(response.text)
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_requests_and_acks_are_counted_by_route_kind_and_status(
+    served: Served, slack: SlackDriver, sandbox: SlackSandbox
+) -> None:
+    before = scrape(served.url)
+    assert slack.command("/collateral", "help").status_code == 200
+    body = urlencode(
+        slash_command(
+            "/collateral", "help", user_id="U0REP1", response_url=sandbox.new_response_url()
+        )
+    )
+    forged = slack.raw(
+        body, content_type="application/x-www-form-urlencoded", signature="v0=" + "0" * 64
+    )
+    assert forged.status_code == 401
+    event = {"type": "app_home_opened", "user": "U0REP1", "channel": "D0REP1", "tab": "about"}
+    assert slack.event(event).status_code == 200
+    assert httpx.get(served.url + "/healthz").status_code == 200
+    assert httpx.get(served.url + "/no-such-page").status_code == 404
+    after = scrape(served.url)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    http = "liaison_http_requests_total"
+    assert delta(http, route="/slack/events", status="200") == 2
+    assert delta(http, route="/slack/events", status="401") == 1
+    assert delta(http, route="/healthz", status="200") == 1
+    assert delta(http, route="other", status="404") == 1  # unknown paths share one label
+    acks = "liaison_slack_requests_total"
+    assert delta(acks, kind="command", status="200") == 1
+    assert delta(acks, kind="command", status="401") == 1
+    assert delta(acks, kind="event", status="200") == 1
+    assert delta("liaison_slack_ack_seconds_count", kind="command") == 2
+    assert delta("liaison_slack_ack_seconds_bucket", kind="command", le="+Inf") == 2
+    # Labels are fixed vocabularies: no team, user or channel ever becomes one.
+    for name, labels in after:
+        assert not {v for _, v in labels} & {"T0SANDBOX", "U0REP1", "C0SALES", "D0REP1"}, name
+
+
+def test_listener_calls_to_slack_and_429s_are_counted(
+    served: Served, slack: SlackDriver, sandbox: SlackSandbox
+) -> None:
+    before = scrape(served.url)
+    # Bolt gives each listener a fresh client with a copy of the app client's handlers.
+    sandbox.fail_next("views.open", status=429, retry_after=0)
+    assert slack.command("/feedback", "").status_code == 200
+    wait_for(lambda: any(c.ok for c in sandbox.calls("views.open")), "the modal to open")
+
+    def counted() -> bool:
+        now = scrape(served.url)
+        return value(now, "liaison_slack_api_requests_total", method="views.open", outcome="ok") > (
+            value(before, "liaison_slack_api_requests_total", method="views.open", outcome="ok")
+        )
+
+    wait_for(counted, "the views.open call to be counted")
+    after = scrape(served.url)
+    requests = "liaison_slack_api_requests_total"
+    assert (
+        value(after, requests, method="views.open", outcome="rate_limited")
+        - value(before, requests, method="views.open", outcome="rate_limited")
+        == 1
+    )
+    limited = "liaison_slack_api_rate_limited_total"
+    assert value(after, limited, method="views.open") - value(before, limited, method="views.open")
+
+
+def test_the_workers_client_counts_every_refusal_it_does_not_retry(sandbox: SlackSandbox) -> None:
+    client = make_client(token=sandbox.BOT_TOKEN, base_url=sandbox.api_url, retry=False)
+    method = "chat.postMessage"
+    outcomes = ("ok", "rate_limited", "server_error", "error")
+    before = {o: SLACK_API_REQUESTS.value(method=method, outcome=o) for o in outcomes}
+    limited = SLACK_API_RATE_LIMITED.value(method=method)
+    sandbox.fail_next(method, status=429, retry_after=30)
+    sandbox.fail_next(method, status=503)
+    sandbox.fail_next(method, error="channel_not_found")
+    for status in (429, 503, 200):
+        with pytest.raises(SlackApiError) as refused:
+            client.chat_postMessage(channel="C0SALES", text="hello")
+        assert refused.value.response.status_code == status  # no retry: the worker decides
+    client.chat_postMessage(channel="C0SALES", text="hello")
+    after = {o: SLACK_API_REQUESTS.value(method=method, outcome=o) for o in outcomes}
+    assert {o: after[o] - before[o] for o in outcomes} == dict.fromkeys(outcomes, 1)
+    assert SLACK_API_RATE_LIMITED.value(method=method) == limited + 1
+
+    unreachable = make_client(
+        token=sandbox.BOT_TOKEN, base_url=f"http://127.0.0.1:{free_port()}/api/", retry=False
+    )
+    lost = SLACK_API_REQUESTS.value(method="auth.test", outcome="network")
+    with pytest.raises(OSError):
+        unreachable.auth_test()
+    assert SLACK_API_REQUESTS.value(method="auth.test", outcome="network") == lost + 1
+
+
+def _seed(engine: Engine) -> None:
+    now = utcnow()
+    with Session(engine) as session:
+        workspace = Workspace(team_id="T0METRICS")
+        session.add(workspace)
+        session.flush()
+        assert workspace.id is not None
+        rows = [
+            (OutboxStatus.PENDING, "announcement", now - timedelta(seconds=90)),
+            (OutboxStatus.PENDING, "asset_reply", now + timedelta(hours=1)),  # not due yet
+            (OutboxStatus.SENT, "digest", now - timedelta(days=7)),
+            (OutboxStatus.SENT, "digest", now - timedelta(days=14)),
+            (OutboxStatus.FAILED, "announcement", now - timedelta(days=1)),
+        ]
+        for i, (status, kind, due) in enumerate(rows):
+            session.add(
+                OutboxMessage(
+                    workspace_id=workspace.id,
+                    dedupe_key=f"metrics-{i}",
+                    kind=kind,
+                    channel_id=f"C0METRIC{i}",
+                    payload="{}",
+                    status=status,
+                    next_attempt_at=due,
+                )
+            )
+        for weeks, status in ((1, DigestStatus.POSTED), (0, DigestStatus.CLAIMED)):
+            start = now - timedelta(weeks=weeks + 1)
+            session.add(
+                DigestRun(
+                    workspace_id=workspace.id,
+                    period_start=start,
+                    period_end=start + timedelta(weeks=1),
+                    status=status,
+                )
+            )
+        session.commit()
+
+
+def test_outbox_and_digest_gauges_read_the_database_the_same_from_every_instance(
+    sandbox: SlackSandbox, engine: Engine, database_url: str
+) -> None:
+    _seed(engine)
+    settings = make_settings(sandbox, database_url)
+    # No background work: the delivery worker would send the due message meanwhile.
+    with (
+        serve_app(settings, engine, background=False) as one,
+        serve_app(settings, engine, background=False) as two,
+    ):
+        scrapes = [scrape(one.url), scrape(two.url)]
+    gauges = [
+        {k: v for k, v in s.items() if k[0].startswith(("liaison_outbox", "liaison_digest"))}
+        for s in scrapes
+    ]
+    ages = [g.pop(("liaison_outbox_oldest_due_seconds", frozenset())) for g in gauges]
+    assert gauges[0] == gauges[1]
+    samples = scrapes[0]
+    depth = "liaison_outbox_messages"
+    assert [value(samples, depth, status=s.value) for s in OutboxStatus] == [2, 0, 2, 1]
+    by_kind = "liaison_outbox_messages_by_kind"
+    assert value(samples, by_kind, status="sent", kind="digest") == 2
+    assert value(samples, by_kind, status="pending", kind="asset_reply") == 1
+    assert all(89 <= age < 300 for age in ages)  # the due one, not the one due in an hour
+    runs = "liaison_digest_runs"
+    assert [value(samples, runs, status=s.value) for s in DigestStatus] == [1, 1, 0]
+    assert value(samples, "liaison_database_up") == 1
+    assert value(samples, "liaison_scheduler_running") == 0  # background work not started
+
+
+def test_metrics_still_answer_when_the_database_does_not(
+    sandbox: SlackSandbox, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path}/missing-dir/never.db"
+    engine = make_engine(url)
+    with serve_app(make_settings(sandbox, url), engine, background=False) as served:
+        samples = scrape(served.url)
+    assert value(samples, "liaison_database_up") == 0
+    assert not any(name.startswith("liaison_outbox") for name, _ in samples)
+    assert any(name == "liaison_http_requests_total" for name, _ in samples)
+
+
+def test_exposition_escapes_labels_and_renders_histograms() -> None:
+    counter = Counter("demo_total", "A help text\nwith a newline.", ("path",))
+    counter.inc(path='a"b\\c\nd')
+    counter.inc(2, path='a"b\\c\nd')
+    histogram = Histogram("demo_seconds", "Durations.", buckets=(0.1, 1.0))
+    for seconds in (0.05, 0.5, 5.0):
+        histogram.observe(seconds)
+    text = render([counter.collect(), histogram.collect()])
+    assert "# HELP demo_total A help text\\nwith a newline." in text
+    assert 'demo_total{path="a\\"b\\\\c\\nd"} 3' in text
+    samples = parse(text)
+    assert [value(samples, "demo_seconds_bucket", le=le) for le in ("0.1", "1", "+Inf")] == [
+        1,
+        2,
+        3,
+    ]
+    assert value(samples, "demo_seconds_sum") == pytest.approx(5.55)
+    with pytest.raises(ValueError):
+        counter.inc(route="x")
