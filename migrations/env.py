@@ -33,6 +33,10 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Any fixed 64-bit number of our own: the advisory lock that serialises migrations.
+MIGRATION_LOCK = 0x4C494149534F4E  # "LIAISON"
+
+
 def run_migrations_online() -> None:
     """Run migrations on a live connection."""
     url = config.get_main_option("sqlalchemy.url")
@@ -47,6 +51,10 @@ def run_migrations_online() -> None:
             include_name=include_name,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Instances starting together: one migrates, the others wait here and then
+                # find the schema current (DDL is transactional on PostgreSQL).
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             context.run_migrations()
     engine.dispose()
 
