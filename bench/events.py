@@ -85,6 +85,7 @@ from core.app import LISTENER_THREADS, Runtime
 from core.db import make_engine
 from core.demo import running_app
 from core.serve import bound_socket, make_server
+from core.settings import Settings
 from core.slack import make_client
 from domain.launch import MAX_COLLATERAL_LINES
 from sandbox import SlackDriver, SlackSandbox, event_callback, reaction_added, view_submission
@@ -352,8 +353,8 @@ def bare_app(sandbox: SlackSandbox, secret: str) -> Iterator[str]:
     engine = sa.create_engine("sqlite://")  # only /healthz would touch it
     sock = bound_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    # make_server reads nothing from the runtime but its engine and scheduler (for /healthz).
-    runtime: Any = SimpleNamespace(engine=engine, scheduler=None)
+    # make_server reads only the runtime's engine and scheduler (for /healthz) and settings.
+    runtime: Any = SimpleNamespace(engine=engine, scheduler=None, settings=Settings())
     server = make_server(app, runtime, host="127.0.0.1", port=port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

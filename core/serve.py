@@ -37,6 +37,7 @@ def make_server(
             scheduler=runtime.scheduler,
             # /slack/install and /slack/oauth_redirect when OAuth is configured.
             routes=[*oauth_routes(app), *routes],
+            metrics_token=runtime.settings.liaison_metrics_token,
         ),
         host=host,
         port=port,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import time
@@ -189,10 +190,12 @@ def create_asgi(
     engine: Engine,
     scheduler: BaseScheduler | None = None,
     routes: Sequence[BaseRoute] = (),
+    metrics_token: str | None = None,
 ) -> Starlette:
     """The ASGI application serving one Bolt app, its health and its metrics.
 
     `scheduler`: reported by /healthz and /metrics (a stopped one fails /healthz).
+    `metrics_token`: when set, /metrics answers only `Authorization: Bearer <token>`.
     `routes`: more routes (e.g. OAuth install and redirect), served and counted alike.
     """
 
@@ -256,7 +259,12 @@ def create_asgi(
             body["outbox_oldest_due_s"] = round(oldest_due_s, 1) if oldest_due_s else 0.0
         return JSONResponse(body, 200 if healthy else 503)
 
-    async def metrics(_: Request) -> Response:
+    async def metrics(request: Request) -> Response:
+        if metrics_token is not None and not hmac.compare_digest(
+            request.headers.get("authorization", "").encode(),
+            f"Bearer {metrics_token}".encode(),
+        ):
+            return _refuse("metrics need the bearer token (LIAISON_METRICS_TOKEN)", 401)
         state = await run_in_threadpool(read_database, engine)
         schedule = scheduler_state(scheduler)
         families = [

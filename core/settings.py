@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     liaison_token_keys: str | None = None
     # What an uninstall does to the workspace's data (its tokens are always deleted).
     liaison_uninstall_data: Literal["keep", "purge"] = "keep"
+    # When set, /metrics answers only requests bearing this token.
+    liaison_metrics_token: str | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -82,7 +84,11 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "slack_signing_secret", "slack_client_id", "slack_client_secret", "slack_state_secret"
+        "slack_signing_secret",
+        "slack_client_id",
+        "slack_client_secret",
+        "slack_state_secret",
+        "liaison_metrics_token",
     )
     @classmethod
     def _optional_text(cls, value: str | None) -> str | None:

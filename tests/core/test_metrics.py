@@ -249,6 +249,22 @@ def test_metrics_still_answer_when_the_database_does_not(
     assert any(name == "liaison_http_requests_total" for name, _ in samples)
 
 
+def test_a_metrics_token_keeps_strangers_out(sandbox: SlackSandbox, engine: Engine) -> None:
+    token = "scrape-token-0123456789"
+    settings = make_settings(sandbox, str(engine.url), liaison_metrics_token=token)
+    with serve_app(settings, engine, background=False) as served:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": token}):
+            refused = httpx.get(served.url + "/metrics", headers=headers, timeout=5)
+            assert refused.status_code == 401
+            assert "liaison_" not in refused.text and token not in refused.text
+        allowed = httpx.get(
+            served.url + "/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        )
+        assert allowed.status_code == 200 and "liaison_http_requests_total" in allowed.text
+        # /healthz stays open (503 here only because this app runs no scheduler).
+        assert httpx.get(served.url + "/healthz", timeout=5).status_code in (200, 503)
+
+
 def test_exposition_escapes_labels_and_renders_histograms() -> None:
     counter = Counter("demo_total", "A help text\nwith a newline.", ("path",))
     counter.inc(path='a"b\\c\nd')
