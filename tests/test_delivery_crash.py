@@ -22,10 +22,10 @@ ASSETS = 3
 EXPECTED = len(CHANNELS) * (1 + ASSETS)
 
 
-def posted(sandbox: SlackSandbox) -> list[int]:
+def posted(sandbox: SlackSandbox, channels: list[str] = CHANNELS) -> list[int]:
     """Outbox ids of every announcement and thread reply in the fan-out channels."""
     ids: list[int] = []
-    for channel in CHANNELS:
+    for channel in channels:
         for parent in sandbox.find_messages(channel, event_type="liaison_outbox"):
             ids.append(parent["metadata"]["event_payload"]["id"])
             for reply in replies(sandbox, channel, parent["ts"]):
