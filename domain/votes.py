@@ -9,6 +9,7 @@ set the vote removes it. The bot's own reactions and unknown emoji are ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -91,10 +92,53 @@ def read_reaction(event: dict[str, Any], *, bot_user_id: str | None) -> Reaction
 def event_time(event_ts: object, *, default: datetime | None = None) -> datetime:
     """An event's `event_ts` as an aware UTC time (the epoch when it cannot be read)."""
     if isinstance(event_ts, str) and _TS.match(event_ts):
-        return datetime.fromtimestamp(float(event_ts), UTC)
+        try:
+            return datetime.fromtimestamp(float(event_ts), UTC)
+        except (ValueError, OverflowError, OSError):
+            pass  # twelve digits of seconds reach past the year 9999
     return default if default is not None else datetime.fromtimestamp(0, UTC)
 
 
-# The stored source of votes set by a reaction. Removing a reaction clears only a vote
-# this source set with that reaction's meaning, and not one given later (services.votes).
+# The stored source of votes set by a reaction. Taking a reaction back clears only a vote
+# this source set, and never one given later by a button, command or form (services.votes).
 REACTION_SOURCE = "reaction"
+
+
+@dataclass(frozen=True)
+class LoggedReaction:
+    """One stored reaction event of one person on one asset."""
+
+    verdict: Verdict
+    added: bool
+    at: datetime
+    seq: int = 0  # the order it was stored in: breaks ties between equal times
+
+
+@dataclass(frozen=True)
+class ReactionState:
+    """What a person's reactions on an asset amount to."""
+
+    vote: Verdict | None  # the standing reaction vote (useful or needs work), if any
+    vote_at: datetime | None  # when it was set, or when it was taken back; None: never
+    used_at: datetime | None  # when the standing 🎯 was put; None: no 🎯 stands
+
+
+def fold_reactions(log: Iterable[LoggedReaction]) -> ReactionState:
+    """Replay reaction events in the order people made them (event time).
+
+    The latest reaction sets the vote; taking back the reaction that set it clears it
+    (taking back an older one changes nothing); a 🎯 stands until it is taken back. The
+    result depends only on the events, not on the order they were stored in: retried
+    and out-of-order deliveries, at any instance, end in the same votes.
+    """
+    vote: Verdict | None = None
+    vote_at: datetime | None = None
+    used_at: datetime | None = None
+    for event in sorted(log, key=lambda e: (e.at, e.seq)):
+        if event.verdict is Verdict.USED:
+            used_at = event.at if event.added else None
+        elif event.added:
+            vote, vote_at = event.verdict, event.at
+        elif vote is event.verdict:
+            vote, vote_at = None, event.at
+    return ReactionState(vote=vote, vote_at=vote_at, used_at=used_at)

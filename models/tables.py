@@ -205,6 +205,25 @@ class Usage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ReactionLog(SQLModel, table=True):
+    """Every reaction vote event on an asset's replies, added or removed, by event time.
+
+    A person's reaction votes and 🎯 on an asset are what these events say when replayed
+    in event-time order (domain.votes.fold_reactions), whatever order instances and
+    Slack's retries stored them in. One row per event (event ids are deduplicated first).
+    """
+
+    __tablename__ = "reaction_log"
+    __table_args__ = (sa.Index("ix_reaction_log_asset_user", "asset_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    asset_id: int = Field(foreign_key="asset.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=SLACK_ID)
+    verdict: str = Field(max_length=16)  # domain.votes.Verdict: useful, needs_work or used
+    added: bool
+    at: datetime
+
+
 class Comment(SQLModel, table=True):
     """Written feedback on an asset or campaign; its author is shown only on opt-in."""
 

@@ -14,7 +14,14 @@ from core.db import conflict_insert
 from domain.assets import AssetRef, Lookup, normalise_handle
 from domain.feedback import QuickFeedback
 from domain.nudge import Review, review_comment
-from domain.votes import REACTION_SOURCE, ReactionChange, Verdict
+from domain.votes import (
+    REACTION_SOURCE,
+    LoggedReaction,
+    ReactionChange,
+    ReactionState,
+    Verdict,
+    fold_reactions,
+)
 from models import (
     Asset,
     AssetMessage,
@@ -22,11 +29,13 @@ from models import (
     CampaignAsset,
     Comment,
     ProcessedEvent,
+    ReactionLog,
     Source,
     Usage,
     Vote,
     VoteValue,
     Workspace,
+    as_utc,
     utcnow,
 )
 from services.collateral import find_asset
@@ -68,6 +77,7 @@ def _dialect(session: Session) -> str:
 # rebuilding them per event was most of a vote's CPU (bench/events.py).
 _EVENT_TABLE: sa.Table = ProcessedEvent.__table__  # type: ignore[attr-defined]
 _VOTE_TABLE: sa.Table = Vote.__table__  # type: ignore[attr-defined]
+_LOG_TABLE: sa.Table = ReactionLog.__table__  # type: ignore[attr-defined]
 _STATEMENTS: dict[tuple[str, str], Any] = {}
 
 
@@ -131,10 +141,49 @@ def _tracked_statement(_insert: Any) -> Any:
     )
 
 
+def _lock_statement(_insert: Any) -> Any:
+    return sa.select(
+        sa.func.pg_advisory_xact_lock(
+            sa.func.hashtextextended(sa.bindparam("b_key", type_=sa.Text), 0)
+        )
+    )
+
+
+def _log_statement(_insert: Any) -> Any:
+    log = _LOG_TABLE
+    return sa.insert(log).values(
+        asset_id=sa.bindparam("b_asset_id"),
+        user_id=sa.bindparam("b_user_id"),
+        verdict=sa.bindparam("b_verdict"),
+        added=sa.bindparam("b_added"),
+        at=sa.bindparam("b_at", type_=log.c.at.type),
+    )
+
+
+def _history_statement(_insert: Any) -> Any:
+    log = _LOG_TABLE
+    return sa.select(log.c.verdict, log.c.added, log.c.at, log.c.id).where(
+        log.c.asset_id == sa.bindparam("b_asset_id"), log.c.user_id == sa.bindparam("b_user_id")
+    )
+
+
+def _clear_statement(_insert: Any) -> Any:
+    return sa.delete(_VOTE_TABLE).where(
+        _VOTE_TABLE.c.asset_id == sa.bindparam("b_asset_id"),
+        _VOTE_TABLE.c.user_id == sa.bindparam("b_user_id"),
+        _VOTE_TABLE.c.source == REACTION_SOURCE,
+        _VOTE_TABLE.c.created_at <= sa.bindparam("b_at", type_=_VOTE_TABLE.c.created_at.type),
+    )
+
+
 _BUILDERS = {
     "claim": _claim_statement,
     "vote": _vote_statement,
     "tracked": _tracked_statement,
+    "lock": _lock_statement,
+    "log": _log_statement,
+    "history": _history_statement,
+    "clear": _clear_statement,
 }
 
 
@@ -176,28 +225,37 @@ def apply_reaction(
     if event_id and not claim_event(session=session, event_id=event_id, team_id=team_id):
         session.rollback()
         return ReactionResult(Outcome.DUPLICATE, asset_id, owner)
+    _lock_person_on_asset(session, asset_id, change.user_id)
+    params = {"b_asset_id": asset_id, "b_user_id": change.user_id}
+    session.execute(
+        _statement(session, "log"),
+        {**params, "b_verdict": change.verdict.value, "b_added": change.added, "b_at": change.at},
+    )
+    history = [
+        LoggedReaction(verdict=Verdict(verdict), added=bool(added), at=as_utc(at), seq=int(seq))
+        for verdict, added, at, seq in session.execute(_statement(session, "history"), params)
+    ]
+    state = fold_reactions(history)
     if change.verdict is Verdict.USED:
-        changed = (
-            _add_reaction_use(session, workspace_id, asset_id, change.user_id, change.at)
-            if change.added
-            else _remove_reaction_use(session, asset_id, change.user_id)
-        )
-    elif change.added:
-        changed = set_vote(
-            session=session,
-            workspace_id=workspace_id,
-            asset_id=asset_id,
-            user_id=change.user_id,
-            value=VoteValue(change.verdict.value),
-            source=Source.REACTION,
-            at=change.at,
-        )
+        changed = _settle_use(session, workspace_id, asset_id, change.user_id, state.used_at)
     else:
-        changed = _remove_reaction_vote(session, asset_id, change)
+        changed = _settle_vote(session, workspace_id, asset_id, change.user_id, state)
     session.commit()
     if not changed:
         return ReactionResult(Outcome.UNCHANGED, asset_id, owner)
     return ReactionResult(Outcome.RECORDED if change.added else Outcome.REMOVED, asset_id, owner)
+
+
+def _lock_person_on_asset(session: Session, asset_id: int, user_id: str) -> None:
+    """Serialise one person's reactions on one asset across instances until commit.
+
+    A reaction and its removal stored at once by two instances could each miss the other
+    (the removal deleting nothing yet, the reaction seeing no removal yet). PostgreSQL
+    takes a transaction-scoped advisory lock on the pair; SQLite's transactions already
+    take its single write lock up front (BEGIN IMMEDIATE).
+    """
+    if _dialect(session) == "postgresql":
+        session.execute(_statement(session, "lock"), {"b_key": f"vote:{asset_id}:{user_id}"})
 
 
 def set_vote(
@@ -230,55 +288,68 @@ def set_vote(
     return row is not None
 
 
-def _remove_reaction_vote(session: Session, asset_id: int, change: ReactionChange) -> bool:
-    """Delete the vote only if this reaction set it and nothing newer replaced it.
+def _settle_vote(
+    session: Session, workspace_id: int, asset_id: int, user_id: str, state: ReactionState
+) -> bool:
+    """Make the stored vote what the person's reactions say, unless a later vote stands.
 
-    One conditional DELETE, so a newer vote written meanwhile by another instance (a
-    button, a command) is never the one removed.
+    A standing reaction vote is upserted latest-wins (a newer button, command or form vote
+    is kept); a taken-back one deletes only a reaction vote no newer than its removal.
     """
-    result = session.execute(
-        sa.delete(Vote).where(
-            col(Vote.asset_id) == asset_id,
-            col(Vote.user_id) == change.user_id,
-            col(Vote.source) == REACTION_SOURCE,
-            col(Vote.value) == change.verdict.value,
-            col(Vote.created_at) <= change.at,
+    if state.vote is not None and state.vote_at is not None:
+        return set_vote(
+            session=session,
+            workspace_id=workspace_id,
+            asset_id=asset_id,
+            user_id=user_id,
+            value=VoteValue(state.vote.value),
+            source=Source.REACTION,
+            at=state.vote_at,
         )
+    if state.vote_at is None:
+        return False  # no reaction vote was ever made
+    result = session.execute(
+        _statement(session, "clear"),
+        {"b_asset_id": asset_id, "b_user_id": user_id, "b_at": state.vote_at},
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _add_reaction_use(
-    session: Session, workspace_id: int, asset_id: int, user_id: str, at: datetime
+def _settle_use(
+    session: Session, workspace_id: int, asset_id: int, user_id: str, used_at: datetime | None
 ) -> bool:
-    exists = session.exec(
-        select(Usage.id).where(
-            Usage.asset_id == asset_id, Usage.user_id == user_id, Usage.source == Source.REACTION
-        )
-    ).first()
-    if exists is not None:
-        return False
+    """One reaction use while a 🎯 stands (dated from it), none once it is taken back."""
+    uses = list(
+        session.exec(
+            select(Usage).where(
+                Usage.asset_id == asset_id,
+                Usage.user_id == user_id,
+                Usage.source == Source.REACTION,
+            )
+        ).all()
+    )
+    if used_at is None:
+        for use in uses:
+            session.delete(use)
+        return bool(uses)
+    if uses:
+        first, *extra = uses
+        for use in extra:  # written before uses were settled under one lock
+            session.delete(use)
+        moved = as_utc(first.created_at) != used_at
+        first.created_at = used_at
+        session.add(first)
+        return moved or bool(extra)
     session.add(
         Usage(
             workspace_id=workspace_id,
             asset_id=asset_id,
             user_id=user_id,
             source=Source.REACTION,
-            created_at=at,
+            created_at=used_at,
         )
     )
     return True
-
-
-def _remove_reaction_use(session: Session, asset_id: int, user_id: str) -> bool:
-    result = session.execute(
-        sa.delete(Usage).where(
-            col(Usage.asset_id) == asset_id,
-            col(Usage.user_id) == user_id,
-            col(Usage.source) == Source.REACTION,
-        )
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

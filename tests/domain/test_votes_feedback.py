@@ -94,6 +94,20 @@ def test_event_time_defaults_to_epoch_when_unreadable() -> None:
     assert event_time(None, default=datetime(2026, 1, 1, tzinfo=UTC)).year == 2026
 
 
+def test_event_time_past_the_year_9999_is_unreadable() -> None:
+    # Found by tests/fuzz: twelve digits of seconds match the ts shape but no datetime.
+    assert event_time("999999999999.999999999") == datetime.fromtimestamp(0, UTC)
+    reaction = {
+        "type": "reaction_added",
+        "user": "U0REP1",
+        "reaction": "+1",
+        "item": {"type": "message", "channel": "C0SALES", "ts": "1.2"},
+        "event_ts": "999999999999.1",
+    }
+    change = read_reaction(reaction, bot_user_id="U0BOT")
+    assert change is not None and change.at == datetime.fromtimestamp(0, UTC)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -1,0 +1,281 @@
+"""The vote recorder: reactions count in the order people made them, not the order they come."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from core.db import session_scope_for
+from domain.votes import ReactionChange, Verdict
+from jobs.votes import VoteRecorder
+from models import Asset, AssetMessage, Source, Usage, Vote, VoteValue, Workspace
+from sandbox.constants import TEAM_ID
+from services.votes import set_vote
+
+CHANNEL, TS, REP = "C0SALES", "1700000000.000200", "U0REP1"
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class Homes:
+    """Records home refresh requests instead of publishing."""
+
+    def __init__(self) -> None:
+        self.refreshed: list[tuple[str, str]] = []
+
+    def refresh(self, team_id: str, user_id: str) -> None:
+        self.refreshed.append((team_id, user_id))
+
+
+@pytest.fixture
+def asset_id(engine: Engine) -> int:
+    """An asset whose thread reply (CHANNEL, TS) is tracked for votes."""
+    with Session(engine) as session:
+        workspace = Workspace(team_id=TEAM_ID)
+        session.add(workspace)
+        session.flush()
+        assert workspace.id is not None
+        asset = Asset(
+            workspace_id=workspace.id,
+            number=1,
+            handle="PD-1",
+            title="Pricing deck",
+            url="https://example.com/pricing",
+            url_key="k",
+            added_by="U0MKT1",
+        )
+        session.add(asset)
+        session.flush()
+        assert asset.id is not None
+        session.add(
+            AssetMessage(workspace_id=workspace.id, asset_id=asset.id, channel_id=CHANNEL, ts=TS)
+        )
+        session.commit()
+        return asset.id
+
+
+def change(verdict: Verdict, at: datetime, *, added: bool) -> ReactionChange:
+    return ReactionChange(
+        added=added, verdict=verdict, user_id=REP, channel_id=CHANNEL, ts=TS, at=at
+    )
+
+
+def vote_values(engine: Engine) -> list[str]:
+    with Session(engine) as session:
+        return [str(v.value) for v in session.exec(select(Vote)).all()]
+
+
+def use_count(engine: Engine) -> int:
+    with Session(engine) as session:
+        return len(session.exec(select(Usage)).all())
+
+
+def wait_until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def recorder(engine: Engine) -> Iterator[VoteRecorder]:
+    recorder = VoteRecorder(db=session_scope_for(engine), homes=Homes())
+    yield recorder
+    recorder.stop()
+
+
+@pytest.mark.parametrize("verdict", [Verdict.USEFUL, Verdict.USED])
+def test_a_removal_that_arrives_before_its_reaction_still_takes_it_back(
+    engine: Engine, asset_id: int, recorder: VoteRecorder, verdict: Verdict
+) -> None:
+    recorder.record(TEAM_ID, "Ev0REMOVED", change(verdict, T0 + timedelta(seconds=5), added=False))
+    recorder.record(TEAM_ID, "Ev0ADDED", change(verdict, T0, added=True))
+    assert vote_values(engine) == [] and use_count(engine) == 0
+
+
+def test_a_reaction_stored_by_another_path_after_its_removal_is_not_revived(
+    engine: Engine, asset_id: int, recorder: VoteRecorder
+) -> None:
+    # The removal is recorded first; Slack's late retry of the 👍 (a new delivery of the
+    # same event, or the event at another instance) comes after and must not count.
+    recorder.record(TEAM_ID, "Ev0REMOVED", change(Verdict.USEFUL, T0 + timedelta(1), added=False))
+    recorder.record(TEAM_ID, "Ev0ADDED", change(Verdict.USEFUL, T0, added=True))
+    recorder.record(TEAM_ID, "Ev0ADDED", change(Verdict.USEFUL, T0, added=True))
+    assert vote_values(engine) == []
+    # A 👎 made after that removal is a vote of its own.
+    recorder.record(TEAM_ID, "Ev0DOWN", change(Verdict.NEEDS_WORK, T0 + timedelta(2), added=True))
+    assert vote_values(engine) == ["needs_work"]
+
+
+def test_reactions_put_back_after_a_removal_count_in_any_order(
+    engine: Engine, asset_id: int, recorder: VoteRecorder
+) -> None:
+    events = [
+        ("Ev0ADDED", change(Verdict.USEFUL, T0, added=True)),
+        ("Ev0REMOVED", change(Verdict.USEFUL, T0 + timedelta(1), added=False)),
+        ("Ev0AGAIN", change(Verdict.USEFUL, T0 + timedelta(2), added=True)),
+        ("Ev0USED", change(Verdict.USED, T0, added=True)),
+        ("Ev0UNUSED", change(Verdict.USED, T0 + timedelta(1), added=False)),
+        ("Ev0REUSED", change(Verdict.USED, T0 + timedelta(2), added=True)),
+    ]
+    for event_id, reaction in reversed(events):
+        recorder.record(TEAM_ID, event_id, reaction)
+    assert vote_values(engine) == ["useful"] and use_count(engine) == 1
+
+
+def test_a_command_vote_is_not_blocked_by_an_older_reaction_removal(
+    engine: Engine, asset_id: int, recorder: VoteRecorder
+) -> None:
+    recorder.record(TEAM_ID, "Ev0REMOVED", change(Verdict.USEFUL, T0 + timedelta(1), added=False))
+    with Session(engine) as session:
+        workspace_id = session.exec(select(Asset.workspace_id)).one()
+        set_vote(
+            session=session,
+            workspace_id=workspace_id,
+            asset_id=asset_id,
+            user_id=REP,
+            value=VoteValue.USEFUL,
+            source=Source.COMMAND,
+            at=T0 + timedelta(2),
+        )
+        session.commit()
+    assert vote_values(engine) == ["useful"]
+
+
+def test_two_recorders_racing_on_one_persons_reactions_end_as_the_last_reaction_says(
+    engine: Engine, asset_id: int
+) -> None:
+    """Two instances' recorders get each add and its removal at the same moment, 40 rounds."""
+    first = VoteRecorder(db=session_scope_for(engine), homes=Homes())
+    second = VoteRecorder(db=session_scope_for(engine), homes=Homes())
+    try:
+        for n in range(40):
+            at = T0 + timedelta(minutes=n)
+            added = change(Verdict.USEFUL, at, added=True)
+            removed = change(Verdict.USEFUL, at + timedelta(seconds=1), added=False)
+            # Odd rounds: the removal reaches an instance first.
+            pair = [(first, f"Ev{n}A", added), (second, f"Ev{n}R", removed)]
+            for recorder, event_id, reaction in pair if n % 2 else reversed(pair):
+                recorder.submit(TEAM_ID, event_id, reaction)
+        wait_until(lambda: first.pending() == 0 and second.pending() == 0)
+    finally:
+        first.stop()
+        second.stop()
+    assert vote_values(engine) == []
+
+
+def test_stop_records_what_is_queued(engine: Engine, asset_id: int) -> None:
+    recorder = VoteRecorder(db=session_scope_for(engine), homes=Homes())
+    recorder.submit(TEAM_ID, "Ev0ADDED", change(Verdict.USEFUL, T0, added=True))
+    recorder.submit(TEAM_ID, "Ev0REMOVED", change(Verdict.USEFUL, T0 + timedelta(1), added=False))
+    started = time.monotonic()
+    recorder.stop()
+    assert time.monotonic() - started < 5
+    assert vote_values(engine) == [] and recorder.pending() == 0
+
+
+def test_an_add_and_its_removal_applied_at_the_same_instant_never_leave_a_vote(
+    engine: Engine, asset_id: int
+) -> None:
+    """Two sessions (as two instances) start each pair together; 150 rounds."""
+    from services.votes import apply_reaction
+
+    db = session_scope_for(engine)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def apply(event_id: str, reaction: ReactionChange) -> None:
+        try:
+            barrier.wait(10)
+            with db() as session:
+                apply_reaction(session=session, team_id=TEAM_ID, event_id=event_id, change=reaction)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    for n in range(150):
+        at = T0 + timedelta(minutes=n)
+        threads = [
+            threading.Thread(
+                target=apply, args=(f"Ev{n}A", change(Verdict.USEFUL, at, added=True))
+            ),
+            threading.Thread(
+                target=apply,
+                args=(f"Ev{n}R", change(Verdict.USEFUL, at + timedelta(seconds=1), added=False)),
+            ),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert vote_values(engine) == [], f"round {n}"
+    assert errors == []
+
+
+def _in_order(events: list[ReactionChange]) -> tuple[str | None, bool]:
+    """The vote and 🎯 after these reactions, applied in the order they were made."""
+    vote: str | None = None
+    used = False
+    for event in sorted(events, key=lambda e: e.at):
+        if event.verdict is Verdict.USED:
+            used = event.added
+        elif event.added:
+            vote = event.verdict.value
+        elif vote == event.verdict.value:
+            vote = None
+    return vote, used
+
+
+_people = itertools.count()
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    steps=st.lists(
+        st.tuples(st.sampled_from(list(Verdict)), st.booleans()), min_size=1, max_size=8
+    ),
+    arrival=st.randoms(use_true_random=False),
+)
+def test_any_arrival_order_ends_as_the_order_people_reacted_in(
+    engine: Engine, asset_id: int, steps: list[tuple[Verdict, bool]], arrival: random.Random
+) -> None:
+    """Whatever order deliveries arrive in (retries, two instances), the stored vote and
+    🎯 are those of replaying the reactions in the order they were made."""
+    from services.votes import apply_reaction
+
+    user = f"U0P{next(_people):06d}"
+    events = [
+        ReactionChange(
+            added=added,
+            verdict=verdict,
+            user_id=user,
+            channel_id=CHANNEL,
+            ts=TS,
+            at=T0 + timedelta(seconds=n),
+        )
+        for n, (verdict, added) in enumerate(steps)
+    ]
+    shuffled = list(enumerate(events))
+    arrival.shuffle(shuffled)
+    db = session_scope_for(engine)
+    for n, event in shuffled:
+        with db() as session:
+            apply_reaction(session=session, team_id=TEAM_ID, event_id=f"Ev{user}{n}", change=event)
+    with Session(engine) as session:
+        vote = session.exec(select(Vote.value).where(Vote.user_id == user)).first()
+        uses = session.exec(select(Usage).where(Usage.user_id == user)).all()
+    expected_vote, expected_used = _in_order(events)
+    assert (vote, len(uses)) == (expected_vote, int(expected_used))
