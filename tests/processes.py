@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,11 +27,33 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _drain(process: subprocess.Popen[str], log: list[str]) -> threading.Thread:
+    """Read the process's output as it comes, so a chatty run never fills the pipe and stalls."""
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.append(line)
+
+    thread = threading.Thread(target=read, name=f"serve-log-{process.pid}", daemon=True)
+    thread.start()
+    return thread
+
+
 @contextmanager
 def bot_serve(
-    sandbox: SlackSandbox, database_url: str, cwd: Path, **extra_env: str
+    sandbox: SlackSandbox,
+    database_url: str,
+    cwd: Path,
+    *,
+    log: list[str] | None = None,
+    **extra_env: str,
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Start `bot.py serve` against the sandbox; yields the process and its base URL."""
+    """Start `bot.py serve` against the sandbox; yields the process and its base URL.
+
+    With `log`, the process's output is collected there line by line while it runs (for
+    runs that log a lot, and for tests that look for errors in it).
+    """
     port = free_port()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -50,10 +73,18 @@ def bot_serve(
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    reader = _drain(process, log) if log is not None else None
+
+    def output() -> str:
+        if reader is not None:
+            reader.join(5)
+            return "".join(log or [])
+        return process.stdout.read() if process.stdout else ""
+
     try:
         deadline = time.monotonic() + 30
         while True:
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert process.poll() is None, output()
             try:
                 if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                     break
@@ -66,5 +97,7 @@ def bot_serve(
         if process.poll() is None:
             process.kill()
         process.wait(10)
+        if reader is not None:
+            reader.join(5)
         if process.stdout:
             process.stdout.close()
