@@ -72,7 +72,7 @@ def test_killed_fanout_resumes_and_posts_the_missing_messages_exactly_once(
     with bot_serve(sandbox, database_url, tmp_path, LIAISON_DELIVERY_LOCK_SECONDS="2"):
         wait_for(lambda: len(posted(sandbox)) >= EXPECTED, 60, "the rest of the fan-out")
         engine = make_engine(database_url)
-        wait_for(lambda: _open_rows(engine) == 0, 30, "every outbox row to be settled")
+        wait_for(lambda: open_rows(engine) == 0, 30, "every outbox row to be settled")
         engine.dispose()
 
     after = posted(sandbox)
@@ -95,7 +95,7 @@ def test_killed_fanout_resumes_and_posts_the_missing_messages_exactly_once(
         assert order == list(range(ASSETS))
 
 
-def _open_rows(engine: sa.Engine) -> int:
+def open_rows(engine: sa.Engine) -> int:
     with engine.connect() as connection:
         return int(
             connection.execute(

@@ -42,6 +42,7 @@ from tests.conftest import SIGNING_SECRET, _truncate
 from tests.handlers.test_launch import MARKETER, state, submit
 from tests.launching import Posted, launch
 from tests.processes import bot_serve
+from tests.test_delivery_crash import open_rows
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -360,17 +361,6 @@ def posted_ids(sandbox: SlackSandbox) -> list[int]:
 def outbox(engine: Engine) -> list[OutboxMessage]:
     with Session(engine) as session:
         return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
-
-
-def open_rows(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return int(
-            connection.execute(
-                sa.text(
-                    "SELECT count(*) FROM outbox_message WHERE status IN ('pending', 'sending')"
-                )
-            ).scalar_one()
-        )
 
 
 def claimed_by(engine: Engine, pid: int) -> int:

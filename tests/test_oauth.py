@@ -20,7 +20,7 @@ from models import Asset, Installation, OAuthState, OutboxMessage, Workspace
 from sandbox import SlackDriver, SlackSandbox, payloads
 from services.installations import DbStateStore
 from services.scheduling import digest_job_id
-from tests.conftest import MANIFEST, MANIFEST_BOT_SCOPES, SIGNING_SECRET
+from tests.conftest import MANIFEST, MANIFEST_BOT_SCOPES, SIGNING_SECRET, Served
 from tests.factories import reply
 from tests.launching import launch
 from tests.oauth import (
@@ -158,6 +158,21 @@ def _answer(sandbox: SlackSandbox, slack: SlackDriver) -> str:
     return str(sandbox.responses(slack.last_response_url)[-1].get("text"))
 
 
+def _digest_job_of_a(slack: SlackDriver, sandbox: SlackSandbox, served: Served) -> str:
+    """Make #leads workspace A's digest channel; the id of A's scheduled digest job."""
+    reply(
+        slack.command("/liaison", "digest here", user_id="UADMIN", channel_id="C0LEADS"),
+        slack,
+        sandbox,
+    )
+    engine = served.runtime.engine
+    with Session(engine) as session:
+        workspace_id = session.exec(select(Workspace.id).where(Workspace.team_id == TEAM_A)).one()
+    job = digest_job_id(workspace_id or 0)
+    _wait(lambda: served.runtime.scheduler.get_job(job) is not None, "A's digest job")
+    return job
+
+
 def _uninstall(slack: SlackDriver, team_id: str) -> None:
     response = slack.event(payloads.app_uninstalled(), team_id=team_id)
     assert response.status_code == 200
@@ -175,17 +190,10 @@ def test_uninstall_deletes_the_tokens_and_keeps_or_purges_the_data(
         install(served, sandbox, TEAM_B)
         posted = launch(slack, engine)
         assert posted
-        here = slack.command("/liaison", "digest here", user_id="UADMIN", channel_id="C0LEADS")
-        assert here.status_code == 200
-        with Session(engine) as session:
-            workspace_id = session.exec(
-                select(Workspace.id).where(Workspace.team_id == TEAM_A)
-            ).one()
-        _wait(lambda: served.runtime.scheduler.get_job(digest_job_id(workspace_id)), "a job")
+        job = _digest_job_of_a(slack, sandbox, served)
         _uninstall(slack, TEAM_A)
         _wait(lambda: [r.team_id for r in _rows(engine)] == [TEAM_B], "A's tokens deleted")
-        scheduler = served.runtime.scheduler
-        _wait(lambda: scheduler.get_job(digest_job_id(workspace_id)) is None, "A's digest job")
+        _wait(lambda: served.runtime.scheduler.get_job(job) is None, "A's digest job removed")
         with Session(engine) as session:
             teams = set(session.exec(select(Workspace.team_id)).all())
             assets = session.exec(select(Asset)).all()
@@ -214,16 +222,7 @@ def test_a_reinstall_after_uninstall_works_again(
         SlackDriver(served.events_url, SIGNING_SECRET, sandbox=sandbox) as slack,
     ):
         install(served, sandbox, TEAM_A)
-        reply(
-            slack.command("/liaison", "digest here", user_id="UADMIN", channel_id="C0LEADS"),
-            slack,
-            sandbox,
-        )
-        with Session(engine) as session:
-            workspace_id = session.exec(
-                select(Workspace.id).where(Workspace.team_id == TEAM_A)
-            ).one()
-        job = digest_job_id(workspace_id)
+        job = _digest_job_of_a(slack, sandbox, served)
         scheduler = served.runtime.scheduler
         _uninstall(slack, TEAM_A)
         _wait(lambda: _rows(engine) == [] and scheduler.get_job(job) is None, "uninstalled")
