@@ -165,6 +165,12 @@ class Settings(BaseSettings):
             )
         if not self.oauth_enabled and not self.slack_bot_token:
             raise _missing("SLACK_BOT_TOKEN")
+        if self.oauth_enabled and self.socket_mode:
+            raise SettingsError(
+                "SLACK_APP_TOKEN and the OAuth settings are both set: installing into many "
+                "workspaces needs HTTP mode (/slack/install), so unset SLACK_APP_TOKEN, or "
+                f"unset SLACK_CLIENT_ID/SECRET/STATE_SECRET for one workspace ({HELP})."
+            )
         if self.oauth_enabled and not self.liaison_token_keys:
             raise SettingsError(
                 "LIAISON_TOKEN_KEYS is not set: OAuth stores each workspace's tokens encrypted; "

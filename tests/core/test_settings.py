@@ -82,6 +82,18 @@ def test_serving_requires_token_and_secret() -> None:
     Settings(slack_bot_token="xoxb-1", slack_app_token="xapp-1").require_for_serving()
     with pytest.raises(SettingsError, match="SLACK_CLIENT_SECRET is missing"):
         Settings(slack_signing_secret="s", slack_client_id="123.456").require_for_serving()
+    oauth = {
+        "slack_signing_secret": "s",
+        "slack_client_id": "123.456",
+        "slack_client_secret": "c",
+        "slack_state_secret": "t",
+    }
+    with pytest.raises(SettingsError, match="LIAISON_TOKEN_KEYS is not set"):
+        Settings(**oauth).require_for_serving()  # type: ignore[arg-type]
+    keys = "k" * 40
+    Settings(**oauth, liaison_token_keys=keys).require_for_serving()  # type: ignore[arg-type]
+    with pytest.raises(SettingsError, match="needs HTTP mode"):
+        Settings(**oauth, liaison_token_keys=keys, slack_app_token="xapp-1").require_for_serving()  # type: ignore[arg-type]
 
 
 def _bot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
