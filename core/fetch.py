@@ -307,7 +307,9 @@ def _send_pinned(
             timeout=_capped_timeout(client.timeout, remaining),
         )
         try:
-            return client.send(request, stream=True)
+            # Never httpx's own redirect following, whatever the client was built with: it
+            # would resolve and connect to the next hop unchecked and unpinned.
+            return client.send(request, stream=True, follow_redirects=False)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             # Another address of the same host may be reachable (say IPv4 when IPv6 isn't).
             failure = exc

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import gzip
 import ipaddress
 import logging
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, quote
 
 import httpx
 import pytest
@@ -24,9 +26,11 @@ from core.fetch import (
     USER_AGENT,
     BlockedAddress,
     FetchError,
+    LinkStatus,
     ResolvedUrl,
     TooManyRedirects,
     UnresolvableHost,
+    check_link,
     check_public_url,
     fetch_page_title,
     make_http_client,
@@ -40,6 +44,33 @@ FIVE_MB = 5 * 1024 * 1024
 FAKE_PUBLIC_IP = "93.184.216.34"
 # Another global address, listed first for fallback.test, where nothing answers.
 FAKE_DEAD_IP = "93.184.216.35"
+# Names whose (fake) DNS answers name somewhere Liaison must never call, alone or mixed
+# with a public address: every one of them must be refused before anything is dialed.
+PRIVATE_ANSWERS: dict[str, tuple[str, ...]] = {
+    "ten.test": ("10.1.2.3",),
+    "one72.test": ("172.16.0.5",),
+    "one72-top.test": ("172.31.255.254",),
+    "one92.test": ("192.168.1.1",),
+    "loop.test": ("127.0.0.1",),
+    "loop-other.test": ("127.53.0.1",),
+    "zero.test": ("0.0.0.0",),
+    "metadata.test": ("169.254.169.254",),
+    "cgnat.test": ("100.64.0.1",),
+    "loop6.test": ("::1",),
+    "unspecified6.test": ("::",),
+    "linklocal6.test": ("fe80::1",),
+    "ula.test": ("fd00::1",),
+    "ula-fc.test": ("fc00::1",),
+    "aws-metadata6.test": ("fd00:ec2::254",),
+    "mapped.test": ("::ffff:127.0.0.1",),
+    "mapped-metadata.test": ("::ffff:169.254.169.254",),
+    "sixtofour.test": ("2002:7f00:1::1",),
+    "nat64.test": ("64:ff9b::a9fe:a9fe",),
+    "mixed-private-first.test": ("10.0.0.7", FAKE_PUBLIC_IP),
+    "mixed-public-first.test": (FAKE_PUBLIC_IP, "192.168.0.1"),
+    "mixed-v6-loopback.test": (FAKE_PUBLIC_IP, "::1"),
+    "mixed-metadata.test": (FAKE_PUBLIC_IP, "169.254.169.254"),
+}
 
 
 def _html(
@@ -120,7 +151,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.seen_headers.append(dict(self.headers))
         path = self.path.split("?", 1)[0]
         try:
-            if path.startswith("/redirect/"):
+            if path == "/to":
+                # Redirect to whatever the test asks for: /to?url=<percent-encoded Location>.
+                query = parse_qs(self.path.split("?", 1)[1] if "?" in self.path else "")
+                self._respond(*_redirect(query["url"][0]))
+            elif path.startswith("/redirect/"):
                 hops = int(path.rsplit("/", 1)[1])
                 target = f"/redirect/{hops - 1}" if hops > 1 else "/title"
                 self._respond(*_redirect(target))
@@ -241,6 +276,12 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> _FakeNet:
             return real_getaddrinfo(FAKE_PUBLIC_IP, port, *args, **kwargs) + real_getaddrinfo(
                 "10.0.0.7", port, *args, **kwargs
             )
+        if name in PRIVATE_ANSWERS:
+            return [
+                info
+                for address in PRIVATE_ANSWERS[name]
+                for info in real_getaddrinfo(address, port, *args, **kwargs)
+            ]
         if name == "slow-dns.test":
             time.sleep(1.5)
             return real_getaddrinfo(FAKE_PUBLIC_IP, port, *args, **kwargs)
@@ -635,3 +676,170 @@ def test_a_hung_resolver_cannot_pile_up_lookup_threads(monkeypatch: pytest.Monke
     with pytest.raises(UnresolvableHost, match=r"did not resolve$"):
         check_public_url("http://after.test/", allow_private=False, timeout_s=5)
     assert asked[-1] == "after.test"
+
+
+# --- SSRF: every spelling of a private address, every way to get there -------------------
+
+# Literal addresses, as people (or attackers) spell them: all name a private network.
+PRIVATE_URLS = [
+    "http://10.0.0.1/",
+    "http://10.255.255.255/",
+    "http://172.16.0.1/",
+    "http://172.31.255.255/",
+    "http://192.168.0.1/",
+    "http://127.0.0.1/",
+    "http://127.127.127.127/",
+    "http://0.0.0.0/",
+    "http://0/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://100.64.0.1/",
+    "http://100.127.255.254/",
+    "http://[::1]/",
+    "http://[::]/",
+    "http://[fe80::1]/",
+    "http://[fc00::1]/",
+    "http://[fd00::1]/",
+    "http://[fd00:ec2::254]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:7f00:1]/",
+    "http://[0:0:0:0:0:ffff:127.0.0.1]/",
+    "http://[::ffff:a9fe:a9fe]/",
+    "http://[2002:7f00:1::]/",
+    "http://[2002:a9fe:a9fe::1]/",
+    "http://[64:ff9b::7f00:1]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://2130706433/",
+    "http://017700000001/",
+    "http://0x7f000001/",
+    "http://0x7f.1/",
+    "http://0x7f.0x0.0x0.0x1/",
+    "http://127.1/",
+    "http://public@127.0.0.1/",
+    "http://public.test@169.254.169.254/",
+    "http://user:pass@10.0.0.1:8080/",
+    "HTTP://LOCALHOST/",
+    "http://localhost/",
+    "http://127\u30020\u30020\u30021/",
+    "https://127.0.0.1/",
+    "https://[::1]:8443/",
+]
+
+
+@pytest.mark.parametrize("url", PRIVATE_URLS)
+def test_private_addresses_in_any_spelling_are_refused_before_dialing(
+    client: httpx.Client, fake_dns: _FakeNet, url: str
+) -> None:
+    with pytest.raises(BlockedAddress):
+        fetch_page_title(url, client=client)
+    assert check_link(url, client=client) == LinkStatus(None, "not a public address")
+    assert fake_dns.dialed == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[fe80::1%25eth0]/",
+        "http://[fe80::1%25lo]/",
+        "http://%31%32%37.0.0.1/",
+        "http://0177.0.0.1/",
+        "http://127.0.0.1./",
+        "http://localhost./",
+    ],
+)
+def test_odd_spellings_are_refused_or_unresolvable_never_dialed(
+    client: httpx.Client, fake_dns: _FakeNet, url: str
+) -> None:
+    # Zone ids, percent-encoded or octal-dotted hosts and trailing dots either don't parse,
+    # don't resolve, or resolve to a private address: no title, and nothing is dialed.
+    with contextlib.suppress(BlockedAddress):
+        assert fetch_page_title(url, client=client) is None
+    assert check_link(url, client=client).ok is None
+    assert fake_dns.dialed == []
+
+
+@pytest.mark.parametrize("name", sorted(PRIVATE_ANSWERS))
+def test_dns_answers_naming_a_private_address_are_refused(
+    client: httpx.Client, fake_dns: _FakeNet, name: str
+) -> None:
+    url = f"http://{name}/title"
+    with pytest.raises(BlockedAddress):
+        fetch_page_title(url, client=client)
+    assert check_link(url, client=client) == LinkStatus(None, "not a public address")
+    with pytest.raises(BlockedAddress):
+        resolve_public(url, allow_private=False)
+    assert fake_dns.dialed == []
+
+
+def _redirect_targets(port: int) -> list[str]:
+    return [
+        # (An HTTP header carries no raw non-ASCII, so the full-width dots stay out.)
+        *(url for url in PRIVATE_URLS if url.isascii()),
+        *(f"http://{name}:{port}/title" for name in sorted(PRIVATE_ANSWERS)),
+        f"//127.0.0.1:{port}/title",  # scheme-relative: keeps http, changes the host
+        f"//localhost:{port}/title",
+        f"http://public.test:{port}@127.0.0.1:{port}/title",
+        f"http://127.0.0.1:{port}/title#@public.test",
+        "http://169.254.169.254:80/computeMetadata/v1/",
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:6379/_INFO",
+    ]
+
+
+def test_redirects_to_private_addresses_are_refused_at_every_hop(
+    client: httpx.Client, server: _PageServer, fake_dns: _FakeNet
+) -> None:
+    port = server.server_port
+    for target in _redirect_targets(port):
+        start = f"http://public.test:{port}/to?url={quote(target, safe='')}"
+        # A redirect after a redirect: the second hop is checked like the first.
+        twice = f"http://public.test:{port}/to?url={quote(start, safe='')}"
+        for url in (start, twice):
+            fake_dns.dialed.clear()
+            try:
+                title = fetch_page_title(url, client=client)
+            except BlockedAddress:
+                title = "refused"
+            assert title == "refused", target
+            assert check_link(url, client=client) == LinkStatus(None, "not a public address"), (
+                target
+            )
+            # Only the public hops were dialed; the private target never was.
+            assert fake_dns.dialed, target
+            assert {host for host, _port in fake_dns.dialed} == {FAKE_PUBLIC_IP}, target
+
+
+def test_private_addresses_are_reached_only_when_allowed(
+    client: httpx.Client, server: _PageServer, fake_dns: _FakeNet
+) -> None:
+    # The switch tests and the demo use: with it on, the same redirect is followed.
+    port = server.server_port
+    url = f"http://public.test:{port}/to?url={quote(f'http://loop.test:{port}/title', safe='')}"
+    assert fetch_page_title(url, client=client, allow_private=True) == "Q3 pricing deck"
+    assert check_link(url, client=client, allow_private=True) == LinkStatus(True)
+    assert ("127.0.0.1", port) in fake_dns.dialed
+
+
+def test_check_link_through_a_public_host_is_ok(
+    client: httpx.Client, public: str, fake_dns: _FakeNet
+) -> None:
+    assert check_link(public + "/title", client=client) == LinkStatus(True)
+    assert check_link(public + "/missing", client=client) == LinkStatus(False, "404 Not Found")
+    assert check_link(public + "/redirect/2", client=client) == LinkStatus(True)
+    assert check_link(public + "/redirect/5", client=client) == LinkStatus(
+        None, "too many redirects"
+    )
+
+
+def test_redirects_are_checked_even_with_a_client_that_follows_them(
+    server: _PageServer, fake_dns: _FakeNet
+) -> None:
+    # fetch_page_title and check_link follow redirects themselves, hop by hop; a client
+    # configured to follow them would skip the checks on every hop after the first.
+    port = server.server_port
+    url = f"http://public.test:{port}/to?url={quote(f'http://loop.test:{port}/title', safe='')}"
+    with httpx.Client(follow_redirects=True, trust_env=False) as following:
+        with pytest.raises(BlockedAddress):
+            fetch_page_title(url, client=following)
+        assert check_link(url, client=following) == LinkStatus(None, "not a public address")
+    # Both redirects stopped at the check: only the public first hop was ever dialed.
+    assert fake_dns.dialed == [(FAKE_PUBLIC_IP, port), (FAKE_PUBLIC_IP, port)]
