@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.commands import CommandError
+from domain.payloads import db_id
 from domain.text import one_line, strip_controls, unescape_slack
 from domain.votes import Verdict
 
@@ -182,7 +183,7 @@ def validate_feedback(values: Mapping[str, Any]) -> FeedbackForm | dict[str, str
     errors: dict[str, str] = {}
     option = _action(values, FeedbackField.ASSET).get("selected_option")
     raw_id = option.get("value") if isinstance(option, Mapping) else None
-    asset_id = int(raw_id) if isinstance(raw_id, str) and _ASSET_ID.match(raw_id) else None
+    asset_id = db_id(raw_id) if isinstance(raw_id, str) and _ASSET_ID.match(raw_id) else None
     if asset_id is None:
         errors[FeedbackField.ASSET] = "Pick the asset: type a few words of its title."
 
@@ -221,7 +222,7 @@ def campaign_from_metadata(metadata: object) -> int | None:
     if isinstance(metadata, str):
         found = _CAMPAIGN_META.match(metadata.strip())
         if found:
-            return int(found.group(1))
+            return db_id(found.group(1))
     return None
 
 

@@ -17,6 +17,16 @@ from blocks.launch import (
 from blocks.replies import build_message
 from core.db import SessionScope
 from core.errors import after_ack
+from domain.payloads import (
+    action_value,
+    db_id,
+    mapping,
+    message_ts,
+    slack_id,
+    team_of,
+    text,
+    user_of,
+)
 from domain.schedule import local_today
 from models import utcnow
 from services import launches
@@ -25,17 +35,44 @@ from services.errors import UserError
 from services.home import HomeRefresh
 from services.scheduling import Waker
 
+OUT_OF_DATE = "That button is out of date."
+
 
 def _button_id(body: dict[str, Any]) -> int:
     """The id a button carries as its value (a campaign's or a question's)."""
-    try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError):
-        raise UserError("That button is out of date.") from None
+    found = db_id(action_value(body))
+    if found is None:
+        raise UserError(OUT_OF_DATE)
+    return found
 
 
 def _team(body: dict[str, Any], context: BoltContext) -> str:
-    return context.team_id or str((body.get("team") or {}).get("id") or "")
+    found = team_of(context.team_id, body)
+    if found is None:
+        raise UserError(OUT_OF_DATE)
+    return found
+
+
+def _user(body: dict[str, Any]) -> str:
+    found = user_of(body)
+    if found is None:
+        raise UserError(OUT_OF_DATE)
+    return found
+
+
+def _trigger(body: dict[str, Any]) -> str:
+    found = text(body, "trigger_id")
+    if not found:
+        raise UserError(OUT_OF_DATE)
+    return found
+
+
+def _container(body: dict[str, Any]) -> tuple[str, str]:
+    """The channel and ts of the message the button is on ("" when it is not on one)."""
+    container = mapping(body.get("container"))
+    channel_id = slack_id(container.get("channel_id"))
+    ts = message_ts(container.get("message_ts"))
+    return channel_id or "", ts or ""
 
 
 @after_ack
@@ -50,28 +87,29 @@ def handle_got_it(
 ) -> None:
     """Record "Got it" once per person; the ready count on the message follows via the outbox."""
     ack()
-    container = body.get("container") or {}
-    team_id, user_id, campaign_id = _team(body, context), body["user"]["id"], _button_id(body)
+    channel_id, ts = _container(body)
+    team_id, user, campaign_id = _team(body, context), _user(body), _button_id(body)
     with db() as session:
         acked = launches.acknowledge(
             session=session,
             team_id=team_id,
             campaign_id=campaign_id,
-            user_id=user_id,
-            channel_id=str(container.get("channel_id") or ""),
-            ts=str(container.get("message_ts") or ""),
+            user_id=user,
+            channel_id=channel_id,
+            ts=ts,
         )
         marketer = launches.campaign_marketer(session=session, campaign_id=campaign_id)
     worker.wake()
     # The rep's "launches waiting for you" and the marketer's ready count both changed.
-    for person in {user_id, marketer} - {None}:
+    for person in {user, marketer} - {None}:
         homes.refresh(team_id, str(person))
     thanks = (
         "Thanks: you're marked as ready for this launch."
         if acked.new
         else "You've already confirmed this launch. Thanks!"
     )
-    respond(build_message(thanks))
+    if respond.response_url:  # a click on a message always has one; the count shows anyway
+        respond(build_message(thanks))
 
 
 @after_ack
@@ -91,7 +129,7 @@ def handle_give_feedback(
         )
         only = launches.only_asset(session=session, campaign_id=campaign.id or 0)
     client.views_open(
-        trigger_id=body["trigger_id"],
+        trigger_id=_trigger(body),
         view=build_feedback_modal(
             campaign_id=campaign.id, campaign_name=campaign.name, initial=only
         ),
@@ -114,13 +152,15 @@ def handle_ask_question(
         campaign = launches.require_campaign(
             session=session, team_id=_team(body, context), campaign_id=campaign_id
         )
-    container = body.get("container") or {}
+    channel_id, thread_ts = _container(body)
+    if not (channel_id and thread_ts):
+        raise UserError(OUT_OF_DATE)  # the question goes in the announcement's thread
     client.views_open(
-        trigger_id=body["trigger_id"],
+        trigger_id=_trigger(body),
         view=build_question_modal(
             campaign_id=campaign_id,
-            channel_id=str(container.get("channel_id") or ""),
-            thread_ts=str(container.get("message_ts") or ""),
+            channel_id=channel_id,
+            thread_ts=thread_ts,
             campaign_name=campaign.name,
         ),
     )
@@ -138,17 +178,18 @@ def handle_mark_answered(
 ) -> None:
     """Mark a question answered (its campaign's marketer only) and show it on the message."""
     ack()
-    container = body.get("container") or {}
+    channel_id, ts = _container(body)
+    user = _user(body)
     with db() as session:
         question = launches.answer_question(
             session=session,
             team_id=_team(body, context),
             question_id=_button_id(body),
-            user_id=body["user"]["id"],
-            ts=container.get("message_ts"),
+            user_id=user,
+            ts=ts or None,
         )
     assert question.id is not None
-    homes.refresh(_team(body, context), body["user"]["id"])
+    homes.refresh(_team(body, context), user)
     message = build_question_message(
         question_id=question.id,
         asker_id=question.user_id,
@@ -156,8 +197,8 @@ def handle_mark_answered(
         answered_by=question.answered_by,
     )
     client.chat_update(
-        channel=container.get("channel_id") or question.channel_id or "",
-        ts=container.get("message_ts") or question.ts or "",
+        channel=channel_id or question.channel_id or "",
+        ts=ts or question.ts or "",
         text=message["text"],
         blocks=message["blocks"],
     )
@@ -206,8 +247,8 @@ def handle_edit_button(
         db=db,
         team_id=_team(body, context),
         campaign_id=_button_id(body),
-        user_id=body["user"]["id"],
-        trigger_id=body["trigger_id"],
+        user_id=_user(body),
+        trigger_id=_trigger(body),
     )
 
 
@@ -222,8 +263,12 @@ def handle_edit_shortcut(
 ) -> None:
     """The "Edit launch" message shortcut, on one of the campaign's announcements."""
     ack()
-    channel_id = str((shortcut.get("channel") or {}).get("id") or "")
-    ts = str((shortcut.get("message") or {}).get("ts") or shortcut.get("message_ts") or "")
+    channel_id = slack_id(mapping(shortcut.get("channel")).get("id")) or ""
+    ts = (
+        message_ts(mapping(shortcut.get("message")).get("ts"))
+        or message_ts(shortcut.get("message_ts"))
+        or ""
+    )
     team_id = _team(shortcut, context)
     with db() as session:
         campaign = launches.campaign_for_message(
@@ -237,6 +282,6 @@ def handle_edit_shortcut(
         db=db,
         team_id=team_id,
         campaign_id=campaign.id,
-        user_id=shortcut["user"]["id"],
-        trigger_id=shortcut["trigger_id"],
+        user_id=_user(shortcut),
+        trigger_id=_trigger(shortcut),
     )

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from blocks.home import build_home
 from core.db import SessionScope
+from domain.payloads import slack_id
 from models import utcnow
 from services.home import home_data, record_visit
 
@@ -21,9 +22,9 @@ def handle_app_home_opened(
     db: SessionScope,
 ) -> None:
     """Publish the home tab for the person who opened it (the loop explained on a first visit)."""
-    user_id = event.get("user")
-    team_id = context.team_id or str(body.get("team_id") or "")
-    if event.get("tab", "home") != "home" or not isinstance(user_id, str) or not team_id:
+    user_id = slack_id(event.get("user"))
+    team_id = slack_id(context.team_id) or slack_id(body.get("team_id"))
+    if event.get("tab", "home") != "home" or not user_id or not team_id:
         return
     with db() as session:
         first = record_visit(session=session, team_id=team_id, user_id=user_id)

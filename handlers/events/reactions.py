@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
+from domain.payloads import slack_id
 from domain.votes import read_reaction
 from services.votes import ReactionSink
 
@@ -15,7 +16,7 @@ def handle_reaction(
 ) -> None:
     """Queue the vote change for recording; retried deliveries of one event count once."""
     change = read_reaction(event, bot_user_id=context.bot_user_id)
-    team_id = context.team_id or str(body.get("team_id") or "")
+    team_id = slack_id(context.team_id) or slack_id(body.get("team_id"))
     if change is None or not team_id:
         return
     event_id = body.get("event_id")

@@ -9,6 +9,7 @@ from slack_bolt import Ack, BoltContext
 from blocks.feedback import build_asset_options
 from core.db import SessionScope
 from domain.feedback import campaign_from_metadata, option_query
+from domain.payloads import mapping, team_of
 from services.collateral import pick_assets
 
 
@@ -16,13 +17,13 @@ def handle_asset_options(
     ack: Ack, body: dict[str, Any], context: BoltContext, db: SessionScope
 ) -> None:
     """Answer the picker with the best matches for what was typed."""
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
-    team_id = context.team_id or str((body.get("team") or {}).get("id") or "")
+    view = mapping(body.get("view"))
+    team_id = team_of(context.team_id, body) or ""
     with db() as session:
         refs = pick_assets(
             session=session,
             team_id=team_id,
             query=option_query(body.get("value")),
-            campaign_id=campaign_from_metadata((view or {}).get("private_metadata")),
+            campaign_id=campaign_from_metadata(view.get("private_metadata")),
         )
     ack(build_asset_options(refs))

@@ -9,6 +9,7 @@ from slack_bolt import Ack, BoltContext
 from blocks.feedback import build_feedback_done_view
 from core.db import SessionScope
 from domain.feedback import FeedbackField, campaign_from_metadata, validate_feedback
+from domain.payloads import mapping, state_values, team_of, user_of
 from models import Source, VoteValue
 from services.home import HomeRefresh
 from services.votes import give_feedback
@@ -23,24 +24,26 @@ def handle_feedback_submission(
     homes: HomeRefresh,
 ) -> None:
     """Validate and store the feedback, then show the author a thank-you (and nudge)."""
-    state = view.get("state") if isinstance(view, dict) else None
-    values = state.get("values") if isinstance(state, dict) else None
-    form = validate_feedback(values if isinstance(values, dict) else {})
+    form = validate_feedback(state_values(view))
     if isinstance(form, dict):
         ack(response_action="errors", errors=form)
         return
-    team_id = context.team_id or str((body.get("team") or {}).get("id") or "")
+    team_id = team_of(context.team_id, body)
+    author_id = user_of(body)
+    if not (team_id and author_id):
+        ack(response_action="errors", errors={FeedbackField.ASSET: "This form is out of date."})
+        return
     with db() as session:
         saved = give_feedback(
             session=session,
             team_id=team_id,
             asset_id=form.asset_id,
-            user_id=body["user"]["id"],
+            user_id=author_id,
             value=VoteValue(form.verdict.value) if form.verdict is not None else None,
             comment=form.comment,
             followup_ok=form.followup_ok,
             source=Source.MODAL,
-            campaign_id=campaign_from_metadata(view.get("private_metadata")),
+            campaign_id=campaign_from_metadata(mapping(view).get("private_metadata")),
         )
     if saved is None:
         ack(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -10,12 +9,14 @@ from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from blocks.ids import Ids
 from blocks.launch import LAUNCH_REFUSED, build_question_message
 from blocks.replies import build_message
 from core.db import SessionScope
 from core.errors import after_ack
 from core.settings import Settings
 from domain.launch import MAX_QUESTION, LaunchField, validate_launch
+from domain.payloads import db_id, mapping, metadata_object, state_values, team_of, text, user_of
 from domain.schedule import local_today
 from domain.text import strip_controls
 from models import CampaignStatus, utcnow
@@ -25,13 +26,18 @@ from services.home import HomeRefresh
 from services.people import check_launcher
 from services.scheduling import Waker, schedule_launch
 
+OUT_OF_DATE = "This form is out of date."
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
+
+def _zone(meta: dict[str, Any]) -> str:
+    zone = meta.get("tz")
+    return zone if isinstance(zone, str) and zone else "UTC"
+
+
+def _campaign_id(meta: dict[str, Any]) -> int | None:
+    """The campaign a modal was opened for: an int we stored, within the database's range."""
+    value = meta.get("campaign_id")
+    return db_id(value) if isinstance(value, int) else None
 
 
 @after_ack
@@ -48,23 +54,29 @@ def handle_launch_submission(
     scheduler: BaseScheduler,
 ) -> None:
     """Validate the launch form; store the campaign, then queue or schedule its posts."""
-    meta = _metadata(view)
-    timezone = str(meta.get("tz") or "UTC")
-    form = validate_launch(view["state"]["values"], today=local_today(utcnow(), timezone))
+    timezone = _zone(metadata_object(view))
+    form = validate_launch(state_values(view), today=local_today(utcnow(), timezone))
+    team_id = team_of(context.team_id, body)
+    marketer_id = user_of(body)
     if isinstance(form, dict):
         ack(response_action="errors", errors=form)
         return
+    if not (team_id and marketer_id):
+        ack(response_action="errors", errors={LaunchField.NAME: OUT_OF_DATE})
+        return
     ack()
-    team_id = context.team_id or body["team"]["id"]
-    user_id = body["user"]["id"]
     # Who may launch is checked again: the policy may have changed while the form was open.
-    if not check_launcher(client=client, db=db, team_id=team_id, user_id=user_id).allowed:
+    if not check_launcher(client=client, db=db, team_id=team_id, user_id=marketer_id).allowed:
         note = build_message(LAUNCH_REFUSED)
-        client.chat_postMessage(channel=user_id, text=note["text"], blocks=note["blocks"])
+        client.chat_postMessage(channel=marketer_id, text=note["text"], blocks=note["blocks"])
         return
     with db() as session:
         campaign_id = launches.create_campaign(
-            session=session, team_id=team_id, marketer_id=user_id, form=form, timezone=timezone
+            session=session,
+            team_id=team_id,
+            marketer_id=marketer_id,
+            form=form,
+            timezone=timezone,
         )
     # Stored first, so a crash while reading page titles loses nothing (the sweep finishes).
     untitled = [line.url for line in form.collateral if line.title is None]
@@ -93,12 +105,13 @@ def handle_edit_submission(
     scheduler: BaseScheduler,
 ) -> None:
     """Save an edited campaign; its posted announcements are updated through the outbox."""
-    meta = _metadata(view)
-    campaign_id = meta.get("campaign_id")
-    timezone = str(meta.get("tz") or "UTC")
-    team_id = context.team_id or body["team"]["id"]
-    if not isinstance(campaign_id, int):
-        ack(response_action="errors", errors={"launch_name": "This form is out of date."})
+    meta = metadata_object(view)
+    campaign_id = _campaign_id(meta)
+    timezone = _zone(meta)
+    team_id = team_of(context.team_id, body)
+    editor_id = user_of(body)
+    if not (campaign_id and team_id and editor_id):
+        ack(response_action="errors", errors={LaunchField.NAME: OUT_OF_DATE})
         return
     with db() as session:
         campaign = launches.get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
@@ -108,7 +121,7 @@ def handle_edit_submission(
         )
         return
     form = validate_launch(
-        view["state"]["values"],
+        state_values(view),
         today=local_today(utcnow(), timezone),
         editing=True,
         current_date=campaign.launch_date,
@@ -128,7 +141,7 @@ def handle_edit_submission(
             session=session,
             team_id=team_id,
             campaign_id=campaign_id,
-            editor_id=body["user"]["id"],
+            editor_id=editor_id,
             form=form,
             now=utcnow(),
         )
@@ -148,48 +161,46 @@ def handle_question_submission(
     homes: HomeRefresh,
 ) -> None:
     """Post a question in the announcement's thread and track it until answered."""
-    meta = _metadata(view)
-    values = view.get("state", {}).get("values", {})
-    text = strip_controls(
-        str(((values.get("question_text") or {}).get("question_text") or {}).get("value") or "")
+    meta = metadata_object(view)
+    field = state_values(view).get(Ids.QUESTION_TEXT)
+    question_text = strip_controls(
+        text(mapping(field).get(Ids.QUESTION_TEXT), "value") or ""
     ).strip()
-    if not text:
+    if not question_text:
         ack(response_action="errors", errors={"question_text": "Write your question first."})
         return
-    if len(text) > MAX_QUESTION:
+    if len(question_text) > MAX_QUESTION:
         ack(
             response_action="errors",
             errors={"question_text": f"Keep it under {MAX_QUESTION} characters."},
         )
         return
-    campaign_id, channel_id, thread_ts = (
-        meta.get("campaign_id"),
-        meta.get("channel_id"),
-        meta.get("thread_ts"),
-    )
-    if not (isinstance(campaign_id, int) and isinstance(channel_id, str) and thread_ts):
-        ack(response_action="errors", errors={"question_text": "This form is out of date."})
+    campaign_id = _campaign_id(meta)
+    channel_id, thread_ts = text(meta, "channel_id"), text(meta, "thread_ts")
+    team_id = team_of(context.team_id, body)
+    asker_id = user_of(body)
+    if not (campaign_id and channel_id and thread_ts and team_id and asker_id):
+        ack(response_action="errors", errors={Ids.QUESTION_TEXT: OUT_OF_DATE})
         return
     ack()
-    user_id = body["user"]["id"]
     with db() as session:
         question = launches.add_question(
             session=session,
-            team_id=context.team_id or body["team"]["id"],
+            team_id=team_id,
             campaign_id=campaign_id,
-            user_id=user_id,
-            text=text,
+            user_id=asker_id,
+            text=question_text,
             channel_id=channel_id,
         )
         marketer = launches.campaign_marketer(session=session, campaign_id=campaign_id)
     assert question.id is not None
     if marketer:
-        homes.refresh(context.team_id or body["team"]["id"], marketer)
+        homes.refresh(team_id, marketer)
     message = build_question_message(
-        question_id=question.id, asker_id=user_id, text=text, answered_by=None
+        question_id=question.id, asker_id=asker_id, text=question_text, answered_by=None
     )
     posted = client.chat_postMessage(
-        channel=channel_id, thread_ts=str(thread_ts), text=message["text"], blocks=message["blocks"]
+        channel=channel_id, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
     )
     with db() as session:
         launches.set_question_ts(session=session, question_id=question.id, ts=str(posted["ts"]))

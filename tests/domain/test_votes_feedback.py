@@ -188,6 +188,9 @@ def test_validate_feedback_good() -> None:
         (state(asset="0"), FeedbackField.ASSET),
         (state(asset="1e3"), FeedbackField.ASSET),
         (state(asset=["7"]), FeedbackField.ASSET),
+        # Found by tests/fuzz on PostgreSQL: ids past its 32-bit integer made the query fail.
+        (state(asset="2147483648"), FeedbackField.ASSET),
+        (state(asset="999999999999999999"), FeedbackField.ASSET),
         (state(verdict="used"), FeedbackField.VERDICT),
         (state(verdict=None), FeedbackField.VERDICT),
         (state(comment="x" * (MAX_COMMENT + 1)), FeedbackField.COMMENT),
@@ -205,6 +208,8 @@ def test_metadata_and_query() -> None:
     assert campaign_metadata(None) == "" and campaign_from_metadata("") is None
     assert campaign_from_metadata("campaign:-1") is None
     assert campaign_from_metadata({"campaign": 1}) is None
+    assert campaign_from_metadata("campaign:2147483647") == 2147483647
+    assert campaign_from_metadata("campaign:2147483648") is None  # past PostgreSQL's integer
     assert option_query("  pricing\n deck ") == "pricing deck"
     assert len(option_query("x" * 10_000)) == 200
     assert option_query(None) == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -271,6 +272,7 @@ def test_modal_comment_without_vote(
         (modal_state(asset="abc", verdict="useful"), FeedbackField.ASSET),
         (modal_state(asset="-4", verdict="useful"), FeedbackField.ASSET),
         (modal_state(asset="9" * 40, verdict="useful"), FeedbackField.ASSET),
+        (modal_state(asset="2147483648", verdict="useful"), FeedbackField.ASSET),
         (modal_state(asset="999999", verdict="useful"), FeedbackField.ASSET),  # no such asset
         (modal_state(asset="1"), FeedbackField.VERDICT),  # neither vote nor comment
         (modal_state(asset="1", verdict="excellent"), FeedbackField.VERDICT),
@@ -286,6 +288,41 @@ def test_modal_errors_show_on_the_field(
     assert answer["response_action"] == "errors"
     assert field in answer["errors"]
     assert votes(engine) == {} and comments(engine) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"user": None},
+        {"user": "U0REP2"},
+        {"user": {"id": ["U0REP2"]}},
+        {"team": {"id": 7}, "app_installed_team_id": None},
+    ],
+)
+def test_modal_from_nobody_we_can_name_gets_an_error_and_nothing_crashes(
+    slack: SlackDriver,
+    engine: Engine,
+    assets: list[Posted],
+    caplog: pytest.LogCaptureFixture,
+    change: dict[str, Any],
+) -> None:
+    # Found by tests/fuzz: a submission without a readable user or team raised KeyError.
+    payload = view_submission(
+        user_id="U0REP2",
+        callback_id=Ids.FEEDBACK_MODAL,
+        state_values=modal_state(asset=str(assets[0].asset_id), verdict="useful"),
+    )
+    for key, value in change.items():
+        target = payload["view"] if key == "app_installed_team_id" else payload
+        if value is None:
+            target.pop(key)
+        else:
+            target[key] = value
+    response = slack.interactive(payload)
+    assert response.status_code == 200, response.text
+    assert response.json()["response_action"] == "errors"
+    assert votes(engine) == {}
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_modal_hostile_comment_is_saved_flagged_and_nudged(
@@ -369,6 +406,15 @@ def test_picker_lists_the_campaigns_assets_first(
 def test_picker_survives_hostile_text(slack: SlackDriver, assets: list[Posted], value: Any) -> None:
     for option in suggest(slack, value, metadata="campaign:not-a-number"):
         assert len(option["text"]["text"]) <= 75
+
+
+def test_picker_with_a_campaign_id_past_postgresqls_integer(
+    slack: SlackDriver, assets: list[Posted], caplog: pytest.LogCaptureFixture
+) -> None:
+    # Found by tests/fuzz on PostgreSQL: the query failed and the picker showed nothing.
+    options = suggest(slack, "", metadata="campaign:2147483648")
+    assert {o["value"] for o in options} >= {str(a.asset_id) for a in assets}
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 # ------------------------------------------------------------------ the button

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from blocks.ids import Ids
 from models import Campaign
-from sandbox import SlackDriver, SlackSandbox, app_home_opened, block_actions, button_action
+from sandbox import (
+    SlackDriver,
+    SlackSandbox,
+    app_home_opened,
+    block_actions,
+    button_action,
+    event_callback,
+)
 from tests.factories import message_text
 from tests.handlers.test_feedback import modal_state, submit_feedback
 from tests.handlers.test_launch import MARKETER, wait_until
@@ -45,6 +54,20 @@ def test_messages_tab_is_ignored(slack: SlackDriver, sandbox: SlackSandbox) -> N
     assert slack.event(app_home_opened("U0REP2")).status_code == 200
     sandbox.wait_for_calls("views.publish")
     assert sandbox.home_view("U0REP1") is None
+
+
+def test_home_opened_with_unreadable_ids_is_ignored_quietly(
+    slack: SlackDriver, sandbox: SlackSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Found by tests/fuzz: a team id that is no string reached the database.
+    for team, user in ((["T0SANDBOX"], "U0REP1"), ("T0SANDBOX", ["U0REP1"])):
+        body = event_callback(app_home_opened("U0REP1"))
+        body["team_id"] = body["authorizations"][0]["team_id"] = team
+        body["event"]["user"] = user
+        assert slack.envelope(body).status_code == 200
+    open_home(slack, sandbox, "U0REP2")
+    assert sandbox.home_view("U0REP1") is None
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_marketer_sees_counts_trend_and_anonymous_comments(

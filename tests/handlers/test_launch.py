@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -528,3 +529,188 @@ def test_buttons_with_stale_or_forged_values_get_a_clear_answer(
     assert "no longer" in message_text(sandbox.responses()[-1]) or "out of date" in message_text(
         sandbox.responses()[-1]
     )
+
+
+# ------------------------------------------------------------ broken payloads (tests/fuzz)
+
+
+def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def _broken_clicks(
+    action_id: str, campaign_id: int, parent: dict[str, Any], url: str
+) -> dict[str, dict[str, Any]]:
+    """A real click on the announcement, broken in each way tests/fuzz found a crash."""
+
+    def click(**changes: Any) -> dict[str, Any]:
+        payload = block_actions(
+            user_id=MARKETER,
+            actions=[button_action(action_id, str(changes.pop("value", campaign_id)))],
+            channel_id="C0SALES",
+            message_ts=parent["ts"],
+            message=parent,
+            response_url=url,
+        )
+        for key, value in changes.items():
+            if value is None:
+                payload.pop(key, None)
+            else:
+                payload[key] = value
+        return payload
+
+    return {
+        "no user": click(user=None),
+        "user not an object": click(user=MARKETER),
+        "team id not a string": click(team={"id": ["T0SANDBOX"]}),
+        "container not an object": click(container="0"),
+        "value past 64 bits": click(value="99999999999999999999"),
+        "value past 32 bits": click(value="2147483648"),  # PostgreSQL's integer
+        "no trigger id": click(trigger_id=None),
+        "container ids far too long": click(
+            container={"type": "message", "channel_id": "C" * 5000, "message_ts": "1." + "9" * 5000}
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "action_id",
+    [Ids.GOT_IT, Ids.GIVE_FEEDBACK, Ids.ASK_QUESTION, Ids.EDIT_LAUNCH],
+)
+def test_buttons_with_broken_payloads_are_answered_and_nothing_crashes(
+    slack: SlackDriver,
+    sandbox: SlackSandbox,
+    engine: Engine,
+    caplog: pytest.LogCaptureFixture,
+    action_id: str,
+) -> None:
+    submit(slack, state())
+    wait_until(lambda: delivered(engine), what="the fan-out")
+    parent = _announcement(sandbox)
+    [campaign] = rows(engine, Campaign)
+    assert campaign.id is not None
+    caplog.clear()
+    for breakage, payload in _broken_clicks(
+        action_id, campaign.id, parent, sandbox.new_response_url()
+    ).items():
+        url = payload["response_url"] = sandbox.new_response_url()
+        opened = len(sandbox.calls("views.open"))
+
+        def answered(url: str = url, opened: int = opened) -> bool:
+            return bool(sandbox.responses(url)) or len(sandbox.calls("views.open")) > opened
+
+        response = slack.interactive(payload)
+        assert response.status_code == 200, (breakage, response.text)
+        # Each one either opens a modal or answers the click; none is an unhandled error.
+        wait_until(answered, what=f"an answer to {breakage}")
+        answers = " ".join(message_text(r) for r in sandbox.responses(url))
+        assert "something went wrong" not in answers, (breakage, answers)
+        assert _errors(caplog) == [], breakage
+
+
+def test_got_it_without_a_response_url_is_still_counted(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    submit(slack, state())
+    wait_until(lambda: delivered(engine), what="the fan-out")
+    parent = _announcement(sandbox)
+    [campaign] = rows(engine, Campaign)
+    payload = block_actions(
+        user_id="U0REP1",
+        actions=[button_action(Ids.GOT_IT, str(campaign.id))],
+        channel_id="C0SALES",
+        message_ts=parent["ts"],
+        message=parent,
+    )
+    assert slack.interactive(payload).status_code == 200
+    wait_until(lambda: len(rows(engine, Acknowledgement)) == 1, what="the acknowledgement")
+    wait_until(lambda: "1 teammate" in message_text(_announcement(sandbox)), what="the ready count")
+    assert _errors(caplog) == []
+
+
+def _submission(callback_id: str, values: dict[str, Any], metadata: Any, **changes: Any) -> Any:
+    payload = view_submission(
+        user_id=MARKETER, callback_id=callback_id, state_values=values, private_metadata=""
+    )
+    payload["view"]["private_metadata"] = metadata
+    for key, value in changes.items():
+        target = payload["view"] if key in ("state", "app_installed_team_id") else payload
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+    return payload
+
+
+def test_modal_submissions_with_broken_payloads_get_field_errors_and_nothing_crashes(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    submit(slack, state())
+    wait_until(lambda: delivered(engine), what="the fan-out")
+    parent = _announcement(sandbox)
+    [campaign] = rows(engine, Campaign)
+    question = {
+        str(Ids.QUESTION_TEXT): {
+            str(Ids.QUESTION_TEXT): {"type": "plain_text_input", "value": "Renewals too?"}
+        }
+    }
+    meta = {"campaign_id": campaign.id, "tz": TZ}
+    asked = {"campaign_id": campaign.id, "channel_id": "C0SALES", "thread_ts": parent["ts"]}
+    cases = {
+        "launch: metadata not a string": (Ids.LAUNCH_MODAL, state(), 5, {}),
+        "launch: no state": (Ids.LAUNCH_MODAL, state(), "{}", {"state": None}),
+        "launch: state not an object": (Ids.LAUNCH_MODAL, state(), "{}", {"state": "x"}),
+        "launch: no user": (Ids.LAUNCH_MODAL, state(), "{}", {"user": None}),
+        "launch: team id not a string": (
+            Ids.LAUNCH_MODAL,
+            state(),
+            "{}",
+            # Bolt reads the workspace from the view first, then from `team`.
+            {"team": {"id": ["T0SANDBOX"]}, "app_installed_team_id": None},
+        ),
+        "edit: campaign id past 64 bits": (
+            Ids.EDIT_LAUNCH_MODAL,
+            state(),
+            json.dumps({**meta, "campaign_id": 2**70}),
+            {},
+        ),
+        "edit: no state": (Ids.EDIT_LAUNCH_MODAL, state(), json.dumps(meta), {"state": None}),
+        "edit: no user": (Ids.EDIT_LAUNCH_MODAL, state(), json.dumps(meta), {"user": None}),
+        "question: campaign id past 64 bits": (
+            Ids.QUESTION_MODAL,
+            question,
+            json.dumps({**asked, "campaign_id": 2**70}),
+            {},
+        ),
+        "edit: campaign id past 32 bits": (
+            Ids.EDIT_LAUNCH_MODAL,
+            state(),
+            json.dumps({**meta, "campaign_id": 2**31}),
+            {},
+        ),
+        "question: thread ts not a string": (
+            Ids.QUESTION_MODAL,
+            question,
+            json.dumps({**asked, "thread_ts": [1]}),
+            {},
+        ),
+        "question: state values not an object": (
+            Ids.QUESTION_MODAL,
+            question,
+            json.dumps(asked),
+            {"state": {"values": []}},
+        ),
+        "question: no user": (Ids.QUESTION_MODAL, question, json.dumps(asked), {"user": None}),
+    }
+    caplog.clear()
+    for case, (callback_id, values, metadata, changes) in cases.items():
+        response = slack.interactive(_submission(callback_id, values, metadata, **changes))
+        assert response.status_code == 200, (case, response.text)
+        if case == "launch: metadata not a string":
+            # It only carries the marketer's zone: without it the launch goes ahead in UTC.
+            assert response.content in (b"", b"{}"), case
+        else:
+            assert response.json()["response_action"] == "errors", case
+        assert _errors(caplog) == [], case
+    wait_until(lambda: len(rows(engine, Campaign)) == 2, what="the launch in UTC")
+    assert rows(engine, Question) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -293,3 +294,32 @@ def test_processed_events_are_kept_by_id(slack: SlackDriver, engine: Engine, dec
         row = session.get(ProcessedEvent, body["event_id"])
         assert row is not None and row.team_id == json.loads(json.dumps(body))["team_id"]
         assert session.exec(select(col(ProcessedEvent.event_id))).all()
+
+
+@pytest.mark.parametrize(
+    ("team", "event_ts"),
+    [(["T0SANDBOX"], None), ({"id": "T0SANDBOX"}, None), (None, "999999999999.999999")],
+)
+def test_reactions_with_unreadable_team_or_time_never_crash(
+    slack: SlackDriver,
+    engine: Engine,
+    deck: Posted,
+    caplog: pytest.LogCaptureFixture,
+    team: Any,
+    event_ts: str | None,
+) -> None:
+    # Found by tests/fuzz: a team id that is no string reached the database, and an
+    # event_ts past the year 9999 raised in the listener.
+    body = event_callback(
+        reaction_added(
+            user="U0REP2", reaction="+1", channel=deck.channel, ts=deck.ts, event_ts=event_ts
+        )
+    )
+    if team is not None:
+        body["team_id"] = team
+        body["authorizations"][0]["team_id"] = team
+    assert slack.envelope(body).status_code == 200
+    react(slack, deck, "U0REP1", "+1")
+    expected = {"U0REP1": "useful"} | ({"U0REP2": "useful"} if team is None else {})
+    wait_until(lambda: votes(engine, deck.asset_id) == expected, what=str(expected))
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
