@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -15,7 +16,7 @@ from starlette.routing import Route
 from core.app import create_app, create_runtime
 from core.db import make_engine
 from core.serve import bound_socket, make_server
-from core.server import to_bolt_request
+from core.server import MalformedRequest, to_bolt_request
 from sandbox import SlackDriver, SlackSandbox, sign_request
 from sandbox.payloads import slash_command
 from tests.conftest import SIGNING_SECRET, Served, make_settings, serve_app
@@ -149,6 +150,34 @@ def test_extra_routes_are_served_and_an_unhandled_error_is_a_500_naming_the_requ
         sock.close()
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "block_actions", "actions": None},
+        {"type": "block_actions", "actions": []},
+        {"type": "block_actions", "actions": [{}, "x"]},
+        {"type": "view_submission"},
+        {"type": "view_closed", "view": "v"},
+        {"type": "event_callback", "event": []},
+        {"type": "shortcut", "callback_id": 7},
+    ],
+)
+def test_bodies_missing_what_their_type_needs_are_malformed(payload: dict[str, object]) -> None:
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    with pytest.raises(MalformedRequest):
+        to_bolt_request(urlencode({"payload": json.dumps(payload)}), query="", headers=form)
+
+
+JSON = "application/json"
+
+
+def test_json_nested_past_the_recursion_limit_is_malformed() -> None:
+    with pytest.raises(MalformedRequest):
+        to_bolt_request(
+            "[" * 5000 + "]" * 5000, query="", headers={"content-type": "application/json"}
+        )
+
+
 def test_to_bolt_request_keeps_commands_and_interactions_apart() -> None:
     form = {"content-type": "application/x-www-form-urlencoded"}
     command = urlencode(
@@ -166,7 +195,12 @@ def test_to_bolt_request_keeps_commands_and_interactions_apart() -> None:
     interaction = urlencode(
         {
             "payload": json.dumps(
-                {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "actions": []}
+                {
+                    "type": "block_actions",
+                    "team": {"id": "T1"},
+                    "user": {"id": "U1"},
+                    "actions": [{"action_id": "got_it"}],
+                }
             )
         }
     )
@@ -178,7 +212,12 @@ def test_to_bolt_request_keeps_commands_and_interactions_apart() -> None:
         {"block_id": b, "action_id": "a", "channel_id": "C1", "response_url": f"https://r/{b}"}
         for b in ("one", "two")
     ]
-    submission = {"type": "view_submission", "team": {"id": "T1"}, "user": {"id": "U1"}}
+    submission = {
+        "type": "view_submission",
+        "team": {"id": "T1"},
+        "user": {"id": "U1"},
+        "view": {"callback_id": "launch_modal"},
+    }
     body = urlencode({"payload": json.dumps({**submission, "response_urls": urls})})
     parsed = to_bolt_request(body, query="", headers=form)
     assert parsed.context.response_url == "https://r/one"
