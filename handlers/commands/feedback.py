@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from blocks.feedback import build_feedback_help, build_feedback_modal, build_feedback_saved
 from blocks.replies import build_candidates, build_message
 from core.db import SessionScope
+from core.errors import after_ack
 from domain.feedback import FeedbackError, FeedbackHelp, OpenForm, parse_feedback
 from models import Source, VoteValue
 from services.home import HomeRefresh
@@ -18,9 +19,11 @@ from services.votes import give_feedback, resolve_quick
 UNKNOWN_FORM = "Use `/feedback <asset> <up|down> [comment]` with a handle such as `PD-3`."
 
 
+@after_ack
 def handle_feedback_command(
     ack: Ack,
     command: dict[str, Any],
+    respond: Respond,
     context: BoltContext,
     client: WebClient,
     db: SessionScope,
@@ -37,6 +40,7 @@ def handle_feedback_command(
         return
     if isinstance(parsed, OpenForm):
         ack()
+        # After the ack: a failure here reaches the person through `respond` (after_ack).
         client.views_open(trigger_id=command["trigger_id"], view=build_feedback_modal())
         return
     team_id = context.team_id or command["team_id"]

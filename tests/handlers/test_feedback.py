@@ -481,3 +481,13 @@ def test_one_vote_whatever_the_source(
     settle(slack, engine, deck, react(slack, deck, "U0REP1", "+1", added=False))
     assert votes(engine)[(deck.asset_id, "U0REP1")] == ("useful", "modal")
     assert len([k for k in votes(engine) if k[1] == "U0REP1"]) == 1
+
+
+def test_a_form_that_slack_will_not_open_gets_a_clear_answer(
+    slack: SlackDriver, sandbox: SlackSandbox
+) -> None:
+    sandbox.fail_next("views.open", error="expired_trigger_id")
+    response = slack.command("/feedback", "", user_id="U0REP1")
+    assert response.status_code == 200
+    answer = reply_text(response, slack, sandbox)
+    assert "went wrong" in answer and "reference" in answer
