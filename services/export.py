@@ -117,63 +117,55 @@ def _batches(
         after = (rows[-1].created_at, rows[-1].id)
 
 
-def _votes(
-    session: Session, workspace_id: int, period: ExportPeriod, batch_size: int
+def _asset_feedback(
+    session: Session,
+    workspace_id: int,
+    period: ExportPeriod,
+    batch_size: int,
+    *,
+    model: type[Vote] | type[Usage],
+    kind: Kind,
 ) -> Iterator[FeedbackRecord]:
+    """Votes or uses of the period: both are one person's mark on one asset."""
+    created, row_id = col(model.created_at), col(model.id)
+    value = col(Vote.value) if model is Vote else sa.null()
     query = (
         sa.select(
-            col(Vote.id),
-            col(Vote.created_at),
-            col(Vote.value),
-            col(Vote.source),
+            row_id,
+            created,
+            value.label("value"),
+            col(model.source),
             col(Asset.handle),
             col(Asset.title),
             col(Campaign.name),
         )
-        .join(Asset, col(Asset.id) == col(Vote.asset_id))
+        .join(Asset, col(Asset.id) == col(model.asset_id))
         .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
-        .where(col(Vote.workspace_id) == workspace_id, _span(col(Vote.created_at), period))
+        .where(col(model.workspace_id) == workspace_id, _span(created, period))
     )
-    for row in _batches(session, query, col(Vote.created_at), col(Vote.id), batch_size):
+    for row in _batches(session, query, created, row_id, batch_size):
         yield FeedbackRecord(
             at=as_utc(row.created_at),
-            kind=Kind.VOTE,
+            kind=kind,
             row_id=row.id,
             asset_handle=row.handle,
             asset_title=row.title,
             campaign=row.name or "",
-            value=str(row.value),
+            value=str(row.value) if row.value is not None else None,
             source=str(row.source),
         )
+
+
+def _votes(
+    session: Session, workspace_id: int, period: ExportPeriod, batch_size: int
+) -> Iterator[FeedbackRecord]:
+    return _asset_feedback(session, workspace_id, period, batch_size, model=Vote, kind=Kind.VOTE)
 
 
 def _uses(
     session: Session, workspace_id: int, period: ExportPeriod, batch_size: int
 ) -> Iterator[FeedbackRecord]:
-    query = (
-        sa.select(
-            col(Usage.id),
-            col(Usage.created_at),
-            col(Usage.source),
-            col(Asset.handle),
-            col(Asset.title),
-            col(Campaign.name),
-        )
-        .join(Asset, col(Asset.id) == col(Usage.asset_id))
-        .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
-        .where(col(Usage.workspace_id) == workspace_id, _span(col(Usage.created_at), period))
-    )
-    for row in _batches(session, query, col(Usage.created_at), col(Usage.id), batch_size):
-        yield FeedbackRecord(
-            at=as_utc(row.created_at),
-            kind=Kind.USE,
-            row_id=row.id,
-            asset_handle=row.handle,
-            asset_title=row.title,
-            campaign=row.name or "",
-            value=None,
-            source=str(row.source),
-        )
+    return _asset_feedback(session, workspace_id, period, batch_size, model=Usage, kind=Kind.USE)
 
 
 def _comments(
