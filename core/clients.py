@@ -12,8 +12,11 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
+from dataclasses import dataclass
 
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlmodel import select
 
@@ -40,6 +43,23 @@ def installation_store(settings: Settings, db: SessionScope) -> DbInstallationSt
     )
 
 
+# How long a looked-up install is trusted before it is read again.
+LOOKUP_TTL_S = 60.0
+
+
+@dataclass(frozen=True)
+class _Cached:
+    bot: Bot
+    client: WebClient
+    looked_up: float  # time.monotonic()
+
+
+def _due(bot: Bot) -> bool:
+    """True when a rotating token is within the refresh window (look it up again)."""
+    expires = bot.bot_token_expires_at
+    return expires is not None and expires <= time.time() + ROTATE_BEFORE_MIN * 60
+
+
 class NotInstalled(Exception):
     """The workspace has no stored install (it never installed, or uninstalled)."""
 
@@ -61,7 +81,7 @@ class SlackClients:
         self._retry = retry
         self._lock = threading.Lock()
         self._teams: dict[int, str] = {}  # workspace id -> team id (never changes)
-        self._clients: dict[str, tuple[str, WebClient]] = {}  # team id -> (token, client)
+        self._clients: dict[str, _Cached] = {}  # team id -> its client and install
         self._static: WebClient | None = None
         if store is None:
             self._static = make_client(
@@ -85,6 +105,14 @@ class SlackClients:
         if self._static is not None:
             return self._static
         assert self._store is not None
+        now = time.monotonic()
+        with self._lock:
+            cached = self._clients.get(team_id)
+        # A fan-out sends hundreds of messages a minute: look the install up once a while,
+        # not per message (an uninstall elsewhere shows within LOOKUP_TTL_S; Slack refuses
+        # a revoked token meanwhile, and the worker fails that message with its reason).
+        if cached is not None and now - cached.looked_up < LOOKUP_TTL_S and not _due(cached.bot):
+            return cached.client
         bot = self._store.find_team_bot(team_id)
         if bot is None:
             raise NotInstalled(team_id)
@@ -98,12 +126,13 @@ class SlackClients:
                 bot = rotated
         with self._lock:
             cached = self._clients.get(team_id)
-            if cached is not None and cached[0] == bot.bot_token:
-                return cached[1]
-            client = make_client(
-                token=bot.bot_token, base_url=self._settings.slack_api_url, retry=self._retry
-            )
-            self._clients[team_id] = (bot.bot_token, client)
+            if cached is not None and cached.bot.bot_token == bot.bot_token:
+                client = cached.client
+            else:
+                client = make_client(
+                    token=bot.bot_token, base_url=self._settings.slack_api_url, retry=self._retry
+                )
+            self._clients[team_id] = _Cached(bot=bot, client=client, looked_up=now)
             return client
 
     def for_workspace(self, workspace_id: int) -> WebClient:

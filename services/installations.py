@@ -179,7 +179,10 @@ class DbInstallationStore(InstallationStore):
         )
 
     def find_team_bot(self, team_id: str) -> Bot | None:
-        """The bot install serving a workspace, whether installed to it or to its org."""
+        """The bot install of a workspace, by team id alone (jobs know no enterprise id).
+
+        Org-wide installs are stored under their org, not a team, and are not found here.
+        """
         with self._db() as session:
             row = session.exec(
                 select(Installation)
