@@ -49,6 +49,16 @@ _COMMON = """
     deal team lead sales market brand mobile demo video slide deck case
     top super tip nice amazing great good bold wow
     allegro torino milano roma paris berlin london madrid lisboa porto
+    my mine me we us our ours you your yours he him his she her hers it its they them their
+    mein meine meinen meinem meiner dein deine sein seine ihr ihre unser unsere euer eure
+    ich du er sie wir ihr mich dich sich uns euch ihm ihn ihnen man chef leiter boss kunde
+    mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs je tu il elle nous vous
+    ils elles moi toi lui eux
+    mi mis tu tus su sus nuestro nuestra vuestro vuestra yo ella ellos ellas usted nosotros
+    mio mia miei mie tuo tua suo sua nostro nostra vostro vostra loro io lei noi voi
+    meu minha meus minhas teu tua seu sua nosso nossa ele ela eles elas eu nos voce
+    mijn jouw zijn haar ons onze jullie hun ik jij hij zij wij
+    boss manager director chief head owner lead
     orange apple mercedes volvo natura salesforce
 """
 COMMON = frozenset(_COMMON.split())

@@ -32,6 +32,7 @@ from domain.lexicon.cues import (
     HABIT,
     HOSTILE,
     INSULT,
+    IRONIC,
     NEVER_MET,
     OPENER,
     OUTCOME,
@@ -140,9 +141,8 @@ _BEFORE_POSSESSOR = re.compile(
 )
 # At a sentence start, a name followed by one of these is a word ("Can we", "Will you").
 _NOT_A_NAME_AFTER = re.compile(
-    r"\s+(?:we|you|i|they|it|the|a|an|this|that|he|she|there|not|someone|anyone|wir|ich|du|sie"
-    r"|es|nous|vous|je|tu|on|il|nosotros|usted|yo|noi|voi|io|nos|voce|eu|jij|je|ik|u|het|de"
-    r"|een)\b",
+    r"\s+(?:we|you|i|they|it|the|this|that|he|she|there|not|someone|anyone|wir|ich|du|sie"
+    r"|nous|vous|je|tu|on|il|nosotros|usted|yo|noi|voi|io|nos|voce|eu|jij|je|ik)\b",
     re.IGNORECASE,
 )
 # After a team word, these make it a thing: "sales deck", "marketing site", "ventas del Q3".
@@ -171,6 +171,10 @@ _SUBGROUP = re.compile(
     r"(?:\d+|new|newer|junior|some|few|several|many|most|other|two|three|my|algunos|varios"
     r"|nuevos|neue|einige|manche|nouveaux|quelques|certains|alcuni|nuovi|alguns|novos|nieuwe"
     r"|sommige|enkele)\s+$"
+)
+_BESIDE = re.compile(r"(?:with|avec|mit|con|com|met|and|und|et|y|e|en)\s+$")
+_WHOSE_CUSTOMER = re.compile(
+    r"(?:'s?)?\s+(?:account|client|customer|prospect|deal|territory|team|region|accounts)\b"
 )
 _SENTENCE_START = re.compile(r"(?:^|[.!?\n:;]\s*|^\W+)$")
 
@@ -347,7 +351,10 @@ def _opener_sarcasm(cues: _Cues, folded: str) -> bool:
     for hit in cues.hits.get(OPENER, ()):
         if not _SENTENCE_START.search(folded[max(0, hit.start - 4) : hit.start]):
             continue
-        if not re.match(r"\s*[,.!:;…]|\s*$", folded[hit.end : hit.end + 3]):
+        if not re.match(
+            r"(?:\s+(?:hoor|zeg|echt|ja|hein|eh|man|lol))?\s*[,.!:;…]|\s*$",
+            folded[hit.end : hit.end + 8],
+        ):
             continue
         for category in (PROBLEM, HOSTILE):
             if any(h.start > hit.end and h.start - hit.end < 260 for h in cues.hits.get(category, ())):
@@ -385,6 +392,8 @@ def _decide(text: str, folded: str, cues: _Cues, *, hostile_emoji: bool) -> list
         reasons.add("passive_aggression")
     if cues.has(SARCASM) or _opener_sarcasm(cues, folded) or _party_sarcasm(cues, text):
         reasons.add("sarcasm")
+    if cues.has(IRONIC) and any(cues.has(c) for c in (PROBLEM, HOSTILE, IRONY, OPENER)):
+        reasons.add("sarcasm")
     if cues.has(QUESTION) or cues.has(NEVER_MET):
         reasons.add("blame")
     strong = (HOSTILE, HABIT)
@@ -399,7 +408,10 @@ def _decide(text: str, folded: str, cues: _Cues, *, hostile_emoji: bool) -> list
     people = cues.refs.get("person", [])
     if people:
         hostile = cues.near((*strong, IRONY), people)
-        if hostile or (cues.near_in_sentence(PROBLEM, people, folded) and not polite):
+        # "with Tom", "Maria's account": a colleague in the story, not the one blamed.
+        actors = [s for s in people if not _BESIDE.search(folded[max(0, s[0] - 12) : s[0]])]
+        actors = [s for s in actors if not _WHOSE_CUSTOMER.match(folded, s[1])]
+        if hostile or (cues.near_in_sentence(PROBLEM, actors, folded) and not polite):
             reasons.add("blame")
     teams = cues.refs.get("team", [])
     if teams:

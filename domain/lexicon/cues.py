@@ -30,6 +30,7 @@ HABIT = "habit"  # generalisation: always, never, as usual, typical, every time
 HOSTILE = "hostile"  # again, seriously, for nothing, evidently, you can tell
 PROBLEM = "problem"  # a problem with the work: wrong, old, late, missing, not, nobody
 OPENER = "opener"  # a cheer that is sarcasm when a problem follows ("great, …")
+IRONIC = "ironic"  # praise that is sarcasm next to a problem ("just what we needed")
 
 # What keeps a comment friendly, and what makes it worth quoting.
 POLITE = "polite"  # please, thanks, could you, cc, when you have a minute
@@ -52,6 +53,7 @@ CATEGORIES = (
     HOSTILE,
     PROBLEM,
     OPENER,
+    IRONIC,
     POLITE,
     PRAISE,
     ASSET,

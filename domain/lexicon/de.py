@@ -9,6 +9,7 @@ from domain.lexicon.cues import (
     HOSTILE,
     INSULT,
     NEVER_MET,
+    IRONIC,
     OPENER,
     OUTCOME,
     PASSIVE,
@@ -152,6 +153,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"in (?:der|die) zentrale",
     ),
     ROLE: (
+        r"praktikanten",
         r"(?:der|die|unser|unsere|ein|eine) (?:neue[rn]? )?(?:praktikant(?:in)?|werkstudent(?:in)?"
         r"|junior|agentur|texter(?:in)?|designer(?:in)?|autor(?:in)?|verantwortliche[rn]?)",
         r"die person,? die",
@@ -275,6 +277,10 @@ CUES: dict[str, tuple[str, ...]] = {
         r"uberrascht mich",
     ),
     OPENER: (
+        r"toll gemacht",
+        r"gut gemacht",
+        r"super gemacht",
+        r"klasse gemacht",
         r"toll",
         r"na toll",
         r"super",
@@ -287,8 +293,6 @@ CUES: dict[str, tuple[str, ...]] = {
         r"herrlich",
         r"bravo",
         r"gluckwunsch",
-        r"danke",
-        r"vielen dank",
         r"endlich",
         r"ich liebe es",
         r"na klar",
@@ -296,29 +300,28 @@ CUES: dict[str, tuple[str, ...]] = {
         r"uberraschung",
     ),
     SARCASM: (
+        r"noch ein meisterwerk",
+        r"(?:der|die) kunden? (?:wird|werden) sich (?:sicher|bestimmt) freuen",
         r"(?:noch (?:ein|eine|einen)|wieder (?:ein|eine|einen)) (?:\w+ ){0,3}(?:das|die|den)"
         r" (?:keiner|niemand) (?:wollte|braucht|bestellt|gelesen)",
         r"(?:das|die|den) (?:keiner|niemand) (?:bestellt|gewollt|angefragt) hat",
         r"nur {num} (?:monate|wochen|tage|quartale|jahre) (?:nach|zu spat|verspatet)",
         r"rekord[!.]",
         r"neuer rekord",
-        r"sehr hilfreich[.!]",
-        r"(?:echt|wirklich) hilfreich[.!]",
         r"ich liebe es,? (?:ja )?wenn",
         r"danke,? dass (?:\w+ ){0,8}(?:immer noch|noch immer|schon wieder|wieder|nicht|kein)",
         r"danke an alle beteiligten",
         r"wer hatte das gedacht",
         r"was fur eine uberraschung",
         r"na klar,? (?:weil|denn)",
-        r"genau das,? (?:worauf|was) wir (?:gewartet|gebraucht)",
         r"perfekt (?:zum|fur) (?:lesen|durchlesen) (?:im|wahrend)",
         r"nett gemeint\.",
         r"(?:toll|super|prima|klasse|wow|na toll|na super|grossartig|spitze)[,!.]+ (?:noch|wieder)"
         r" (?:ein|eine|einen)",
-        r"genau das hat (?:uns )?(?:noch )?gefehlt",
         r"nett von {team}",
     ),
     PASSIVE: (
+        r"danke,? (?:vermutlich|wohl)",
         r"wie (?:bereits|schon|gesagt|erwahnt)(?: (?:in meiner|per) (?:letzten )?(?:mail|nachricht"
         r"|e-mail))?(?: \w+){0,4} (?:gesagt|geschrieben|erwahnt|angemerkt|gemeldet)",
         r"wie (?:bereits|schon) (?:gesagt|geschrieben|erwahnt)",
@@ -341,6 +344,11 @@ CUES: dict[str, tuple[str, ...]] = {
         r"info an alle",
     ),
     QUESTION: (
+        r"wer hat (?:sich )?(?:das|dies|den|die) (?:bitte |eigentlich |nur )?(?:ausgedacht|verzapft"
+        r"|zu verantworten|abgenickt)",
+        r"das passiert,? wenn",
+        r"wessen (?:tolle |geniale )?idee",
+        r"wer (?:ist|war) (?:das|der) genie",
         r"wer (?:zum teufel |bitte |eigentlich |um himmels willen )?(?:hat|hatte) (?:bitte )?"
         r"(?:\w+ ){0,4}(?:freigegeben|abgesegnet|gemacht|geschrieben|verbrochen|gebaut"
         r"|erstellt|entschieden)",
@@ -360,6 +368,12 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:war|waren|hat|haben) (?:\w+ ){0,2}(?:je|jemals|nie|noch nie) (?:\w+ ){0,3}"
         r"(?:kundentermin|kundengesprach|verhandelt|verkauft|mit kunden|beim kunden)",
         r"noch niemand (?:einen |ein )?(?:\w+ ){0,3}(?:verhandelt|verkauft|abgeschlossen)",
+    ),
+    IRONIC: (
+        r"sehr hilfreich[.!]",
+        r"(?:echt|wirklich) hilfreich[.!]",
+        r"genau das,? (?:worauf|was) wir (?:gewartet|gebraucht)",
+        r"genau das hat (?:uns )?(?:noch )?gefehlt",
     ),
     POLITE: (
         r"bitte",

@@ -9,6 +9,7 @@ from domain.lexicon.cues import (
     HOSTILE,
     INSULT,
     NEVER_MET,
+    IRONIC,
     OPENER,
     OUTCOME,
     PASSIVE,
@@ -225,6 +226,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:work|job)\s*,\s*team",
     ),
     ROLE: (
+        r"(?:the )?genius (?:who|that)",
+        r"interns",
         r"(?:the|our|your|that|this|some) (?:new )?(?:intern|interns|junior|new hire|new guy"
         r"|new girl|newbie|agency|freelancer|contractor|copywriter|designer|writer|author"
         r"|person|guy|people|folks) (?:who|that|which|responsible|in charge|behind)",
@@ -283,6 +286,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:and )?then (?:they |we )?(?:complain|say|claim|wonder)",
     ),
     HOSTILE: (
+        r"should (?:try|have to|be forced to) (?:sell|selling|use|using|present|presenting|pitch"
+        r"|pitching)",
         r"again",
         r"just stop",
         r"(?:don'?t|doesn'?t|couldn'?t|do not|does not) (?:even )?care",
@@ -419,8 +424,6 @@ CUES: dict[str, tuple[str, ...]] = {
         r"finally",
         r"oh (?:good|joy|sure)",
         r"sure",
-        r"thanks",
-        r"thank you",
         r"good job",
         r"great job",
         r"nice job",
@@ -430,22 +433,24 @@ CUES: dict[str, tuple[str, ...]] = {
         r"what a surprise",
     ),
     SARCASM: (
+        r"leave it to {team} to",
+        r"(?:another|yet another) (?:masterpiece|gem|triumph|work of art|classic|winner)",
+        r"cool,? cool,? cool",
+        r"(?:i'?m sure|surely|no doubt) (?:the |our |my )?(?:customers?|clients?|prospects?|buyers?"
+        r"|cfos?) (?:will|would|are going to) (?:love|appreciate|enjoy|be thrilled|adore)",
+        r"(?:great|perfect|impeccable|excellent) timing",
         r"(?:another|yet another|one more) (?:\w+ ){0,3}(?:that |which )?(?:nobody|no one|noone)"
         r" (?:asked|wanted|needs|needed|requested|reads?)",
         r"(?:nobody|no one) asked for",
         r"only {num} (?:months?|weeks?|days?|quarters?|years?) (?:late|after|behind)",
         r"(?:just|only) in time for (?:the )?(?:next|last|previous) (?:quarter|year|launch)",
         r"(?:new )?record[!.]",
-        r"(?:truly|really|very) (?:inspiring|helpful|useful) (?:work|stuff)?",
-        r"very helpful[.!]",
-        r"so helpful[.!]",
         r"(?:love|loving) how",
         r"i love (?:it )?(?:when|how)",
         r"what a surprise",
         r"who (?:would have|would've|could have|could've|'d have) (?:thought|guessed)",
         r"(?:shocking|surprise surprise)",
         r"exactly what (?:we|i) (?:needed|were waiting for|wanted|asked for)[.!]?\s*(?:🎉|🥳|👏|🙃|😊|🙂)",
-        r"just what (?:we|i) needed[.!]",
         r"(?:thanks|thank you) for nothing",
         r"thanks for (?:the|this|that) (?:\w+ ){0,3}(?:i'll|i will|we'll) (?:just )?(?:keep )?fix",
         r"perfect for (?:reading|skimming) (?:it )?(?:in|during|mid)",
@@ -458,9 +463,10 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:great|wow|oh great|awesome|perfect|fantastic|super|yay|cool|lovely|brilliant)[,!.]+"
         r" (?:just )?(?:another|yet another|one more)",
         r"(?:nice|good|kind|great|sweet) of {team} to",
-        r"(?:just|exactly) what (?:we|i) (?:needed|were waiting for|wanted)",
     ),
     PASSIVE: (
+        r"thanks,? i guess",
+        r"(?:so )?(?:we'?re|you'?re|they'?re|we are|you are) just (?:ignoring|skipping|pretending)",
         r"per my (?:last|previous|earlier|other|\w+ last) (?:\w+ ){0,2}(?:emails?|e-mails?"
         r"|mails?|messages?|notes?|comments?|slacks?|posts?|requests?)",
         r"per my (?:last|previous) ",
@@ -499,6 +505,14 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:i|we) (?:still|already) (?:asked|flagged|said)",
     ),
     QUESTION: (
+        r"(?:does|did|do|is|are|has) (?:anyone|anybody) (?:here |there |over there |in \w+ )?"
+        r"(?:actually|even|ever|really) (?:\w+ )?(?:proofread|read|reading|check|checking|review"
+        r"|reviewing|test|testing|look|looking|open|opening)",
+        r"(?:reading|read|looking at) (?:these|this|any of this|our|the)(?: \w+)? (?:at all|ever)",
+        r"(?:this|that) is what happens when",
+        r"(?:this|that)'s what happens when",
+        r"whose (?:brilliant |great |bright |genius )?idea was (?:this|that|it)",
+        r"who(?:'s| is| was) the genius",
         r"who (?:exactly |even |actually |on earth |the hell |tf |in their right mind )?"
         r"(?:approved|signed off on|thought|decided|came up with|let|made|wrote|designed|built"
         r"|produced|published|sent out|is responsible for|was responsible for) (?:this|that|these"
@@ -539,6 +553,13 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:calls?|customers?|clients?|deals?|meetings?)",
         r"in (?:their|his|her) (?:entire )?li(?:fe|ves)",
         r"(?:never|not once) (?:carried|had) (?:a )?quota",
+    ),
+    IRONIC: (
+        r"very helpful[.!]",
+        r"so helpful[.!]",
+        r"(?:truly|really|very) (?:inspiring|helpful|useful) (?:work|stuff)?",
+        r"just what (?:we|i) needed[.!]",
+        r"(?:just|exactly) what (?:we|i) (?:needed|were waiting for|wanted)",
     ),
     POLITE: (
         r"please",

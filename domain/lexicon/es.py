@@ -9,6 +9,7 @@ from domain.lexicon.cues import (
     HOSTILE,
     INSULT,
     NEVER_MET,
+    IRONIC,
     OPENER,
     OUTCOME,
     PASSIVE,
@@ -150,6 +151,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"gente de {team}",
     ),
     ROLE: (
+        r"(?:el|la) genio (?:que|de)",
+        r"becarios",
         r"(?:el|la|nuestr[oa]|un|una) (?:nuev[oa] )?(?:becari[oa]|practicante|pasante|junior"
         r"|agencia|disenador[a]?|redactor[a]?|autor[a]?)",
         r"(?:la|esa|una) persona (?:que|responsable|encargada)",
@@ -287,11 +290,12 @@ CUES: dict[str, tuple[str, ...]] = {
         r"me encanta",
         r"me encantan",
         r"por fin",
-        r"gracias",
         r"buen trabajo",
         r"que sorpresa",
     ),
     SARCASM: (
+        r"(?:otra|una nueva) obra maestra",
+        r"seguro que (?:al cliente|a los clientes) (?:le|les) (?:encanta|va a encantar|encantara)",
         r"(?:otro|otra|un nuevo|una nueva) (?:\w+ ){0,3}que nadie (?:pidio|ha pedido|necesita"
         r"|queria|lee)",
         r"que nadie (?:pidio|ha pedido)",
@@ -305,17 +309,16 @@ CUES: dict[str, tuple[str, ...]] = {
         r"ah claro,? porque",
         r"claro,? porque",
         r"seguro que (?:el cliente|los clientes|nadie|no)",
-        r"justo lo que (?:necesitabamos|esperabamos|faltaba)",
-        r"(?:muy|super) util[.!]",
         r"perfecto para (?:leer|ver)(?:lo)? (?:en|durante) (?:medio|plena)",
         r"gracias por nada",
         r"(?:que|vaya) talento",
         r"(?:genial|que bien|estupendo|perfecto|fantastico|wow|maravilloso)[,!.]+ (?:otro|otra"
         r"|un nuevo|una nueva)",
         r"que detalle (?:de|por parte de)",
-        r"(?:justo|exactamente) lo que (?:necesitabamos|nos faltaba|queriamos)",
     ),
     PASSIVE: (
+        r"(?:ya )?lo (?:dije|comente|escribi|avise|mencione)",
+        r"gracias,? supongo",
         r"como (?:ya )?(?:dije|comente|mencione|escribi|avise|indique|pedi|decia)"
         r"(?: (?:antes|ya|en mi (?:ultimo|anterior) (?:correo|mail|mensaje|comentario)"
         r"|{num} veces))?",
@@ -338,6 +341,9 @@ CUES: dict[str, tuple[str, ...]] = {
         r"no pasa nada,? ya",
     ),
     QUESTION: (
+        r"esto es lo que pasa cuando",
+        r"a quien se le ocurrio",
+        r"quien (?:es|fue) el genio",
         r"quien (?:demonios |diablos |narices |coño |carajo )?(?:hizo|aprobo|escribio|armo"
         r"|diseno|decidio|valido|penso|publico|dejo salir|dio el ok a) (?:esto|eso|esta|este"
         r"|semejante)",
@@ -357,6 +363,11 @@ CUES: dict[str, tuple[str, ...]] = {
         r"|reuniones?|llamadas?|deals?|tratos?)",
         r"nunca (?:ha|han) tenido cuota",
         r"en su (?:puta )?vida",
+    ),
+    IRONIC: (
+        r"(?:muy|super) util[.!]",
+        r"justo lo que (?:necesitabamos|esperabamos|faltaba)",
+        r"(?:justo|exactamente) lo que (?:necesitabamos|nos faltaba|queriamos)",
     ),
     POLITE: (
         r"por favor",

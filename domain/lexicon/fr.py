@@ -9,6 +9,7 @@ from domain.lexicon.cues import (
     HOSTILE,
     INSULT,
     NEVER_MET,
+    IRONIC,
     OPENER,
     OUTCOME,
     PASSIVE,
@@ -154,6 +155,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"l'equipe(?=\s*[.!?👏🙄🙃]*\s*$)",
     ),
     ROLE: (
+        r"stagiaires",
         r"(?:le|la|notre|un|une|ce|cette) (?:nouvel(?:le)? |nouveau |petit |petite )?"
         r"(?:stagiaire|alternant(?:e)?|junior|agence|graphiste|redacteur|redactrice|pm|pmm"
         r"|responsable|auteur|autrice)",
@@ -271,6 +273,9 @@ CUES: dict[str, tuple[str, ...]] = {
         r"blague",
     ),
     OPENER: (
+        r"encore bravo",
+        r"bravo pour",
+        r"bien joue",
         r"genial",
         r"super",
         r"magnifique",
@@ -285,11 +290,12 @@ CUES: dict[str, tuple[str, ...]] = {
         r"ben voyons",
         r"bien sur",
         r"enfin",
-        r"merci",
         r"j'adore",
         r"quelle surprise",
     ),
     SARCASM: (
+        r"encore un chef-d'oeuvre",
+        r"le client va (?:adorer|etre ravi)",
         r"encore (?:un|une) (?:\w+ ){0,3}que personne n'a (?:demande|voulu|lu)",
         r"que personne n'a (?:demande|commande)",
         r"(?:seulement|que|juste) {num} mois (?:de retard|apres|en retard)",
@@ -301,15 +307,12 @@ CUES: dict[str, tuple[str, ...]] = {
         r"vous etes (?:vraiment )?(?:imbattables|champions|trop forts)",
         r"j'adore (?:quand|comment|que)",
         r"(?:ah )?bien sur,? (?:parce que|car)",
-        r"exactement ce qu'on (?:attendait|voulait)",
-        r"(?:tres|super) utile[.!]",
         r"parfait pour (?:lire|le lire) (?:en|pendant)",
         r"merci (?:a )?l'equipe",
         r"merci pour rien",
         r"quel talent",
         r"(?:genial|super|magnifique|parfait|bravo|wow|formidable)[,!.]+ (?:encore|un autre"
         r"|une autre|un nouveau|une nouvelle)",
-        r"(?:c'est )?(?:tout|exactement) ce qu'(?:il nous fallait|on attendait|on voulait)",
         r"sympa de la part d(?:u|e la|es) {team}",
     ),
     PASSIVE: (
@@ -332,6 +335,9 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:et celui|et celle) d'avant",
     ),
     QUESTION: (
+        r"qui a eu (?:cette|l') ?idee",
+        r"qui (?:est|etait) le genie",
+        r"voila ce qui arrive quand",
         r"qui (?:diable |donc |au juste )?(?:a|ont) (?:\w+ ){0,2}(?:valide|fait|ecrit|pondu"
         r"|approuve|concu|decide|laisse passer) (?:ca|cela|ce|cette|ces)",
         r"(?:quelqu'un|personne) (?:du|au|de la|chez) (?:\w+ )?{team}[^.!?\n]{0,40}(?:deja|jamais"
@@ -350,6 +356,11 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:clients?|rdv|rendez-vous|quotas?|ventes?|deals?|appels?)",
         r"(?:zero|aucune) idee de ce qu'on vit",
         r"(?:ouvrir|utiliser) (?:notre|le) produit une fois",
+    ),
+    IRONIC: (
+        r"(?:tres|super) utile[.!]",
+        r"exactement ce qu'on (?:attendait|voulait)",
+        r"(?:c'est )?(?:tout|exactement) ce qu'(?:il nous fallait|on attendait|on voulait)",
     ),
     POLITE: (
         r"s'il (?:te|vous) plait",

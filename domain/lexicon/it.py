@@ -9,6 +9,7 @@ from domain.lexicon.cues import (
     HOSTILE,
     INSULT,
     NEVER_MET,
+    IRONIC,
     OPENER,
     OUTCOME,
     PASSIVE,
@@ -136,6 +137,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"quelli che",
     ),
     ROLE: (
+        r"(?:il|lo) genio che",
+        r"stagisti",
         r"(?:lo|la|il|nostro|nostra|un|una) (?:nuov[oa] )?(?:stagista|tirocinante|junior|agenzia"
         r"|grafic[oa]|copywriter|autore|autrice|responsabile)",
         r"(?:la|una) persona (?:che|responsabile)",
@@ -238,6 +241,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"non aggiornat[oa]",
     ),
     OPENER: (
+        r"bel lavoro",
+        r"complimenti per",
         r"ottimo",
         r"ottima",
         r"perfetto",
@@ -253,11 +258,12 @@ CUES: dict[str, tuple[str, ...]] = {
         r"evviva",
         r"ma bravi",
         r"finalmente",
-        r"grazie",
         r"adoro",
         r"che sorpresa",
     ),
     SARCASM: (
+        r"un altro capolavoro",
+        r"il cliente (?:sara|sarà) (?:contentissimo|felicissimo)",
         r"(?:ancora|un altro|un'altra|l'ennesim[oa]) (?:\w+ ){0,3}che nessuno (?:ha chiesto|voleva"
         r"|legge)",
         r"che nessuno ha chiesto",
@@ -269,8 +275,6 @@ CUES: dict[str, tuple[str, ...]] = {
         r"bello vedere che",
         r"adoro (?:quando|come)",
         r"(?:ah )?certo,? perche",
-        r"proprio quello che (?:aspettavamo|ci serviva)",
-        r"(?:molto|davvero) utile[.!]",
         r"perfett[oa] (?:per|da) leggere (?:durante|in)",
         r"grazie per la cortese attenzione",
         r"che talento",
@@ -298,6 +302,9 @@ CUES: dict[str, tuple[str, ...]] = {
         r"grazie per la cortese attenzione",
     ),
     QUESTION: (
+        r"chi (?:e|e stato|era) il genio",
+        r"di chi e stata (?:l'idea|questa idea)",
+        r"ecco cosa succede quando",
         r"chi (?:diavolo |mai )?(?:ha|abbia) (?:\w+ ){0,1}(?:approvato|fatto|scritto|validato"
         r"|pubblicato|deciso|pensato) (?:questo|questa|questi|sta|sto|'sta|'sto)",
         r"(?:qualcuno|nessuno) (?:del|in|nel) (?:\w+ )?{team}[^.!?\n]{0,40}(?:mai|almeno)",
@@ -313,6 +320,10 @@ CUES: dict[str, tuple[str, ...]] = {
         r"|incontrato|partecipato) (?:\w+ ){0,3}(?:clienti?|trattativ[ae]|quota|vendit[ae]|call"
         r"|riunion[ei])",
         r"in vita (?:sua|loro)",
+    ),
+    IRONIC: (
+        r"(?:molto|davvero) utile[.!]",
+        r"proprio quello che (?:aspettavamo|ci serviva)",
     ),
     POLITE: (
         r"per favore",

@@ -9,6 +9,7 @@ from domain.lexicon.cues import (
     HOSTILE,
     INSULT,
     NEVER_MET,
+    IRONIC,
     OPENER,
     OUTCOME,
     PASSIVE,
@@ -137,6 +138,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"die (?:meneer|mevrouw|jongens|gasten|mensen) van",
     ),
     ROLE: (
+        r"stagiairs",
         r"(?:de|het|onze|ons|een) (?:nieuwe )?(?:stagiair(?:e)?|junior|bureau|ontwerper|designer"
         r"|tekstschrijver|copywriter|auteur|verantwoordelijke)",
         r"(?:de|die) persoon die",
@@ -251,6 +253,9 @@ CUES: dict[str, tuple[str, ...]] = {
         r"gekraak",
     ),
     OPENER: (
+        r"goed bezig",
+        r"goed gedaan",
+        r"knap gedaan",
         r"geweldig",
         r"super",
         r"o super",
@@ -267,21 +272,19 @@ CUES: dict[str, tuple[str, ...]] = {
         r"wat fijn",
         r"leuk dat",
         r"eindelijk",
-        r"bedankt",
-        r"dank je",
         r"wat een verrassing",
     ),
     SARCASM: (
+        r"weer een meesterwerk",
+        r"de klant (?:zal|gaat) (?:het )?(?:vast|zeker) (?:geweldig|prachtig)",
         r"(?:weer|nog) een (?:\w+ ){0,3}waar (?:niemand|geen mens) om (?:vroeg|gevraagd heeft)",
         r"waar (?:niemand|geen mens) om (?:vroeg|gevraagd heeft)",
         r"(?:maar|slechts) {num} maanden (?:te laat|na|vertraging)",
         r"(?:nieuw )?record[!.]",
-        r"precies waar we op (?:zaten te wachten|wachtten)",
         r"wat een verrassing",
         r"wie had dat (?:nou )?(?:gedacht|kunnen denken)",
         r"lekker (?:snel|vlot|op tijd|bijgewerkt) (?:weer|hoor)",
         r"vooruitstrevend hoor",
-        r"(?:heel|erg|super) handig[.!]",
         r"(?:super|top|knap|mooi|goed|fijn|snel|handig|vooruitstrevend|professioneel|modern|innovatief|lekker) hoor[.!]?$",
         r"(?:ik )?(?:hou|houd) ervan als",
         r"(?:ja )?tuurlijk,? (?:want|omdat)",
@@ -289,7 +292,6 @@ CUES: dict[str, tuple[str, ...]] = {
         r"bedankt voor niks",
         r"wat een talent",
         r"(?:geweldig|super|top|hoera|fantastisch|prachtig|mooi|fijn)[,!.]+ (?:weer|nog) een",
-        r"precies wat we nodig hadden",
         r"aardig van {team}",
     ),
     PASSIVE: (
@@ -312,6 +314,9 @@ CUES: dict[str, tuple[str, ...]] = {
         r"ik had (?:al )?gevraagd",
     ),
     QUESTION: (
+        r"wie heeft (?:dit|dat) (?:nou )?verzonnen",
+        r"wiens (?:briljante |geniale )?idee",
+        r"dit is wat er gebeurt als",
         r"wie (?:heeft|hebben) (?:dit|dat|deze|het) (?:in godsnaam |nou )?(?:\w+ ){0,2}"
         r"(?:goedgekeurd|gemaakt|geschreven|bedacht|verzonnen)",
         r"(?:heeft|heb) (?:er )?(?:iemand|niemand) (?:van|bij) (?:\w+ )?{team}[^.!?\n]{0,40}"
@@ -330,6 +335,11 @@ CUES: dict[str, tuple[str, ...]] = {
         r"nooit (?:\w+ ){0,2}van binnen gezien",
         r"(?:heeft|hebben) (?:echt )?(?:nog )?nooit",
         r"geen (?:flauw )?idee (?:wat|hoe) (?:een|de|onze) (?:klant|klanten|inkoper)",
+    ),
+    IRONIC: (
+        r"(?:heel|erg|super) handig[.!]",
+        r"precies waar we op (?:zaten te wachten|wachtten)",
+        r"precies wat we nodig hadden",
     ),
     POLITE: (
         r"alsjeblieft",

@@ -9,6 +9,7 @@ from domain.lexicon.cues import (
     HOSTILE,
     INSULT,
     NEVER_MET,
+    IRONIC,
     OPENER,
     OUTCOME,
     PASSIVE,
@@ -138,6 +139,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"a galera (?:do|de|da|que)",
     ),
     ROLE: (
+        r"o genio que",
+        r"estagiarios",
         r"(?:o|a|nosso|nossa|um|uma) (?:nov[oa] )?(?:estagiari[oa]|junior|agencia|designer"
         r"|redator[a]?|autor[a]?|responsavel)",
         r"(?:a|uma) pessoa (?:que|responsavel)",
@@ -239,6 +242,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"piada",
     ),
     OPENER: (
+        r"parabens pel[oa]",
         r"otimo",
         r"que maravilha",
         r"maravilha",
@@ -251,11 +255,12 @@ CUES: dict[str, tuple[str, ...]] = {
         r"nossa",
         r"muito bem",
         r"finalmente",
-        r"obrigad[oa]",
         r"adoro",
         r"que surpresa",
     ),
     SARCASM: (
+        r"mais uma obra-prima",
+        r"o cliente vai (?:adorar|amar)",
         r"(?:mais um|mais uma|outro|outra) (?:\w+ ){0,3}que ninguem (?:pediu|queria|le)",
         r"que ninguem pediu",
         r"so {num} meses (?:atrasad[oa]|de atraso|depois)",
@@ -264,15 +269,12 @@ CUES: dict[str, tuple[str, ...]] = {
         r"quem (?:diria|poderia imaginar)",
         r"adoro (?:quando|como)",
         r"(?:ah )?claro,? porque",
-        r"exatamente o que (?:estavamos esperando|precisavamos)",
-        r"(?:muito|super) util[.!]",
         r"perfeit[oa] (?:pra|para) ler no meio",
         r"parabens a quem",
         r"obrigad[oa] por nada",
         r"que talento",
         r"(?:otimo|perfeito|que maravilha|maravilha|show|uau|que beleza)[,!.]+ (?:mais um|mais uma"
         r"|outro|outra)",
-        r"era (?:tudo|exatamente) (?:o )?que (?:a gente )?(?:precisava|precisavamos|faltava)",
         r"que gentileza d[oa] {team}",
     ),
     PASSIVE: (
@@ -295,6 +297,9 @@ CUES: dict[str, tuple[str, ...]] = {
         r"seria otimo se (?:\w+ ){0,3}avisassem",
     ),
     QUESTION: (
+        r"quem (?:foi|e) o genio",
+        r"de quem foi (?:a|essa) ideia",
+        r"e isso que da quando",
         r"quem (?:diabos |raios )?(?:aprovou|fez|escreveu|montou|decidiu|validou|publicou)"
         r" (?:isso|isto|esse|essa|este|esta)",
         r"(?:alguem|ninguem) (?:do|da|no|na) (?:\w+ )?{team}[^.!?\n]{0,40}(?:ja|nunca|sequer)",
@@ -310,6 +315,11 @@ CUES: dict[str, tuple[str, ...]] = {
         r" (?:\w+ ){0,3}(?:clientes?|cotas?|vendas?|calls?|reunioes?)",
         r"nenhum cliente fala",
         r"cliente (?:nenhum )?(?:le|fala) (?:assim|desse jeito)",
+    ),
+    IRONIC: (
+        r"(?:muito|super) util[.!]",
+        r"exatamente o que (?:estavamos esperando|precisavamos)",
+        r"era (?:tudo|exatamente) (?:o )?que (?:a gente )?(?:precisava|precisavamos|faltava)",
     ),
     POLITE: (
         r"por favor",
