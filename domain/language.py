@@ -19,7 +19,7 @@ from domain.lexicon import SUPPORTED
 # Letters needed before the identifier's answer counts; below this a comment is "unknown".
 MIN_LETTERS = 12
 # The identifier reads at most this much: the language of a comment shows in its start.
-MAX_CHARS = 1_000
+MAX_CHARS = 400
 # Below this normalised probability the answer is "unknown" rather than a guess.
 MIN_CONFIDENCE = 0.5
 

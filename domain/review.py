@@ -20,6 +20,7 @@ SCAN_LIMIT characters are read for cues, MENTION_LIMIT for mentions.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ from domain.lexicon.cues import (
 from domain.disguise import disguised_swearing
 from domain.names import is_first_name
 from domain.redact import people_found
-from domain.text_fold import fold, fold_map, prepare
+from domain.text_fold import fold_map, fold_pair, prepare
 
 # Why a comment is flagged, in the order Review.reasons lists them.
 REASONS = (
@@ -69,7 +70,8 @@ SCAN_LIMIT = 5_000  # comments are at most 3,000 characters; this bounds hostile
 MENTION_LIMIT = 40_000  # mentions are looked for as far as Slack's own message limit
 WINDOW = 220
 IRONY = "irony"  # scare quotes: hostile only next to a person ("la 'revisión' de RG")
-_SENTENCE_BREAK = re.compile(r"[.!?\n]")  # how near a cue must be to the person or team it goes with
+_SENTENCE_BREAK = re.compile(r"[.!?\n]")
+_LETTERS = re.compile(r"[^\W\d_]")  # how near a cue must be to the person or team it goes with
 MIN_QUOTE_LETTERS = 15
 
 # --- emoji and punctuation ----------------------------------------------------------------
@@ -96,10 +98,11 @@ _ACRONYMS = frozenset(
 )
 _RHETORICAL = re.compile(r"\?[?!]|![?]")
 # "the 'review'", "die 'schnelle Übersicht'": a word of the asset's put in scare quotes.
-_SCARE_QUOTES = re.compile(
+_QUOTED = re.compile(r"['\"][^'\"\n]{2,30}['\"]")
+_BEFORE_QUOTE = re.compile(
     r"(?<![a-z])(?:the|their|his|her|our|your|la|el|los|las|su|die|der|das|den|ihre|le|les"
     r"|sa|son|leur|il|lo|gli|o|os|as|de|het|hun|zijn|haar|vos|vostri|vuestra|vuestro)"
-    r"\s+(?:\w+\s+)?['\"][^'\"\n]{2,30}['\"]"
+    r"\s+(?:\w+\s+)?$"
 )
 
 # --- people -------------------------------------------------------------------------------
@@ -190,7 +193,6 @@ class Review:
     references: tuple[str, ...] = ()  # from REFERENCES: who it is about
     mentions: bool = False  # a Slack mention or typed @handle
     usefulness: int = 0  # higher: more specific, actionable, about a customer outcome
-    rewording: str | None = None  # the comment without its accusation (when flagged)
     cues: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -295,20 +297,30 @@ _ACRONYM_INITIALS = frozenset(
 # --- the review ---------------------------------------------------------------------------
 
 
+MAX_REFS = 200  # references looked at per kind: bounds the work on hostile input
+
+
 @dataclass
 class _Cues:
     hits: dict[str, list[Hit]]
     refs: dict[str, list[tuple[int, int]]]
+    _starts: dict[str, list[int]] = field(default_factory=dict)
 
     def has(self, category: str) -> bool:
         return bool(self.hits.get(category))
+
+    def _around(self, category: str, lo: int, hi: int) -> list[Hit]:
+        """Hits of a category that start within [lo - 400, hi] (hits are in text order)."""
+        found = self.hits.get(category, [])
+        starts = self._starts.setdefault(category, [h.start for h in found])
+        return found[bisect.bisect_left(starts, lo - 400) : bisect.bisect_right(starts, hi)]
 
     def near_in_sentence(
         self, category: str, spans: Iterable[tuple[int, int]], folded: str, reach: int = 110
     ) -> bool:
         """A cue in the same sentence as a reference, at most `reach` characters away."""
-        for start, end in spans:
-            for hit in self.hits.get(category, ()):
+        for start, end in list(spans)[:MAX_REFS]:
+            for hit in self._around(category, start - reach, end + reach):
                 if hit.start >= start and hit.end <= end:
                     continue
                 lo, hi = (end, hit.start) if hit.start >= end else (hit.end, start)
@@ -319,9 +331,9 @@ class _Cues:
         return False
 
     def near(self, categories: Sequence[str], spans: Iterable[tuple[int, int]]) -> bool:
-        for start, end in spans:
+        for start, end in list(spans)[:MAX_REFS]:
             for category in categories:
-                for hit in self.hits.get(category, ()):
+                for hit in self._around(category, start - WINDOW, end + WINDOW):
                     if hit.end >= start - WINDOW and hit.start <= end + WINDOW:
                         if not (hit.start >= start and hit.end <= end):  # not the ref itself
                             return True
@@ -330,7 +342,7 @@ class _Cues:
 
 def _group(hits: Iterable[Hit]) -> dict[str, list[Hit]]:
     grouped: dict[str, list[Hit]] = {}
-    for hit in hits:
+    for hit in sorted(hits, key=lambda h: (h.start, h.end)):
         grouped.setdefault(hit.category, []).append(hit)
     return grouped
 
@@ -338,7 +350,9 @@ def _group(hits: Iterable[Hit]) -> dict[str, list[Hit]]:
 def _extra_hostile(text: str, folded: str) -> list[Hit]:
     """Hostile cues that are not words: ?? and ?!, shouting, an eye-roll smile, scare quotes."""
     extra = [Hit(HOSTILE, "", m.start(), m.end()) for m in _RHETORICAL.finditer(folded)]
-    extra += [Hit(IRONY, "", m.start(), m.end()) for m in _SCARE_QUOTES.finditer(folded)]
+    for quoted in _QUOTED.finditer(folded):
+        if _BEFORE_QUOTE.search(folded, max(0, quoted.start() - 30), quoted.start()):
+            extra.append(Hit(IRONY, "", quoted.start(), quoted.end()))
     for match in _SHOUT.finditer(text):
         if match.group(0) not in _ACRONYMS and not match.group(0).isdigit():
             extra.append(Hit(HOSTILE, "", match.start(), match.end()))
@@ -416,7 +430,7 @@ def _decide(text: str, folded: str, cues: _Cues, *, hostile_emoji: bool) -> list
     teams = cues.refs.get("team", [])
     if teams:
         hostile = cues.near(strong, teams)
-        general = [span for span in teams if not _SUBGROUP.search(folded[: span[0]])]
+        general = [s for s in teams if not _SUBGROUP.search(folded[max(0, s[0] - 20) : s[0]])]
         if hostile or (cues.near_in_sentence(PROBLEM, general, folded) and not polite):
             reasons.add("generalisation")
     return [reason for reason in REASONS if reason in reasons]
@@ -445,12 +459,7 @@ def review_comment(text: str, *, people: Iterable[str] = ()) -> Review:
     scan = _visible(prepared[:SCAN_LIMIT])
     scan = _URL.sub(lambda m: " " * len(m.group(0)), scan)
     lang_found = detect_language(scan)
-    folded = fold(scan)
-    if len(folded) != len(scan):
-        folded, origin = fold_map(scan)
-        cased = "".join(scan[i] for i in origin)
-    else:
-        cased = scan
+    cased, folded = fold_pair(scan)
     hits = list(matcher().find(folded, lang=lang_found))
     hits += _extra_hostile(cased, folded)
     hits += [Hit(PROFANITY, "en", s, e) for s, e in disguised_swearing(folded)]
@@ -472,22 +481,20 @@ def review_comment(text: str, *, people: Iterable[str] = ()) -> Review:
     reasons = _decide(cased, folded, cues, hostile_emoji=hostile_emoji)
     references = tuple(r for r in REFERENCES if refs[r] or (r == "person" and mention_spans))
     language = lang_found if lang_found is None or is_supported(lang_found) else "xx"
-    letters = sum(ch.isalpha() for ch in folded)
-    quotable = (
+    letters = len(_LETTERS.findall(folded, 0, 400))
+    candidate = (
         not reasons
         and not references
         and is_supported(language)
-        and cues.has(ASSET)
         and letters >= MIN_QUOTE_LETTERS
         and not cues.has(HOSTILE)
         and len(prepared) <= SCAN_LIMIT
     )
+    if candidate:  # only a comment that may be quoted needs its content cues
+        for hit in matcher("quote").find(folded, lang=lang_found):
+            grouped.setdefault(hit.category, []).append(hit)
+    quotable = candidate and cues.has(ASSET)
     flagged = bool(reasons)
-    rewording = None
-    if flagged:
-        from domain.reword import reword
-
-        rewording = reword(prepared[:SCAN_LIMIT], language=language, people=known)
     return Review(
         flagged=flagged,
         reasons=tuple(reasons),
@@ -496,7 +503,6 @@ def review_comment(text: str, *, people: Iterable[str] = ()) -> Review:
         references=references,
         mentions=bool(mention_spans),
         usefulness=_usefulness(folded, cues),
-        rewording=rewording,
         cues={category: len(found) for category, found in grouped.items()},
     )
 
@@ -504,5 +510,5 @@ def review_comment(text: str, *, people: Iterable[str] = ()) -> Review:
 def cue_spans(text: str, *, language: str | None) -> tuple[str, list[int], list[Hit]]:
     """Folded text, its origin map and every cue in it (for rewording one sentence)."""
     folded, origin = fold_map(text)
-    found = list(matcher().find(folded, lang=language))
+    found = [*matcher().find(folded, lang=language), *matcher("quote").find(folded, lang=language)]
     return folded, origin, found

@@ -152,3 +152,44 @@ _RUN = re.compile(r"(.)\1{2,}")
 
 def _squeeze(text: str) -> str:
     return _RUN.sub(r"\1\1", text)
+
+
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_TRANSLATE = str.maketrans({k: v for k, v in _SPECIAL.items() if k not in _LOOKALIKE})
+_RUN_ANY_CASE = re.compile(r"(.)\1{2,}", re.IGNORECASE)
+_LOOKALIKES = str.maketrans({k: _SPECIAL[k] for k in _LOOKALIKE})
+_DOTTED = str.maketrans({"\u0130": "I", "\u0131": "i"})
+# A word that mixes Latin with Greek or Cyrillic letters: a disguise ("fuсk").
+_GREEK_CYRILLIC = re.compile("[\u0370-\u04ff]")
+_LATIN = re.compile("[A-Za-z]")
+_CYRILLIC_WORD = re.compile("[^\\W\\d_]*[\u0370-\u04ff][^\\W\\d_]*")
+
+
+def _unmask(match: re.Match[str]) -> str:
+    word = match.group(0)
+    if _LATIN.search(word) and _GREEK_CYRILLIC.search(word):
+        return word.translate(_LOOKALIKES)
+    return word
+
+
+_TRANSLATED = re.compile("[" + "".join(k for k in _SPECIAL if k not in _LOOKALIKE) + "]")
+
+
+def _special(match: re.Match[str]) -> str:
+    return _SPECIAL[match.group(0)]
+
+
+def fold_pair(text: str) -> tuple[str, str]:
+    """Two views of the text with the same offsets: accents removed (case kept) and folded."""
+    if "\u0130" in text or "\u0131" in text:
+        text = text.translate(_DOTTED)
+    plain = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+    plain = _TRANSLATED.sub(_special, plain)
+    if not plain.isascii() and _GREEK_CYRILLIC.search(plain):
+        plain = _CYRILLIC_WORD.sub(_unmask, plain)
+    plain = _RUN_ANY_CASE.sub(lambda m: m.group(0)[:2], plain)
+    lowered = plain.lower()
+    if len(lowered) == len(plain):
+        return plain, lowered
+    folded, origin = fold_map(text)  # a letter whose lower case is longer: rare, slower
+    return "".join(text[i] for i in origin), folded

@@ -170,26 +170,30 @@ def _keys(source: str) -> set[str]:
         optional = rest[:1] in {"?", "*"}
         if optional:
             rest = rest[1:]
+        if optional:
+            # An optional lead ("(?:the )?marketing") is keyed by what follows it: the
+            # pattern is tried where that word starts, so the lead is simply not there.
+            return _keys(rest.lstrip())
         keys: set[str] = set()
         for alternative in _alternatives(inner):
             keys |= _keys(alternative + rest)
-        if optional:
-            keys |= _keys(rest.lstrip())
         return keys
     found = _LITERAL.match(source)
     if found is None:
         raise LexiconError(f"pattern must start with a written-out word: {source!r}")
     word = found.group(0)
-    after = source[found.end() : found.end() + 1]
-    if after in {"?", "*", "+", "{"}:
+    rest = source[found.end() :]
+    # A word written out to its end is keyed whole; one whose end is a pattern by its start.
+    if rest == "" or rest[0] in {" ", "'", "-", ".", ",", "!", ":", "?"} and not rest.startswith(
+        "?"
+    ):
+        return {"w:" + word}
+    if rest.startswith(("\\s", "\\W", "\\b", "[\\s", "\\.", "\\*", "\\$", "\\!")):
+        return {"w:" + word}  # followed by a space or a symbol: the word ends there
+    if rest[0] in {"?", "*", "+", "{"}:
         word = word[:-1]  # the last letter is optional: it is no part of the key
-        after = "?"
     if len(word) >= 3:
-        return {word[:3]}
-    if after in {"", " ", "'", "-", ".", "\\", ",", "!"} or (after == "(" and word):
-        if after == "(":
-            raise LexiconError(f"short first word followed by a group: {source!r}")
-        return {word}
+        return {"p:" + word[:3]}
     raise LexiconError(f"first word too short to index: {source!r}")
 
 
@@ -202,39 +206,71 @@ def _compile(source: str) -> tuple[str, re.Pattern[str]]:
     return body, re.compile(f"(?:{expanded})(?![a-z0-9])")
 
 
-@dataclass(frozen=True)
+_WORD_CACHE = 50_000  # distinct words remembered with their candidate patterns
+
+
+@dataclass
 class Matcher:
     """Every cue of every language, indexed by the start of its first word."""
 
     by_key: dict[str, tuple[_Entry, ...]]
 
+    def __post_init__(self) -> None:
+        self._whole = {k[2:]: v for k, v in self.by_key.items() if k.startswith("w:")}
+        self._prefix = {k[2:]: v for k, v in self.by_key.items() if k.startswith("p:")}
+        self._words: dict[str, tuple[_Entry, ...]] = {}
+
+    def _for(self, word: str) -> tuple[_Entry, ...]:
+        """The patterns that may start at a word (cached: words repeat across comments)."""
+        found = self._words.get(word)
+        if found is None:
+            found = self._whole.get(word, ()) + self._prefix.get(word[:3], ())
+            if len(self._words) < _WORD_CACHE:
+                self._words[word] = found
+        return found
+
     def find(self, folded: str, *, lang: str | None) -> Iterator[Hit]:
         """Every cue in folded text (language-bound cues only in their own language)."""
+        entries_for = self._for
         for token in _TOKEN.finditer(folded):
-            word = token.group(0)
-            keys = {word[:3]} if len(word) >= 3 else {word}
-            if len(word) > 3:
-                keys.add(word)  # a short key never equals a longer word, so no clash
+            entries = entries_for(token.group(0))
+            if not entries:
+                continue
             start = token.start()
-            for key in keys:
-                for entry in self.by_key.get(key, ()):
-                    if entry.here_only and entry.lang != lang:
-                        continue
-                    found = entry.pattern.match(folded, start)
-                    if found is not None:
-                        yield Hit(entry.category, entry.lang, start, found.end())
+            for entry in entries:
+                if entry.here_only and entry.lang != lang:
+                    continue
+                found = entry.pattern.match(folded, start)
+                if found is not None:
+                    yield Hit(entry.category, entry.lang, start, found.end())
 
 
-@lru_cache(maxsize=1)
-def matcher() -> Matcher:
-    """The compiled matcher (built once, on first use)."""
-    by_key: dict[str, list[_Entry]] = {}
+# Cues only needed to decide whether an unflagged comment may be quoted, and how useful
+# it is: looked for in a second pass, and only for comments that could be quoted.
+QUOTE_CATEGORIES = frozenset({"asset", "action", "outcome"})
+
+
+@lru_cache(maxsize=2)
+def matcher(part: str = "decide") -> Matcher:
+    """The compiled matcher (built once, on first use).
+
+    Patterns that share a key, a category and a language are joined into one
+    alternation, so each word start costs one `match` per category at most.
+    """
+    grouped: dict[tuple[str, str, str, bool], list[str]] = {}
     for module in LANGUAGES:
-        team = [(t, False) for t in module.TEAM_NOUNS]
-        cues = [(c, category) for category in CATEGORIES for c in module.CUES.get(category, ())]
-        for source, category in [(s, "team") for s, _ in team] + cues:
+        sources = [(s, "team") for s in module.TEAM_NOUNS]
+        sources += [(c, cat) for cat in CATEGORIES for c in module.CUES.get(cat, ())]
+        for source, category in sources:
+            if (category in QUOTE_CATEGORIES) != (part == "quote"):
+                continue
+            here_only = source.startswith("=")
             body, pattern = _compile(source)
-            entry = _Entry(category, module.LANG, source.startswith("="), pattern)
             for key in _keys(_expand(body)):
-                by_key.setdefault(key, []).append(entry)
+                group = (key, category, module.LANG, here_only)
+                grouped.setdefault(group, []).append(pattern.pattern)
+    by_key: dict[str, list[_Entry]] = {}
+    for (key, category, lang, here_only), patterns in grouped.items():
+        joined = re.compile("|".join(f"(?:{p})" for p in patterns))
+        by_key.setdefault(key, []).append(_Entry(category, lang, here_only, joined))
     return Matcher({key: tuple(entries) for key, entries in by_key.items()})

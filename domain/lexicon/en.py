@@ -26,6 +26,12 @@ from domain.lexicon.cues import (
 
 LANG = "en"
 
+# English team words alone, for constructions that start with the team.
+_US = (
+    r"(?:(?:the )?(?:product |content |brand )?(?:marketing|sales)(?: team| org| people| folks"
+    r"| guys| department)?|reps|sdrs|bdrs|marketers|salespeople|mktg)"
+)
+
 # Nouns that make "sales"/"marketing" a thing rather than a team ("sales deck").
 _THING = (
     r"(?!\s+(?:decks?|calls?|cycles?|process|pipeline|numbers|figures|data|funnel|quotas?"
@@ -523,8 +529,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:marketing|sales|mktg|the \w+ team)'?s? (?:own )?fault",
         r"(?:thanks to|because of|due to) {team}[^.!?\n]{0,60}(?:lost|lose|losing|missed|miss"
         r"|blew|blown|killed|tanked|cost|screwed|bombed|fell through|failed|embarrass\w*)",
-        r"{team} (?:just )?(?:cost|lost) (?:us|me)",
-        r"{team} (?:is|are|r) (?:so |too |just |really |totally |completely |such )?(?:lazy"
+        rf"{_US} (?:just )?(?:cost|lost) (?:us|me)",
+        rf"{_US} (?:is|are|r) (?:so |too |just |really |totally |completely |such )?(?:lazy"
         r"|stupid|dumb|clueless|incompetent|useless|hopeless|pathetic|a joke|morons|idiots)",
         r"(?:did|does|do|has|have|is) (?:anyone|anybody|someone|somebody|nobody|no one)"
         r" (?:in|from|on|over in|at) (?:the )?(?:\w+ )?{team}[^.!?\n]{0,40}(?:even|actually|ever"

@@ -33,7 +33,7 @@ _NOT_REVENUE = (
 )
 
 TEAM_NOUNS = (
-    r"(?:el |los |del |al )?(?:equipo|departamento|area|gente|chicos|pibes|tios|de) de marketing",
+    r"(?:el |los |del |al )?(?:equipo|departamento|area|gente|chicos|pibes|tios) de marketing",
     r"(?:en |el |del |al )?marketing(?! digital| de contenidos)",
     r"(?:el |del |al )?mkt",
     r"(?:el |los |del |al )?(?:equipo|departamento|area|gente|chicos) (?:de )?(?:ventas|comercial)",
