@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.settings import SettingsError, load_settings
+from core.settings import ExplicitSettings, SettingsError, load_settings
 
 
 def _port(text: str) -> int:
@@ -56,8 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"liaison: {exc}", file=sys.stderr)
-        return 2
+        if args.command != "demo":
+            print(f"liaison: {exc}", file=sys.stderr)
+            return 2
+        # The demo brings its own settings: a stray or broken variable must not stop it.
+        settings = ExplicitSettings()
     from core.logs import configure_logging, secret_values
 
     level = settings.liaison_log_level

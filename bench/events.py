@@ -354,8 +354,9 @@ def bare_app(sandbox: SlackSandbox, secret: str) -> Iterator[str]:
     sock = bound_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
     # make_server reads only the runtime's engine and scheduler (for /healthz) and settings.
-    runtime: Any = SimpleNamespace(engine=engine, scheduler=None, settings=Settings())
-    server = make_server(app, runtime, host="127.0.0.1", port=port)
+    settings = Settings(slack_signing_secret=secret)
+    runtime: Any = SimpleNamespace(engine=engine, scheduler=None, settings=settings)
+    server = make_server(app, runtime, metrics_port=None)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
@@ -27,6 +31,7 @@ from core.logs import ContextExecutor
 from core.scheduler import make_scheduler
 from core.settings import Settings
 from core.slack import make_client
+from handlers.middleware import attribute_single_workspace, before_authorize
 from jobs.context import current as current_runtime
 from jobs.context import install
 from jobs.delivery import DeliveryWorker
@@ -124,7 +129,12 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         engine=engine,
         db=db,
         http=make_http_client(),
-        client=clients.static or make_client(token=None, base_url=settings.slack_api_url),
+        # Bolt's: rate limits are waited out only briefly (a person waits for the answer).
+        client=make_client(
+            token=settings.slack_bot_token if store is None else None,
+            base_url=settings.slack_api_url,
+            listener=True,
+        ),
         clients=clients,
         installations=store,
         # Listeners run after the ack in the request's context: their logs carry its id.
@@ -154,7 +164,7 @@ def oauth_settings(runtime: Runtime) -> OAuthSettings | None:
         authorization_url=authorize_url(settings.slack_api_url),
         installation_store=runtime.installations,
         installation_store_bot_only=True,
-        state_store=DbStateStore(db=runtime.db),
+        state_store=DbStateStore(db=runtime.db, secret=settings.slack_state_secret or ""),
         callback_options=CallbackOptions(success=_installed, failure=_install_failed),
         # Rotating tokens: refreshed this long before they expire (jobs do the same).
         token_rotation_expiration_minutes=ROTATE_BEFORE_MIN,
@@ -180,8 +190,16 @@ def _installed(args: SuccessArgs) -> BoltResponse:
     return args.default.success(args)
 
 
+# Why Bolt refuses an install. Anything else is the `error` value Slack's consent screen
+# put in the redirect: anyone can send that URL, so it is never written to the log.
+INSTALL_FAILURES = frozenset(
+    {"invalid_browser", "invalid_state", "missing_code", "invalid_code", "storage_error"}
+)
+
+
 def _install_failed(args: FailureArgs) -> BoltResponse:
-    logger.info("install refused: %s", args.reason)
+    reason = args.reason if args.reason in INSTALL_FAILURES else "an error from the consent screen"
+    logger.info("install refused: %s", reason)
     return args.default.failure(args)
 
 
@@ -190,33 +208,64 @@ def authorize_url(api_url: str) -> str:
     return urljoin(api_url, "/oauth/v2/authorize")
 
 
-class _SkipClientTokenWarning(logging.Filter):
-    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it does."""
+# What Bolt (App and OAuthSettings) reads from the environment by itself whenever an
+# argument is left out. With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET exported, Bolt even
+# builds an OAuth flow of its own, with a file store, and drops the bot token. Our Settings
+# read every setting once; Bolt is built where it sees none of these.
+BOLT_ENVIRONMENT = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_VERIFICATION_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_SCOPES",
+    "SLACK_USER_SCOPES",
+    "SLACK_REDIRECT_URI",
+    "SLACK_INSTALL_PATH",
+    "SLACK_REDIRECT_URI_PATH",
+)
+_ENVIRONMENT_LOCK = threading.Lock()
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+
+@contextmanager
+def _hidden_from_bolt() -> Iterator[None]:
+    """Take Bolt's environment variables away while Bolt's objects are built."""
+    with _ENVIRONMENT_LOCK:
+        saved = {name: os.environ.pop(name) for name in BOLT_ENVIRONMENT if name in os.environ}
+        try:
+            yield
+        finally:
+            os.environ.update(saved)
 
 
 def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
     """Build the Bolt app and register every listener package."""
     settings = runtime.settings
     bolt_logger = logging.getLogger("liaison.bolt")
-    if not any(isinstance(f, _SkipClientTokenWarning) for f in bolt_logger.filters):
-        bolt_logger.addFilter(_SkipClientTokenWarning())
-    app = App(
-        # The client carries the token, SLACK_API_URL and our retry handlers.
-        client=runtime.client,
-        signing_secret=settings.slack_signing_secret or "",
-        # Socket Mode requests carry no signature; HTTP ones are always verified.
-        request_verification_enabled=not settings.socket_mode,
-        # Verify the token once here rather than on the first request of each worker.
-        token_verification_enabled=verify_token,
-        ignoring_self_events_enabled=True,
-        logger=bolt_logger,
-        listener_executor=runtime.executor,
-        oauth_settings=oauth_settings(runtime),
-        user_facing_authorize_error_message=NOT_INSTALLED,
-    )
+    with _hidden_from_bolt():
+        app = App(
+            # The client carries the token, SLACK_API_URL and our retry handlers.
+            client=runtime.client,
+            signing_secret=settings.slack_signing_secret or "",
+            # core/server.py verifies every HTTP request on its raw bytes before Bolt sees
+            # it; Bolt checks again (Socket Mode requests carry no signature).
+            request_verification_enabled=not settings.socket_mode,
+            # Verify the token once here rather than on the first request of each worker.
+            token_verification_enabled=verify_token,
+            ignoring_self_events_enabled=True,
+            logger=bolt_logger,
+            listener_executor=runtime.executor,
+            oauth_settings=oauth_settings(runtime),
+            user_facing_authorize_error_message=NOT_INSTALLED,
+            # Which installation a request is for, and where its replies may go.
+            before_authorize=before_authorize(
+                api_url=settings.slack_api_url,
+                installations=runtime.installations,
+                db=runtime.db,
+            ),
+        )
+    if runtime.installations is None:
+        app.use(attribute_single_workspace)
 
     def inject(context: BoltContext, next: Any) -> BoltResponse | None:
         # Bolt runs the listener after this returns, so a `with` here could not span it:

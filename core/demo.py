@@ -25,7 +25,7 @@ from blocks.terminal import render_message
 from core.app import Runtime, create_app, create_runtime
 from core.db import make_engine, migrate
 from core.serve import bound_socket, make_server
-from core.settings import Settings
+from core.settings import ExplicitSettings
 from domain.commands import WEEKDAYS
 from domain.schedule import local_today
 from models import (
@@ -74,7 +74,8 @@ def running_app(
     sandbox: SlackSandbox, database_url: str, secret: str
 ) -> Iterator[tuple[str, Runtime]]:
     """Serve the real app over HTTP on a free loopback port; yields its events URL."""
-    settings = Settings(
+    # Whatever the shell exports (a real workspace's tokens, OAuth settings) stays out.
+    settings = ExplicitSettings(
         slack_bot_token=sandbox.BOT_TOKEN,
         slack_signing_secret=secret,
         slack_api_url=sandbox.api_url,
@@ -87,7 +88,7 @@ def running_app(
     app = create_app(runtime)
     runtime.start_background()
     sock = bound_socket("127.0.0.1", 0)
-    server = make_server(app, runtime, host="127.0.0.1", port=sock.getsockname()[1])
+    server = make_server(app, runtime, metrics_port=None)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

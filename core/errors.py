@@ -11,9 +11,11 @@ from typing import Any
 
 from slack_bolt.context.respond import Respond
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 
 from blocks.replies import build_message
 from core.logs import current_request_id
+from core.slack import ReplyNotSent
 from domain.commands import CommandError
 from domain.urls import InvalidUrl
 from services.errors import UserError
@@ -23,9 +25,22 @@ logger = logging.getLogger("liaison.errors")
 KNOWN = (CommandError, InvalidUrl, UserError)
 
 
+BUSY = (
+    "Slack is asking Liaison to slow down right now, so nothing was changed by this request. "
+    "Please try again in a minute."
+)
+
+
 def reply_for(error: Exception) -> str:
     """The text a person sees for an error; unknown errors are logged with a reference."""
     if isinstance(error, KNOWN):
+        return str(error)
+    if isinstance(error, SlackApiError) and _slack_error(error) == "ratelimited":
+        # Listeners wait out only short rate limits (core.slack): say so, no traceback.
+        logger.warning("a Slack call was rate limited for longer than a person can wait")
+        return BUSY
+    if isinstance(error, ReplyNotSent):
+        logger.warning("could not reply to the person: %s", error)
         return str(error)
     # The request's own id when there is one, so the person's reference finds its log lines.
     ref = current_request_id() or uuid.uuid4().hex[:8]
@@ -34,6 +49,17 @@ def reply_for(error: Exception) -> str:
         "Sorry, something went wrong on our side and nothing was changed by this request. "
         f"Please try again; if it keeps happening, give your admin this reference: `{ref}`."
     )
+
+
+def _slack_error(error: SlackApiError) -> str | None:
+    response = getattr(error, "response", None)
+    try:
+        code = response.get("error") if response is not None else None
+    except (AttributeError, TypeError):
+        return None
+    if getattr(response, "status_code", None) == 429:
+        return "ratelimited"
+    return code if isinstance(code, str) else None
 
 
 def handle_error(

@@ -58,6 +58,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     # Bolt: "A global middleware (...) skipped calling next() ... for the request (<body>)".
     (re.compile(r"(for the request \().*", re.DOTALL), rf"\1{OMITTED})"),
+    # Bolt's OAuth callback failure (DEBUG) quotes the unauthenticated query string.
+    (re.compile(r"(OAuth callback failure ).*", re.DOTALL), rf"\1{OMITTED}"),
     # slack_sdk Socket Mode: "Received an unsupported data frame (..., payload: ...)".
     (re.compile(r"(\bpayload: ).*", re.DOTALL), rf"\1{OMITTED}"),
 )

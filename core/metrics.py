@@ -150,9 +150,16 @@ SLACK_API_RATE_LIMITED = Counter(
     "HTTP 429 responses received from the Slack Web API, by method.",
     ("method",),
 )
+SLACK_UNVERIFIED = Counter(
+    "liaison_slack_unverified_total",
+    "Requests to /slack/events refused before their body was read or parsed, by reason "
+    "(signature, timestamp, size, slow, busy).",
+    ("reason",),
+)
 PROCESS_METRICS: tuple[Counter | Histogram, ...] = (
     HTTP_REQUESTS,
     SLACK_REQUESTS,
+    SLACK_UNVERIFIED,
     SLACK_ACK_SECONDS,
     SLACK_API_REQUESTS,
     SLACK_API_RATE_LIMITED,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -14,33 +15,96 @@ from types import FrameType
 import uvicorn
 from slack_bolt import App
 from starlette.routing import BaseRoute
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from core.app import Runtime
 from core.oauth_routes import oauth_routes
 from core.server import create_asgi
+from core.settings import HELP, SettingsError
 
 logger = logging.getLogger(__name__)
 
 # uvicorn gets this long to finish open requests; the listener pool gets DRAIN_S more.
 GRACEFUL_S = 8
 DRAIN_S = 5
+# A connection must send its request line and headers this soon after it opens (or after
+# its previous answer), and its body this soon after the headers, or it is closed. Slack
+# sends a whole request at once; a slow sender only holds a socket for this long.
+HEADERS_DEADLINE_S = 5.0
+BODY_DEADLINE_S = 10.0
+
+
+class DeadlineProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, closing connections that dawdle over a request.
+
+    uvicorn times out idle keep-alive connections but not one that sends its headers or
+    its body a byte at a time; such connections held sockets (and memory) indefinitely.
+    """
+
+    _deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Start the clock for the first request's headers."""
+        super().connection_made(transport)
+        self._arm(HEADERS_DEADLINE_S)
+
+    def on_message_begin(self) -> None:
+        """A request starts (on a new or a kept-alive connection): its headers are due."""
+        super().on_message_begin()
+        if self._deadline is None:
+            self._arm(HEADERS_DEADLINE_S)
+
+    def on_headers_complete(self) -> None:
+        """The headers are in: the body is due."""
+        self._arm(BODY_DEADLINE_S)
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        """The request is complete: no deadline until the next one begins."""
+        self._disarm()
+        super().on_message_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Forget the clock with the connection."""
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self, seconds: float) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(seconds, self._too_slow)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _too_slow(self) -> None:
+        self._deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
 
 
 def make_server(
-    app: App, runtime: Runtime, *, host: str, port: int, routes: Sequence[BaseRoute] = ()
+    app: App, runtime: Runtime, *, metrics_port: int | None, routes: Sequence[BaseRoute] = ()
 ) -> uvicorn.Server:
-    """A uvicorn server for the app (not Bolt's development server); `routes` adds routes."""
+    """A uvicorn server for the app (not Bolt's development server); `routes` adds routes.
+
+    Run it with `server.run(sockets=[...])`: the public socket, and the metrics socket
+    whose port is `metrics_port` when metrics have a listener of their own.
+    """
+    settings = runtime.settings
     config = uvicorn.Config(
         create_asgi(
             app,
             engine=runtime.engine,
             scheduler=runtime.scheduler,
+            signing_secret=settings.slack_signing_secret,
             # /slack/install and /slack/oauth_redirect when OAuth is configured.
             routes=[*oauth_routes(app), *routes],
-            metrics_token=runtime.settings.liaison_metrics_token,
+            metrics_token=settings.liaison_metrics_token,
+            metrics_port=metrics_port,
         ),
-        host=host,
-        port=port,
+        http=DeadlineProtocol,
         # None: uvicorn's records go to the root logger (JSON, redacted), not its own stderr.
         log_config=None,
         log_level="warning",
@@ -53,13 +117,22 @@ def make_server(
 
 def serve_http(app: App, runtime: Runtime, *, host: str, port: int) -> None:
     """Serve HTTP until SIGTERM or SIGINT, then drain and exit within 15 s."""
-    server = make_server(app, runtime, host=host, port=port)
+    settings = runtime.settings
+    sockets = [_listen("PORT", host, port)]
+    metrics_port = None
+    if settings.liaison_metrics_port:
+        metrics_host = settings.liaison_metrics_host
+        sockets.append(_listen("LIAISON_METRICS_PORT", metrics_host, settings.liaison_metrics_port))
+        metrics_port = settings.liaison_metrics_port
+    server = make_server(app, runtime, metrics_port=metrics_port)
     # uvicorn re-raises the signal it caught once it has shut down; with the default
     # handler that would kill the process before drain() lets listeners finish.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _note_signal)
     logger.info("Liaison listening on http://%s:%d/slack/events", host, port)
-    server.run()
+    if metrics_port is not None:
+        logger.info("metrics on http://%s:%d/metrics", settings.liaison_metrics_host, metrics_port)
+    server.run(sockets=sockets)
     drain(runtime)
 
 
@@ -109,9 +182,16 @@ def drain(runtime: Runtime, *, then: Callable[[], object] | None = None) -> None
 
 
 def bound_socket(host: str, port: int) -> socket.socket:
-    """A listening socket (port 0 picks a free one), for tests and the demo."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
-    return sock
+    """A listening socket on `host` (IPv4 or IPv6; port 0 picks a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=128)
+
+
+def _listen(setting: str, host: str, port: int) -> socket.socket:
+    try:
+        return bound_socket(host, port)
+    except OSError as exc:
+        raise SettingsError(
+            f"{setting}: cannot listen on {host}:{port} ({exc.strerror or exc}); "
+            f"choose a free port ({HELP})."
+        ) from None

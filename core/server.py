@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -20,7 +21,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,6 +32,7 @@ from core.metrics import (
     HTTP_REQUESTS,
     SLACK_ACK_SECONDS,
     SLACK_REQUESTS,
+    SLACK_UNVERIFIED,
     database_families,
     oldest_due_seconds,
     process_families,
@@ -39,12 +41,19 @@ from core.metrics import (
     scheduler_family,
     slack_request_kind,
 )
+from core.verify import Refusal, Signature, check_headers
 from models import utcnow
 
 logger = logging.getLogger(__name__)
 
 # Slack's own payloads are far smaller; anything bigger is not from Slack.
 MAX_BODY_BYTES = 1_000_000
+# Slack sends a whole request at once and wants its answer within 3 s: a body still
+# arriving after this long is not Slack's, and its connection is closed.
+BODY_DEADLINE_S = 5.0
+# Bytes received but not yet verified, over every connection at once. Someone who cannot
+# sign can make a process hold this much at most (it is freed when each request ends).
+UNVERIFIED_BUDGET_BYTES = 32 * 1024 * 1024
 FORM = "application/x-www-form-urlencoded"
 REQUEST_ID_HEADER = "X-Request-Id"
 
@@ -152,10 +161,86 @@ def _to_response(bolt: BoltResponse) -> Response:
     return Response(content=body, status_code=bolt.status, headers=headers)
 
 
-def _refuse(text: str, status: int) -> Response:
-    """A 4xx/5xx whose body names the request id, to find its log lines."""
+def _refuse(text: str, status: int, *, close: bool = False) -> Response:
+    """A 4xx/5xx whose body names the request id, to find its log lines.
+
+    `close`: the body was not read, so the connection cannot carry another request.
+    """
     logger.info("refused a request: %s", text, extra={"status": status})
-    return PlainTextResponse(f"{text} (ref {current_request_id()})", status_code=status)
+    headers = {"Connection": "close"} if close else None
+    return PlainTextResponse(
+        f"{text} (ref {current_request_id()})", status_code=status, headers=headers
+    )
+
+
+class _Budget:
+    """Bytes held for requests not yet verified; used from the event loop only."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.held = limit, 0
+
+    def take(self, amount: int) -> bool:
+        if self.held + amount > self.limit:
+            return False
+        self.held += amount
+        return True
+
+    def give(self, amount: int) -> None:
+        self.held -= amount
+
+
+def _unverified(reason: str, text: str, status: int = 401) -> Response:
+    """Refuse a request Slack did not (or could not be shown to) sign: one INFO line, cheap."""
+    SLACK_UNVERIFIED.inc(reason=reason)
+    return _refuse(text, status, close=True)
+
+
+async def _read_signed_body(
+    request: Request, *, secret: str | None, budget: _Budget
+) -> bytes | Response:
+    """The raw body, once its signature is shown to be Slack's; else the refusal to send.
+
+    In order: the declared size, both signature headers (form and five-minute window),
+    then the body, read within BODY_DEADLINE_S and a shared memory budget, hashed as it
+    comes. Nothing here parses the body or logs what it says.
+    """
+    if not secret:
+        return _unverified("signature", Refusal.NO_SECRET)
+    declared = request.headers.getlist("content-length")
+    if len(declared) != 1 or not declared[0].isascii() or not declared[0].isdigit():
+        return _unverified("size", "a single Content-Length is required", 411)
+    length = int(declared[0]) if len(declared[0]) <= 12 else MAX_BODY_BYTES + 1
+    if length > MAX_BODY_BYTES:
+        return _unverified("size", "request body too large", 413)
+    timestamps = request.headers.getlist("x-slack-request-timestamp")
+    signatures = request.headers.getlist("x-slack-signature")
+    refusal = check_headers(timestamps, signatures, now=time.time())
+    if refusal is not None:
+        reason = "timestamp" if refusal in (Refusal.BAD_TIMESTAMP, Refusal.STALE) else "signature"
+        return _unverified(reason, f"invalid request: {refusal}")
+    signed = Signature(secret, timestamps[0])
+    raw = bytearray()
+    try:
+        async with asyncio.timeout(BODY_DEADLINE_S):
+            async for chunk in request.stream():
+                if len(raw) + len(chunk) > length:
+                    return _unverified("size", "body longer than its Content-Length", 400)
+                # What is held is what arrived: a sender that trickles holds next to nothing.
+                if not budget.take(len(chunk)):
+                    return _unverified("busy", "too many requests in progress, try again", 503)
+                raw += chunk
+                signed.update(chunk)
+    except TimeoutError:
+        return _unverified("slow", "request body too slow", 408)
+    except ClientDisconnect:
+        return _unverified("size", "client went away", 400)
+    finally:
+        budget.give(len(raw))
+    if len(raw) != length:
+        return _unverified("size", "body shorter than its Content-Length", 400)
+    if not signed.matches(signatures[0]):
+        return _unverified("signature", f"invalid request: {Refusal.MISMATCH}")
+    return bytes(raw)
 
 
 class RequestContext:
@@ -219,28 +304,31 @@ def create_asgi(
     *,
     engine: Engine,
     scheduler: BaseScheduler | None = None,
+    signing_secret: str | None,
     routes: Sequence[BaseRoute] = (),
     metrics_token: str | None = None,
-) -> Starlette:
-    """The ASGI application serving one Bolt app, its health and its metrics.
+    metrics_port: int | None = None,
+) -> ASGIApp:
+    """The ASGI application serving one Bolt app, its health checks and its metrics.
 
-    `scheduler`: reported by /healthz and /metrics (a stopped one fails /healthz).
-    `metrics_token`: when set, /metrics answers only `Authorization: Bearer <token>`.
+    `signing_secret`: every POST /slack/events is verified with it before anything else
+    (None: every one is refused).
+    `scheduler`: reported by /readyz and /metrics (a stopped one fails /readyz).
+    `metrics_port`: requests that arrive on this local port (a loopback listener) see
+    /metrics and nothing else. On the public port, /metrics needs `metrics_token` as
+    `Authorization: Bearer <token>`, and without a token it is not served there at all.
     `routes`: more routes (e.g. OAuth install and redirect), served and counted alike.
     """
 
+    budget = _Budget(UNVERIFIED_BUDGET_BYTES)
+
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
-        declared = request.headers.get("content-length")
-        if declared is not None and not declared.isdigit():
-            return _refuse("invalid Content-Length", 400)
-        if declared is not None and int(declared) > MAX_BODY_BYTES:
-            return _refuse("request body too large", 413)
-        raw = b""
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > MAX_BODY_BYTES:
-                return _refuse("request body too large", 413)
+        # Verified before anything (SPEC): the headers first, then the raw bytes as they
+        # arrive; nothing reads, parses or acts on a body that Slack did not sign.
+        raw = await _read_signed_body(request, secret=signing_secret, budget=budget)
+        if isinstance(raw, Response):
+            return raw
         try:
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -278,7 +366,11 @@ def create_asgi(
         )
         return response
 
-    async def healthz(_: Request) -> Response:
+    async def livez(_: Request) -> Response:
+        # The process is up and its event loop answers: nothing else is asked.
+        return JSONResponse({"ok": True})
+
+    async def readyz(_: Request) -> Response:
         database_ok, oldest_due_s = await run_in_threadpool(check_database, engine)
         schedule = scheduler_state(scheduler)
         healthy = database_ok and schedule in (None, "running")
@@ -289,12 +381,17 @@ def create_asgi(
             body["outbox_oldest_due_s"] = round(oldest_due_s, 1) if oldest_due_s else 0.0
         return JSONResponse(body, 200 if healthy else 503)
 
-    async def metrics(request: Request) -> Response:
-        if metrics_token is not None and not hmac.compare_digest(
-            request.headers.get("authorization", "").encode(),
+    async def public_metrics(request: Request) -> Response:
+        if metrics_token is None:
+            return _refuse("metrics are served on the loopback port (LIAISON_METRICS_PORT)", 404)
+        if not hmac.compare_digest(
+            request.headers.get("authorization", "").encode("latin-1", "replace"),
             f"Bearer {metrics_token}".encode(),
         ):
             return _refuse("metrics need the bearer token (LIAISON_METRICS_TOKEN)", 401)
+        return await metrics(request)
+
+    async def metrics(_: Request) -> Response:
         state = await run_in_threadpool(read_database, engine)
         schedule = scheduler_state(scheduler)
         families = [
@@ -306,9 +403,32 @@ def create_asgi(
 
     every = [
         Route("/slack/events", slack_events, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET", "HEAD"]),
-        Route("/metrics", metrics, methods=["GET"]),
+        Route("/livez", livez, methods=["GET", "HEAD"]),
+        Route("/readyz", readyz, methods=["GET", "HEAD"]),
+        # Kept for the load balancers and scripts that know it: readiness, as /readyz.
+        Route("/healthz", readyz, methods=["GET", "HEAD"]),
+        Route("/metrics", public_metrics, methods=["GET"]),
         *routes,
     ]
     paths = frozenset(str(getattr(r, "path", "")) for r in every) - {""}
-    return Starlette(routes=every, middleware=[Middleware(RequestContext, paths=paths)])
+    public = Starlette(routes=every, middleware=[Middleware(RequestContext, paths=paths)])
+    if metrics_port is None:
+        return public
+    private = Starlette(
+        routes=[Route("/metrics", metrics, methods=["GET"])],
+        middleware=[Middleware(RequestContext, paths=frozenset({"/metrics"}))],
+    )
+    return _ByLocalPort(public, private=private, port=metrics_port)
+
+
+class _ByLocalPort:
+    """Send requests that arrived on one local port (the metrics listener) to their own app."""
+
+    def __init__(self, public: ASGIApp, *, private: ASGIApp, port: int) -> None:
+        self.public, self.private, self.port = public, private, port
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server") if scope["type"] == "http" else None
+        local_port = server[1] if isinstance(server, tuple | list) and len(server) == 2 else None
+        app = self.private if local_port == self.port else self.public
+        await app(scope, receive, send)

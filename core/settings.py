@@ -6,7 +6,7 @@ import re
 from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 HELP = "see manifest.yml and the README's 'Configuration' section"
 
@@ -27,6 +27,8 @@ WHERE = {
     "(`python -c 'import secrets; print(secrets.token_urlsafe(32))'` makes one); "
     "the first encrypts, all decrypt",
     "LIAISON_UNINSTALL_DATA": "keep or purge",
+    "LIAISON_METRICS_PORT": "a TCP port number between 1 and 65535, or 0 for none",
+    "LIAISON_METRICS_HOST": "an address to listen on, such as 127.0.0.1",
 }
 
 
@@ -64,8 +66,11 @@ class Settings(BaseSettings):
     liaison_token_keys: str | None = None
     # What an uninstall does to the workspace's data (its tokens are always deleted).
     liaison_uninstall_data: Literal["keep", "purge"] = "keep"
-    # When set, /metrics answers only requests bearing this token.
+    # When set, /metrics is also served on the public port, to requests bearing this token.
     liaison_metrics_token: str | None = None
+    # /metrics has a listener of its own, on loopback by default (0: no such listener).
+    liaison_metrics_port: int = Field(default=9464, ge=0, le=65535)
+    liaison_metrics_host: str = "127.0.0.1"
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -178,6 +183,25 @@ class Settings(BaseSettings):
             )
         if not self.socket_mode and not self.slack_signing_secret:
             raise _missing("SLACK_SIGNING_SECRET")
+
+
+class ExplicitSettings(Settings):
+    """Settings from the values given and nothing else: no environment, no `.env` file.
+
+    For the demo, which runs against its own sandbox whatever the shell has exported.
+    """
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the constructor's arguments."""
+        return (init_settings,)
 
 
 def _blank_to_none(value: str | None) -> str | None:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from slack_bolt.context.respond import Respond
+from slack_bolt.context.respond.internals import _build_message
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -14,6 +19,9 @@ from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.models.attachments import Attachment
+from slack_sdk.models.blocks import Block
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from core.metrics import record_slack_api_response
 
@@ -59,15 +67,50 @@ class CountingHandler(RetryHandler):
         return False
 
 
-def make_client(*, token: str | None, base_url: str, retry: bool = True) -> WebClient:
+# Listeners answer people, who wait for the answer: a 429 asking for longer than this is
+# reported to the person rather than waited out on one of the few listener threads.
+LISTENER_RATE_LIMIT_WAIT_S = 2
+
+
+class BriefRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Waits out a 429 only when its Retry-After is short."""
+
+    def __init__(self, *, max_wait_s: int) -> None:
+        super().__init__(max_retry_count=1)
+        self.max_wait_s = max_wait_s
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        waits = [v for k, v in response.headers.items() if k.lower() == "retry-after"]
+        first = waits[0][0] if waits and waits[0] else "1"
+        return first.isdigit() and int(first) <= self.max_wait_s
+
+
+def make_client(
+    *, token: str | None, base_url: str, retry: bool = True, listener: bool = False
+) -> WebClient:
     """A WebClient whose 429s wait for Retry-After and whose 5xx and drops retry.
 
     `retry=False` is for the delivery worker: a retried post might land twice, so it sees
-    every refusal itself and checks before posting again.
+    every refusal itself and checks before posting again. `listener=True` is for the
+    client Bolt copies for each request: rate limits are waited out only briefly.
     """
+    rate_limits: RetryHandler = (
+        BriefRateLimitRetryHandler(max_wait_s=LISTENER_RATE_LIMIT_WAIT_S)
+        if listener
+        else RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)
+    )
     retries: list[RetryHandler] = [
         ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
-        RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        rate_limits,
         ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
     ]
     return WebClient(
@@ -78,3 +121,75 @@ def make_client(*, token: str | None, base_url: str, retry: bool = True) -> WebC
         # `retry` the list holds only the counter, which retries nothing.
         retry_handlers=[CountingHandler(), *(retries if retry else [])],
     )
+
+
+# A listener's reply through a response URL: Slack answers these at once, so a reply that
+# takes longer is not coming; and however many are in flight, they hold at most this many
+# listener threads (the rest are dropped, never queued behind a slow host).
+RESPOND_TIMEOUT_S = 5
+RESPOND_SLOTS = threading.BoundedSemaphore(8)
+RESPOND_SLOT_WAIT_S = 2.0
+
+
+class ReplyNotSent(RuntimeError):
+    """A reply through a response URL was not attempted (none, or too many in flight)."""
+
+
+class BoundedRespond(Respond):
+    """Bolt's `respond()`, but bounded: a short timeout and a cap on replies in flight.
+
+    The response URL it gets has already been checked (handlers.middleware): it is one of
+    Slack's, or None when the request named none or one that is not Slack's. Without one,
+    `fallback` (a private message to the person) delivers the reply, when given.
+    """
+
+    def __init__(
+        self,
+        *,
+        response_url: str | None,
+        fallback: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        super().__init__(response_url=response_url)
+        self.fallback = fallback
+
+    def __call__(  # type: ignore[override]
+        self,
+        text: str | dict[str, Any] = "",
+        blocks: Sequence[dict[str, Any] | Block] | None = None,
+        attachments: Sequence[dict[str, Any] | Attachment] | None = None,
+        response_type: str | None = None,
+        replace_original: bool | None = None,
+        delete_original: bool | None = None,
+        unfurl_links: bool | None = None,
+        unfurl_media: bool | None = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> WebhookResponse | None:
+        """Send a message to the response URL (or privately, when there is none)."""
+        if isinstance(text, dict):
+            message = _build_message(**text)
+        else:
+            message = _build_message(
+                text=text,
+                blocks=blocks,
+                attachments=attachments,
+                response_type=response_type,
+                replace_original=replace_original,
+                delete_original=delete_original,
+                unfurl_links=unfurl_links,
+                unfurl_media=unfurl_media,
+                thread_ts=thread_ts,
+                metadata=metadata,
+            )
+        if self.response_url is None:
+            if self.fallback is None:
+                raise ReplyNotSent("this request has no response URL of Slack's")
+            self.fallback(message)
+            return None
+        if not RESPOND_SLOTS.acquire(timeout=RESPOND_SLOT_WAIT_S):
+            raise ReplyNotSent("too many replies in flight")
+        try:
+            client = WebhookClient(url=self.response_url, timeout=RESPOND_TIMEOUT_S)
+            return client.send_dict(message)
+        finally:
+            RESPOND_SLOTS.release()

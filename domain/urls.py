@@ -287,3 +287,41 @@ class _TitleParser(HTMLParser):
         self._in_title = False
         self._title_done = True
         self.title = "".join(self._title_parts)
+
+
+# Where Slack's response URLs live (commercial Slack and GovSlack).
+SLACK_RESPONSE_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+
+
+def is_response_url(url: object, *, api_url: str) -> bool:
+    """True when a request's `response_url` may be called: https on Slack's hook hosts.
+
+    SPEC (Verified before anything): a response URL is only ever taken from a verified
+    request, and even then only on Slack's hosts, so no payload can make the server call
+    anywhere else. When SLACK_API_URL points somewhere other than Slack (the local
+    sandbox), that exact scheme, host and port is accepted too.
+    """
+    if not isinstance(url, str) or len(url) > MAX_URL_LENGTH or not url.isascii():
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.username is not None or parts.password is not None or not parts.hostname:
+        return False
+    host = parts.hostname
+    if parts.scheme == "https" and host in SLACK_RESPONSE_HOSTS and port in (None, 443):
+        return True
+    api = urlsplit(api_url)
+    if api.hostname in (None, "slack.com") or (api.hostname or "").endswith(".slack.com"):
+        return False
+    try:
+        api_port = api.port or _DEFAULT_PORTS.get(api.scheme)
+    except ValueError:
+        return False
+    return (
+        parts.scheme == api.scheme
+        and host == api.hostname
+        and (port or _DEFAULT_PORTS.get(parts.scheme)) == api_port
+    )

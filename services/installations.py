@@ -8,8 +8,11 @@ instance can consume exactly once.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from logging import Logger
 from typing import Any
@@ -21,7 +24,7 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 from sqlmodel import Session, col, select
 
 from core.crypto import TokenCipher
-from core.db import SessionScope
+from core.db import SessionScope, conflict_insert
 from models import Installation, OAuthState, as_utc, utcnow
 
 logger = logging.getLogger(__name__)
@@ -179,21 +182,47 @@ class DbInstallationStore(InstallationStore):
         )
 
     def find_team_bot(self, team_id: str) -> Bot | None:
-        """The bot install of a workspace, by team id alone (jobs know no enterprise id).
+        """The bot install of a Liaison workspace, by its key alone (jobs know nothing else).
 
-        Org-wide installs are stored under their org, not a team, and are not found here.
+        The key is a team id, or for an org-wide install the organisation's enterprise id
+        (domain.receiver: an org-wide install is one Liaison workspace).
         """
         with self._db() as session:
             row = session.exec(
-                select(Installation)
-                .where(
-                    Installation.client_id == self.client_id,
-                    Installation.team_id == team_id,
-                    col(Installation.bot_token).is_not(None),
-                )
-                .order_by(col(Installation.updated_at).desc())
+                self._by_key(team_id).where(col(Installation.bot_token).is_not(None))
             ).first()
         return None if row is None else self._bot(row)
+
+    def installed(self, team_id: str) -> bool:
+        """True when this team has an install of its own (not through an org-wide one)."""
+        with self._db() as session:
+            found = session.exec(
+                select(Installation.id).where(
+                    Installation.client_id == self.client_id,
+                    Installation.team_id == team_id,
+                    col(Installation.is_enterprise_install).is_(False),
+                )
+            ).first()
+        return found is not None
+
+    def _by_key(self, key: str) -> Any:
+        return (
+            select(Installation)
+            .where(
+                Installation.client_id == self.client_id,
+                sa.or_(
+                    sa.and_(
+                        col(Installation.team_id) == key,
+                        col(Installation.is_enterprise_install).is_(False),
+                    ),
+                    sa.and_(
+                        col(Installation.enterprise_id) == key,
+                        col(Installation.is_enterprise_install).is_(True),
+                    ),
+                ),
+            )
+            .order_by(col(Installation.updated_at).desc())
+        )
 
     def reencrypt(self) -> int:
         """Re-encrypt every stored token with the first key; returns the rows rewritten.
@@ -299,35 +328,52 @@ class DbInstallationStore(InstallationStore):
 
 
 class DbStateStore(OAuthStateStore):
-    """One-time OAuth `state` values: issued here, consumed once by whichever instance."""
+    """One-time OAuth `state` values: signed when issued, recorded once when consumed.
 
-    def __init__(self, *, db: SessionScope, ttl_s: int = STATE_TTL_S) -> None:
+    /slack/install is open to anyone, so issuing a state writes nothing: the state carries
+    its own expiry and a random nonce, signed with SLACK_STATE_SECRET. Only a signed,
+    unexpired state coming back from Slack's consent screen is written, as its nonce's
+    row; a second use of it conflicts with that row, on any instance.
+    """
+
+    def __init__(self, *, db: SessionScope, secret: str, ttl_s: int = STATE_TTL_S) -> None:
         self._db = db
-        self._ttl = timedelta(seconds=ttl_s)
+        self._key = hashlib.sha256(b"liaison-oauth-state:" + secret.encode()).digest()
+        self._ttl = ttl_s
 
     @property
     def logger(self) -> Logger:
         return logger
 
     def issue(self, *args: Any, **kwargs: Any) -> str:
-        """A new random state, valid for the TTL; expired ones are swept on the way."""
-        state = secrets.token_urlsafe(32)
-        now = utcnow()
-        with self._db() as session:
-            session.execute(sa.delete(_STATE).where(_STATE.c.expires_at < now))
-            session.execute(sa.insert(_STATE).values(state=state, expires_at=now + self._ttl))
-            session.commit()
-        return state
+        """A new state: `<expiry>.<nonce>.<signature>`, valid for the TTL; nothing stored."""
+        expires = int(time.time()) + self._ttl
+        body = f"{expires}.{secrets.token_urlsafe(18)}"
+        return f"{body}.{self._sign(body)}"
 
     def consume(self, state: str) -> bool:
-        """True exactly once for a state that was issued and has not expired."""
-        if not state or len(state) > 64:
+        """True exactly once for a state this app issued that has not expired."""
+        parts = state.split(".") if isinstance(state, str) and len(state) <= 128 else []
+        if len(parts) != 3 or not parts[0].isascii() or not parts[0].isdigit():
+            return False
+        expires_at, nonce, signature = int(parts[0]), parts[1], parts[2]
+        expected = self._sign(f"{parts[0]}.{nonce}")
+        if not hmac.compare_digest(expected.encode(), signature.encode("ascii", "replace")):
+            return False
+        now = time.time()
+        if not now <= expires_at <= now + self._ttl + 60:
             return False
         with self._db() as session:
-            deleted = session.execute(
-                sa.delete(_STATE)
-                .where(_STATE.c.state == state, _STATE.c.expires_at >= utcnow())
+            swept = utcnow() - timedelta(seconds=60)
+            session.execute(sa.delete(_STATE).where(_STATE.c.expires_at < swept))
+            inserted = session.execute(
+                conflict_insert(session.get_bind().dialect.name)(_STATE)
+                .values(state=nonce, expires_at=datetime.fromtimestamp(expires_at, UTC))
+                .on_conflict_do_nothing()
                 .returning(_STATE.c.state)
             ).first()
             session.commit()
-        return deleted is not None
+        return inserted is not None
+
+    def _sign(self, body: str) -> str:
+        return hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()[:32]

@@ -563,3 +563,23 @@ def only_asset(*, session: Session, campaign_id: int) -> AssetRef | None:
 def campaign_marketer(*, session: Session, campaign_id: int) -> str | None:
     """The marketer who launched a campaign (whose App Home shows it)."""
     return session.exec(select(Campaign.marketer_id).where(Campaign.id == campaign_id)).first()
+
+
+def workspace_key_of_message(*, session: Session, channel_id: str, ts: str) -> str | None:
+    """The key (team id) of the Liaison workspace that posted this announcement or question.
+
+    For a click whose payload names another organisation's team (Slack Connect), this
+    says which installation the message, and so the click, belongs to.
+    """
+    announced = (
+        select(Workspace.team_id)
+        .join(Campaign, col(Campaign.workspace_id) == Workspace.id)
+        .join(AnnouncementPost, col(AnnouncementPost.campaign_id) == Campaign.id)
+        .where(AnnouncementPost.channel_id == channel_id, AnnouncementPost.ts == ts)
+    )
+    asked = (
+        select(Workspace.team_id)
+        .join(Question, col(Question.workspace_id) == Workspace.id)
+        .where(Question.channel_id == channel_id, Question.ts == ts)
+    )
+    return session.exec(announced).first() or session.exec(asked).first()

@@ -138,6 +138,8 @@ class Served:
     url: str
     app: App
     runtime: Runtime
+    # The loopback listener that serves /metrics (as `serve` opens on LIAISON_METRICS_PORT).
+    metrics_url: str
 
     @property
     def events_url(self) -> str:
@@ -156,21 +158,31 @@ def serve_app(settings: Settings, engine: Engine, *, background: bool = True) ->
         runtime.start_background()
     sock = bound_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    server = make_server(app, runtime, host="127.0.0.1", port=port)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    metrics_sock = bound_socket("127.0.0.1", 0)
+    metrics_port = metrics_sock.getsockname()[1]
+    server = make_server(app, runtime, metrics_port=metrics_port)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock, metrics_sock]}, daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
-    yield Served(url=f"http://127.0.0.1:{port}", app=app, runtime=runtime)
+    yield Served(
+        url=f"http://127.0.0.1:{port}",
+        app=app,
+        runtime=runtime,
+        metrics_url=f"http://127.0.0.1:{metrics_port}/metrics",
+    )
     server.should_exit = True
     thread.join(10)
     runtime.stop_background()
     runtime.executor.shutdown(wait=True)
     runtime.http.close()
     sock.close()
+    metrics_sock.close()
 
 
 @pytest.fixture

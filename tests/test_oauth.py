@@ -120,23 +120,38 @@ def test_a_state_is_accepted_once(sandbox: SlackSandbox, engine: Engine, databas
         assert reused.status_code in (400, 401) and "invalid_state" in reused.text
         assert [r.team_id for r in _rows(engine)] == [TEAM_A]
         assert len(sandbox.calls("oauth.v2.access")) == 1
+        # The used state is remembered (its nonce only) until it would have expired anyway.
         with Session(engine) as session:
-            assert session.exec(select(OAuthState)).all() == []
+            assert len(session.exec(select(OAuthState)).all()) == 1
 
 
 def test_states_expire_and_are_single_use_across_instances(engine: Engine) -> None:
     from core.db import session_scope_for
 
     db = session_scope_for(engine)
-    first, second = DbStateStore(db=db), DbStateStore(db=db)  # two instances, one database
+    secret = "state-secret-0123456789abcdef"
+    # Two instances, one database.
+    first, second = DbStateStore(db=db, secret=secret), DbStateStore(db=db, secret=secret)
     state = first.issue()
     assert second.consume(state) is True
     assert first.consume(state) is False
     assert first.consume("") is False and first.consume("x" * 500) is False
-    stale = DbStateStore(db=db, ttl_s=0)
-    old = stale.issue()
-    time.sleep(0.01)
-    assert stale.consume(old) is False
+    # Signed with another secret, or with its expiry moved: not ours.
+    assert first.consume(DbStateStore(db=db, secret="another-secret-000000").issue()) is False
+    expiry, nonce, mac = first.issue().split(".")
+    assert first.consume(f"{int(expiry) + 3600}.{nonce}.{mac}") is False
+    stale = DbStateStore(db=db, secret=secret, ttl_s=-1)
+    assert stale.consume(stale.issue()) is False
+
+
+def test_issuing_states_writes_nothing(engine: Engine) -> None:
+    from core.db import session_scope_for
+
+    store = DbStateStore(db=session_scope_for(engine), secret="state-secret-0123456789abcdef")
+    states = {store.issue() for _ in range(200)}
+    assert len(states) == 200
+    with Session(engine) as session:
+        assert session.exec(select(OAuthState)).all() == []
 
 
 def test_without_an_install_a_request_gets_a_clear_answer(

@@ -99,7 +99,7 @@ def test_serve_logs_json_lines_with_request_ids_and_no_token_secret_or_comment(
             assert "`PD-1`" in reply_text(added, slack, sandbox)
             saved = slack.command("/feedback", f"PD-1 down {comment}")
             assert saved.status_code == 200
-            # Refused: Bolt logs the whole body of a request whose signature is wrong.
+            # Refused before its body is read: the log names the reason, never the body.
             body = urlencode(
                 slash_command(
                     "/feedback",
@@ -128,12 +128,12 @@ def test_serve_logs_json_lines_with_request_ids_and_no_token_secret_or_comment(
     # The error was logged with its traceback, under the id of the request that caused it.
     [error] = [r for r in records if r["level"] == "ERROR" and "exc" in r]
     assert "SlackApiError" in error["exc"] and "views.open" in error["exc"]
-    [refusal] = [r for r in records if "Invalid request signature" in r["message"]]
-    assert refusal["message"].endswith("body: [omitted]")
-    assert refusal["request_id"] == forged.headers["x-request-id"]
+    [refusal] = [r for r in records if r["request_id"] == forged.headers["x-request-id"]]
+    assert refusal["level"] == "INFO"
+    assert refusal["message"] == "refused a request: invalid request: signature does not match"
     handled = [r for r in records if r.get("kind") == "command"]
-    assert [r["command"] for r in handled] == ["/collateral", "/feedback", "/feedback", "/feedback"]
-    assert [r["status"] for r in handled] == [200, 200, 401, 200]
+    assert [r["command"] for r in handled] == ["/collateral", "/feedback", "/feedback"]
+    assert [r["status"] for r in handled] == [200, 200, 200]
     assert handled[1]["request_id"] == saved.headers["x-request-id"]
 
 

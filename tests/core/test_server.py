@@ -74,7 +74,8 @@ def test_oversized_and_non_utf8_bodies_get_clean_4xx(served: Served) -> None:
         content=junk,
         headers={
             "Content-Type": "application/x-www-form-urlencoded",
-            **sign_request(SIGNING_SECRET, junk.decode("latin-1")),
+            # Slack signs the raw bytes: signed, but not text, it is a plain 400.
+            **sign_request(SIGNING_SECRET, junk),
         },
     )
     assert bad.status_code == 400
@@ -126,9 +127,13 @@ def test_extra_routes_are_served_and_an_unhandled_error_is_a_500_naming_the_requ
     runtime = create_runtime(make_settings(sandbox, database_url), engine)
     app = create_app(runtime)
     sock = bound_socket("127.0.0.1", 0)
+    metrics_sock = bound_socket("127.0.0.1", 0)
+    metrics_port = metrics_sock.getsockname()[1]
     routes = [Route("/boom", boom), Route("/hello", hello)]
-    server = make_server(app, runtime, host="127.0.0.1", port=0, routes=routes)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    server = make_server(app, runtime, metrics_port=metrics_port, routes=routes)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock, metrics_sock]}, daemon=True
+    )
     thread.start()
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     try:
@@ -140,7 +145,7 @@ def test_extra_routes_are_served_and_an_unhandled_error_is_a_500_naming_the_requ
         failed = httpx.get(url + "/boom")
         assert failed.status_code == 500
         assert failed.text == f"internal error (ref {failed.headers['x-request-id']})"
-        metrics = httpx.get(url + "/metrics").text
+        metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
         assert 'liaison_http_requests_total{route="/boom",status="500"}' in metrics
     finally:
         server.should_exit = True
@@ -148,6 +153,7 @@ def test_extra_routes_are_served_and_an_unhandled_error_is_a_500_naming_the_requ
         runtime.executor.shutdown(wait=True)
         runtime.http.close()
         sock.close()
+        metrics_sock.close()
 
 
 @pytest.mark.parametrize(

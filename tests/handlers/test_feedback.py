@@ -296,7 +296,6 @@ def test_modal_errors_show_on_the_field(
         {"user": None},
         {"user": "U0REP2"},
         {"user": {"id": ["U0REP2"]}},
-        {"team": {"id": 7}, "app_installed_team_id": None},
     ],
 )
 def test_modal_from_nobody_we_can_name_gets_an_error_and_nothing_crashes(
@@ -323,6 +322,24 @@ def test_modal_from_nobody_we_can_name_gets_an_error_and_nothing_crashes(
     assert response.json()["response_action"] == "errors"
     assert votes(engine) == {}
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_a_single_workspace_install_owns_every_submission_whatever_team_it_names(
+    slack: SlackDriver, engine: Engine, assets: list[Posted]
+) -> None:
+    # One bot token, one workspace: the payload's own team (unreadable here, a partner
+    # organisation's in a Slack Connect channel) does not move the vote elsewhere.
+    payload = view_submission(
+        user_id="U0REP2",
+        callback_id=Ids.FEEDBACK_MODAL,
+        state_values=modal_state(asset=str(assets[0].asset_id), verdict="useful"),
+    )
+    payload["team"] = {"id": 7}
+    payload["view"].pop("app_installed_team_id")
+    response = slack.interactive(payload)
+    assert response.status_code == 200, response.text
+    assert response.json()["response_action"] == "update"
+    assert list(votes(engine)) == [(assets[0].asset_id, "U0REP2")]
 
 
 def test_modal_hostile_comment_is_saved_flagged_and_nudged(

@@ -657,7 +657,14 @@ def test_modal_submissions_with_broken_payloads_get_field_errors_and_nothing_cra
     meta = {"campaign_id": campaign.id, "tz": TZ}
     asked = {"campaign_id": campaign.id, "channel_id": "C0SALES", "thread_ts": parent["ts"]}
     cases = {
-        "launch: metadata not a string": (Ids.LAUNCH_MODAL, state(), 5, {}),
+        # Without metadata the launch is in UTC: a date that is not past there either (near
+        # midnight UTC, "today" in the marketer's zone can be yesterday in UTC).
+        "launch: metadata not a string": (
+            Ids.LAUNCH_MODAL,
+            state(launch_date=max(today_there(), datetime.now(UTC).date())),
+            5,
+            {},
+        ),
         "launch: no state": (Ids.LAUNCH_MODAL, state(), "{}", {"state": None}),
         "launch: state not an object": (Ids.LAUNCH_MODAL, state(), "{}", {"state": "x"}),
         "launch: no user": (Ids.LAUNCH_MODAL, state(), "{}", {"user": None}),
