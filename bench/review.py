@@ -37,9 +37,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from domain.review import review_comment  # noqa: E402
-from domain.text_fold import fold_pair  # noqa: E402
-from tests.domain.nudge_corpus import LONG_BAD, LONG_FINE, LONG_MARKETING_FINE  # noqa: E402
+from domain.review import review_comment
+from domain.text_fold import fold_pair
+from tests.domain.nudge_corpus import LONG_BAD, LONG_FINE, LONG_MARKETING_FINE
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "domain" / "corpus" / "tune.jsonl"
 LENGTH = 3_000
@@ -81,7 +81,7 @@ def hostile_texts() -> dict[str, str]:
         "markup": "<!subteam^S1|@x><#C1|c>&lt;@U1&gt;",
         "blame": "the intern who made this never talked to a customer ",
         "passive": "per my last email ",
-        "mixed_scripts": "fuсk шит ",
+        "mixed_scripts": "fu\u0441k \u0448\u0438\u0442 ",
         "accents": "é",
         "disguised": "f*ck sh1t a$$ ",
     }

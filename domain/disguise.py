@@ -53,7 +53,9 @@ _DISGUISED = re.compile(
             _swear("fuck", left=False, suffixes="ing|in'?|ed|er|ers|s|up|ups|off|k+"),
             r"(?<![a-z0-9])(?:f\*{1,3}(?:ing|in|ed|k)?|f\*ck\w*|fu+c?k+\w*)(?![a-z])",
             _swear("shit", prefixes="b[uv*#]ll|horse|dip|bat", suffixes="s|ty|head|show|hole"),
-            _swear("ass", prefixes="dumb|jack|smart|half|bad|lazy|hard", suffixes="hole|holes|hat|ed"),
+            _swear(
+                "ass", prefixes="dumb|jack|smart|half|bad|lazy|hard", suffixes="hole|holes|hat|ed"
+            ),
             _swear("bitch", suffixes="es|y|ing"),
             _swear("crap", suffixes="py|s"),
             _swear("damn", prefixes="god", suffixes="it"),
@@ -67,7 +69,8 @@ _DISGUISED = re.compile(
     )
 )
 _HAS_DISGUISE = re.compile(
-    r"[a-z][*$@!#|(+]+[a-z*]|[a-z][013457]+[a-z]|[*$][a-z]|[a-z]@[a-z]|(?<![a-z])[a-z] [a-z] [a-z] [a-z](?![a-z])"
+    r"[a-z][*$@!#|(+]+[a-z*]|[a-z][013457]+[a-z]|[*$][a-z]|[a-z]@[a-z]"
+    r"|(?<![a-z])[a-z] [a-z] [a-z] [a-z](?![a-z])"
     r"|half[\s-]?assed|fuu"
 )
 

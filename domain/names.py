@@ -15,14 +15,63 @@ from functools import lru_cache
 from importlib import resources
 
 # Column of each country in the dictionary's frequency field (gender_guesser.detector).
-_COUNTRIES = (
-    "great_britain ireland usa italy malta portugal spain france belgium luxembourg "
-    "the_netherlands east_frisia germany austria swiss iceland denmark norway sweden finland "
-    "estonia latvia lithuania poland czech_republic slovakia hungary romania bulgaria bosniaand "
-    "croatia kosovo macedonia montenegro serbia slovenia albania greece russia belarus moldova "
-    "ukraine armenia azerbaijan georgia the_stans turkey arabia israel china india japan korea "
-    "vietnam other_countries"
-).split()
+_COUNTRIES = [
+    "great_britain",
+    "ireland",
+    "usa",
+    "italy",
+    "malta",
+    "portugal",
+    "spain",
+    "france",
+    "belgium",
+    "luxembourg",
+    "the_netherlands",
+    "east_frisia",
+    "germany",
+    "austria",
+    "swiss",
+    "iceland",
+    "denmark",
+    "norway",
+    "sweden",
+    "finland",
+    "estonia",
+    "latvia",
+    "lithuania",
+    "poland",
+    "czech_republic",
+    "slovakia",
+    "hungary",
+    "romania",
+    "bulgaria",
+    "bosniaand",
+    "croatia",
+    "kosovo",
+    "macedonia",
+    "montenegro",
+    "serbia",
+    "slovenia",
+    "albania",
+    "greece",
+    "russia",
+    "belarus",
+    "moldova",
+    "ukraine",
+    "armenia",
+    "azerbaijan",
+    "georgia",
+    "the_stans",
+    "turkey",
+    "arabia",
+    "israel",
+    "china",
+    "india",
+    "japan",
+    "korea",
+    "vietnam",
+    "other_countries",
+]
 _KEPT = frozenset(
     i
     for i, country in enumerate(_COUNTRIES)

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from domain.disguise import disguised_swearing
 from domain.language import detect_language, is_supported
 from domain.lexicon import Hit, matcher
 from domain.lexicon.cues import (
@@ -48,7 +49,6 @@ from domain.lexicon.cues import (
     SARCASM,
     TEAM,
 )
-from domain.disguise import disguised_swearing
 from domain.names import is_first_name
 from domain.redact import people_found
 from domain.text_fold import fold_map, fold_pair, prepare
@@ -90,11 +90,57 @@ _SOFT_SMILE = re.compile("[\U0001f642\U0001f60a\U0001f609\U0001f60f\U0001f937\U0
 _PARTY = re.compile("[\U0001f389\U0001f44f\U0001f973\U0001f38a]")
 _SHOUT = re.compile(r"(?<![\w])[A-ZÄÖÜÉÈÀ]{4,}(?![\w])")
 _ACRONYMS = frozenset(
-    """
-    ROI TCO CFO CEO CTO CIO CISO COO PDF PPTX CTAS SDRS BDRS PMMS SAAS EMEA APAC LATAM DACH
-    HTTP HTTPS HTML JSON SOC2 GDPR HIPAA ISO USD EUR GBP CHF BRL MXN NOTE TODO INSERT HERE
-    STAT LINK FYI ASAP IMHO IMO BTW TLDR WEEK MWST AGB USA
-    """.split()
+    [
+        "ROI",
+        "TCO",
+        "CFO",
+        "CEO",
+        "CTO",
+        "CIO",
+        "CISO",
+        "COO",
+        "PDF",
+        "PPTX",
+        "CTAS",
+        "SDRS",
+        "BDRS",
+        "PMMS",
+        "SAAS",
+        "EMEA",
+        "APAC",
+        "LATAM",
+        "DACH",
+        "HTTP",
+        "HTTPS",
+        "HTML",
+        "JSON",
+        "SOC2",
+        "GDPR",
+        "HIPAA",
+        "ISO",
+        "USD",
+        "EUR",
+        "GBP",
+        "CHF",
+        "BRL",
+        "MXN",
+        "NOTE",
+        "TODO",
+        "INSERT",
+        "HERE",
+        "STAT",
+        "LINK",
+        "FYI",
+        "ASAP",
+        "IMHO",
+        "IMO",
+        "BTW",
+        "TLDR",
+        "WEEK",
+        "MWST",
+        "AGB",
+        "USA",
+    ]
 )
 _RHETORICAL = re.compile(r"\?[?!]|![?]")
 # "the 'review'", "die 'schnelle Übersicht'": a word of the asset's put in scare quotes.
@@ -270,28 +316,316 @@ def _names(text: str, folded: str) -> list[tuple[int, int]]:
 
 # Capitalised at a sentence start, these are words, not names.
 _FUNCTION_WORDS = frozenset(
-    """
-    the this that these those there then they what when where which who why how our your
-    his her its their some any every each all both one two also just only still again
-    der die das dem den des ein eine einer und oder aber auch noch nur schon wie was wer
-    le la les un une des du au aux ce cette ces qui que quoi mais donc car pour par sur
-    el los las unos unas lo del al que quien pero como para por con sin sobre este esta
-    il lo gli uno una dei delle che chi cosa ma per con senza questo questa quello
-    o os as um uma uns umas do da dos das que quem mas para por com sem esse essa isso
-    de het een dit dat deze die wie wat maar voor met zonder ook nog
-    sorry thanks danke merci gracias grazie obrigado obrigada bedankt hello hallo ciao
-    hola salut olá hey please bitte wow top super great nice cool ok okay yes no
-    deck slide slides page seite folie video demo link pdf case
-    """.split()
+    [
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "then",
+        "they",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "how",
+        "our",
+        "your",
+        "his",
+        "her",
+        "its",
+        "their",
+        "some",
+        "any",
+        "every",
+        "each",
+        "all",
+        "both",
+        "one",
+        "two",
+        "also",
+        "just",
+        "only",
+        "still",
+        "again",
+        "der",
+        "die",
+        "das",
+        "dem",
+        "den",
+        "des",
+        "ein",
+        "eine",
+        "einer",
+        "und",
+        "oder",
+        "aber",
+        "auch",
+        "noch",
+        "nur",
+        "schon",
+        "wie",
+        "was",
+        "wer",
+        "le",
+        "la",
+        "les",
+        "un",
+        "une",
+        "des",
+        "du",
+        "au",
+        "aux",
+        "ce",
+        "cette",
+        "ces",
+        "qui",
+        "que",
+        "quoi",
+        "mais",
+        "donc",
+        "car",
+        "pour",
+        "par",
+        "sur",
+        "el",
+        "los",
+        "las",
+        "unos",
+        "unas",
+        "lo",
+        "del",
+        "al",
+        "que",
+        "quien",
+        "pero",
+        "como",
+        "para",
+        "por",
+        "con",
+        "sin",
+        "sobre",
+        "este",
+        "esta",
+        "il",
+        "lo",
+        "gli",
+        "uno",
+        "una",
+        "dei",
+        "delle",
+        "che",
+        "chi",
+        "cosa",
+        "ma",
+        "per",
+        "con",
+        "senza",
+        "questo",
+        "questa",
+        "quello",
+        "o",
+        "os",
+        "as",
+        "um",
+        "uma",
+        "uns",
+        "umas",
+        "do",
+        "da",
+        "dos",
+        "das",
+        "que",
+        "quem",
+        "mas",
+        "para",
+        "por",
+        "com",
+        "sem",
+        "esse",
+        "essa",
+        "isso",
+        "de",
+        "het",
+        "een",
+        "dit",
+        "dat",
+        "deze",
+        "die",
+        "wie",
+        "wat",
+        "maar",
+        "voor",
+        "met",
+        "zonder",
+        "ook",
+        "nog",
+        "sorry",
+        "thanks",
+        "danke",
+        "merci",
+        "gracias",
+        "grazie",
+        "obrigado",
+        "obrigada",
+        "bedankt",
+        "hello",
+        "hallo",
+        "ciao",
+        "hola",
+        "salut",
+        "olá",
+        "hey",
+        "please",
+        "bitte",
+        "wow",
+        "top",
+        "super",
+        "great",
+        "nice",
+        "cool",
+        "ok",
+        "okay",
+        "yes",
+        "no",
+        "deck",
+        "slide",
+        "slides",
+        "page",
+        "seite",
+        "folie",
+        "video",
+        "demo",
+        "link",
+        "pdf",
+        "case",
+    ]
 )
 _ACRONYM_INITIALS = frozenset(
-    """
-    AE AM AI BR CC CH CS CX DE DM EN ES EU FR FY GA GB HR HQ ID IT JS KB KI MB MQ MS MX NA
-    NL OK OS PM PO PR PS PT QA QR RH SE SI TV UI UK US UX VP XL ML CV UE DA EM PR BI CMS
-    CRM ERP SAP CPQ API SSO SLA KPI ARR MRR NPS ROI TCO CFO CEO CTO CIO COO SDR BDR PMM CTA
-    PDF PPT SMB SEO SEM IVA BTW TVA IVA RFP RFI POC MVP QBR OKR B2B B2C USD EUR GBP CHF
-    DOC XLS CSV FAQ SOC LMS CRO CMO CPO IOS USA TL DR ASAP FYI BTW IMO KPN EDP
-    """.split()
+    [
+        "AE",
+        "AM",
+        "AI",
+        "BR",
+        "CC",
+        "CH",
+        "CS",
+        "CX",
+        "DE",
+        "DM",
+        "EN",
+        "ES",
+        "EU",
+        "FR",
+        "FY",
+        "GA",
+        "GB",
+        "HR",
+        "HQ",
+        "ID",
+        "IT",
+        "JS",
+        "KB",
+        "KI",
+        "MB",
+        "MQ",
+        "MS",
+        "MX",
+        "NA",
+        "NL",
+        "OK",
+        "OS",
+        "PM",
+        "PO",
+        "PR",
+        "PS",
+        "PT",
+        "QA",
+        "QR",
+        "RH",
+        "SE",
+        "SI",
+        "TV",
+        "UI",
+        "UK",
+        "US",
+        "UX",
+        "VP",
+        "XL",
+        "ML",
+        "CV",
+        "UE",
+        "DA",
+        "EM",
+        "PR",
+        "BI",
+        "CMS",
+        "CRM",
+        "ERP",
+        "SAP",
+        "CPQ",
+        "API",
+        "SSO",
+        "SLA",
+        "KPI",
+        "ARR",
+        "MRR",
+        "NPS",
+        "ROI",
+        "TCO",
+        "CFO",
+        "CEO",
+        "CTO",
+        "CIO",
+        "COO",
+        "SDR",
+        "BDR",
+        "PMM",
+        "CTA",
+        "PDF",
+        "PPT",
+        "SMB",
+        "SEO",
+        "SEM",
+        "IVA",
+        "BTW",
+        "TVA",
+        "IVA",
+        "RFP",
+        "RFI",
+        "POC",
+        "MVP",
+        "QBR",
+        "OKR",
+        "B2B",
+        "B2C",
+        "USD",
+        "EUR",
+        "GBP",
+        "CHF",
+        "DOC",
+        "XLS",
+        "CSV",
+        "FAQ",
+        "SOC",
+        "LMS",
+        "CRO",
+        "CMO",
+        "CPO",
+        "IOS",
+        "USA",
+        "TL",
+        "DR",
+        "ASAP",
+        "FYI",
+        "BTW",
+        "IMO",
+        "KPN",
+        "EDP",
+    ]
 )
 
 # --- the review ---------------------------------------------------------------------------
@@ -334,9 +668,9 @@ class _Cues:
         for start, end in list(spans)[:MAX_REFS]:
             for category in categories:
                 for hit in self._around(category, start - WINDOW, end + WINDOW):
-                    if hit.end >= start - WINDOW and hit.start <= end + WINDOW:
-                        if not (hit.start >= start and hit.end <= end):  # not the ref itself
-                            return True
+                    inside = hit.start >= start and hit.end <= end  # the reference itself
+                    if hit.end >= start - WINDOW and hit.start <= end + WINDOW and not inside:
+                        return True
         return False
 
 
@@ -371,7 +705,9 @@ def _opener_sarcasm(cues: _Cues, folded: str) -> bool:
         ):
             continue
         for category in (PROBLEM, HOSTILE):
-            if any(h.start > hit.end and h.start - hit.end < 260 for h in cues.hits.get(category, ())):
+            if any(
+                h.start > hit.end and h.start - hit.end < 260 for h in cues.hits.get(category, ())
+            ):
                 return True
     return False
 
@@ -391,7 +727,7 @@ def _is_team(folded: str, hit: Hit) -> bool:
 
 
 def _polite(cues: _Cues) -> bool:
-    return cues.has(POLITE) or cues.has(PRAISE) and not cues.has(PROBLEM)
+    return cues.has(POLITE) or (cues.has(PRAISE) and not cues.has(PROBLEM))
 
 
 def _decide(text: str, folded: str, cues: _Cues, *, hostile_emoji: bool) -> list[str]:

@@ -33,7 +33,7 @@ from domain.redact import redact
 
 MAX_REWORDING = 600
 
-_CLAUSE = re.compile(r"(?<=[.!?…;:])\s+|\n+|\s+[—–]\s+|(?<=,)\s+")
+_CLAUSE = re.compile(r"(?<=[.!?…;:])\s+|\n+|\s+[\u2014\u2013]\s+|(?<=,)\s+")
 _EMOJI = re.compile(
     "[\U0001f300-\U0001faff\u2600-\u27bf]\ufe0f?(?:\u200d[\U0001f300-\U0001faff\u2640\u2642]\ufe0f?)*"
 )
@@ -44,8 +44,8 @@ _DROP = (PASSIVE, SARCASM, QUESTION, NEVER_MET, INSULT)
 _CONTENT = (ASSET, OUTCOME, ACTION, PROBLEM)
 # Left at a clause's edges once something was cut out.
 _EDGE = re.compile(
-    r"^(?:[\s,;:.\-–—'\"]|(?:and|but|so|y|pero|und|aber|et|mais|e|ma|mas|en|maar|who|that"
-    r"|que|qui|che|die|der|dat)\b)+|[\s,;:\-–—'\"]+$",
+    r"^(?:[\s,;:.\-\u2013\u2014'\"]|(?:and|but|so|y|pero|und|aber|et|mais|e|ma|mas|en|maar|who|that"
+    r"|que|qui|che|die|der|dat)\b)+|[\s,;:\-\u2013\u2014'\"]+$",
     re.IGNORECASE,
 )
 _AUTHORING = re.compile(

@@ -1,7 +1,7 @@
 """Text as the blame-free rules read it: visible characters only, folded for matching.
 
-Slack text arrives escaped and people disguise words ("f\u200buck", a Cyrillic "с" in
-"fuсk", "fuuuuck"), so a comment is first *prepared* (entities undone, NFKC, invisible
+Slack text arrives escaped and people disguise words ("f\u200buck", a Cyrillic "\\u0441" in
+"fu\\u0441k", "fuuuuck"), so a comment is first *prepared* (entities undone, NFKC, invisible
 characters removed) and then *folded* for matching: lower case, accents removed, one
 kind of apostrophe and quote, look-alike letters mapped to Latin, runs of three or more
 equal characters cut to two. `fold_map` also says, for every folded character, which
@@ -159,7 +159,7 @@ _TRANSLATE = str.maketrans({k: v for k, v in _SPECIAL.items() if k not in _LOOKA
 _RUN_ANY_CASE = re.compile(r"(.)\1{2,}", re.IGNORECASE)
 _LOOKALIKES = str.maketrans({k: _SPECIAL[k] for k in _LOOKALIKE})
 _DOTTED = str.maketrans({"\u0130": "I", "\u0131": "i"})
-# A word that mixes Latin with Greek or Cyrillic letters: a disguise ("fuсk").
+# A word that mixes Latin with Greek or Cyrillic letters: a disguise ("fu\\u0441k").
 _GREEK_CYRILLIC = re.compile("[\u0370-\u04ff]")
 _LATIN = re.compile("[A-Za-z]")
 _CYRILLIC_WORD = re.compile("[^\\W\\d_]*[\u0370-\u04ff][^\\W\\d_]*")

@@ -102,8 +102,9 @@ THEMES: tuple[ThemeRule, ...] = (
     ),
     _rule(
         "Format and length",
-        r"too (?:long|short|wordy|dense)|lengthy|wordy|shorter|wall of text|too many (?:slides|pages"
-        r"|words)|formats?|formatting|fonts?|layout|design|editable|pptx?|powerpoint|readable"
+        r"too (?:long|short|wordy|dense)|lengthy|wordy|shorter|wall of text"
+        r"|too many (?:slides|pages|words)|formats?|formatting|fonts?|layout|design|editable"
+        r"|pptx?|powerpoint|readable"
         r"|unreadable|hard to read|\d+ (?:slides|pages|minutes|min)",
         r"demasiado larg[oa]|muy larg[oa]|formato|tipografias?|diseno|editable|ilegible"
         r"|muro de texto|\d+ (?:diapositivas|paginas|minutos)",
@@ -274,4 +275,6 @@ def themes(
             quotes[label].append(quote)
             used.add(quote)
             break
-    return [Theme(label=label, count=counts[label], quotes=tuple(quotes[label])) for label in chosen]
+    return [
+        Theme(label=label, count=counts[label], quotes=tuple(quotes[label])) for label in chosen
+    ]

@@ -184,8 +184,8 @@ def _keys(source: str) -> set[str]:
     word = found.group(0)
     rest = source[found.end() :]
     # A word written out to its end is keyed whole; one whose end is a pattern by its start.
-    if rest == "" or rest[0] in {" ", "'", "-", ".", ",", "!", ":", "?"} and not rest.startswith(
-        "?"
+    if rest == "" or (
+        rest[0] in {" ", "'", "-", ".", ",", "!", ":", "?"} and not rest.startswith("?")
     ):
         return {"w:" + word}
     if rest.startswith(("\\s", "\\W", "\\b", "[\\s", "\\.", "\\*", "\\$", "\\!")):

@@ -8,8 +8,8 @@ from domain.lexicon.cues import (
     HABIT,
     HOSTILE,
     INSULT,
-    NEVER_MET,
     IRONIC,
+    NEVER_MET,
     OPENER,
     OUTCOME,
     PASSIVE,
@@ -183,7 +183,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"dickheads?",
         r"douche*",
         r"sucks? balls",
-        r"(?:is|total|complete|pure|absolute|utter|such|this|that'?s|more) (?:bs|b\.s)(?![a-z0-9.])",
+        r"(?:is|total|complete|pure|absolute|utter|such|this|that'?s|more) (?:bs|b\.s)"
+        r"(?![a-z0-9.])",
     ),
     INSULT: (
         r"idiots?(?![- ]?proof)",
@@ -456,7 +457,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"what a surprise",
         r"who (?:would have|would've|could have|could've|'d have) (?:thought|guessed)",
         r"(?:shocking|surprise surprise)",
-        r"exactly what (?:we|i) (?:needed|were waiting for|wanted|asked for)[.!]?\s*(?:🎉|🥳|👏|🙃|😊|🙂)",
+        r"exactly what (?:we|i) (?:needed|were waiting for|wanted|asked for)[.!]?\s*"
+        r"(?:🎉|🥳|👏|🙃|😊|🙂)",
         r"(?:thanks|thank you) for nothing",
         r"thanks for (?:the|this|that) (?:\w+ ){0,3}(?:i'll|i will|we'll) (?:just )?(?:keep )?fix",
         r"perfect for (?:reading|skimming) (?:it )?(?:in|during|mid)",
@@ -492,7 +494,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:do|fix|update|correct) it myself",
         r"no need to change anything",
         r"but sure",
-        r"(?:would|it'?d) be (?:nice|great|lovely|helpful) if (?:\w+ ){1,3}(?:ever|actually|for once"
+        r"(?:would|it'?d) be (?:nice|great|lovely|helpful) if (?:\w+ ){1,3}(?:ever|actually"
+        r"|for once"
         r"|at least|bothered)",
         r"but ok(?:ay)?,? whatever",
         r"whatever works",
