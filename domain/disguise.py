@@ -69,7 +69,7 @@ _DISGUISED = re.compile(
     )
 )
 _HAS_DISGUISE = re.compile(
-    r"[a-z][*$@!#|(+]+[a-z*]|[a-z][013457]+[a-z]|[*$][a-z]|[a-z]@[a-z]"
+    r"[a-z][*$@!#|(+]+[a-z*]|[a-z][*$@!]{2,}|[a-z][013457]+[a-z]|[*$][a-z]|[a-z]@[a-z]|@[s$5]{2}"
     r"|(?<![a-z])[a-z] [a-z] [a-z] [a-z](?![a-z])"
     r"|half[\s-]?assed|fuu"
 )

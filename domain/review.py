@@ -71,6 +71,7 @@ MENTION_LIMIT = 40_000  # mentions are looked for as far as Slack's own message 
 WINDOW = 220
 IRONY = "irony"  # scare quotes: hostile only next to a person ("la 'revisión' de RG")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]")
+_BROADCAST = re.compile(r"<!(?:channel|here|everyone)|@(?:channel|here|everyone)\b", re.I)
 _LETTERS = re.compile(r"[^\W\d_]")  # how near a cue must be to the person or team it goes with
 MIN_QUOTE_LETTERS = 15
 
@@ -732,7 +733,7 @@ def _polite(cues: _Cues) -> bool:
 
 def _decide(text: str, folded: str, cues: _Cues, *, hostile_emoji: bool) -> list[str]:
     reasons: set[str] = set()
-    if cues.has(PROFANITY):
+    if cues.has(PROFANITY) or "\U0001f595" in text:  # the middle finger is swearing too
         reasons.add("profanity")
     if cues.has(INSULT):
         reasons.add("insult")
@@ -754,6 +755,9 @@ def _decide(text: str, folded: str, cues: _Cues, *, hostile_emoji: bool) -> list
     if roles and (
         cues.near(strong, roles) or cues.near_in_sentence(PROBLEM, roles, folded, reach=160)
     ):
+        reasons.add("blame")
+    addressed = cues.refs.get("mention", [])
+    if addressed and cues.near((*strong, IRONY), addressed):
         reasons.add("blame")
     people = cues.refs.get("person", [])
     if people:
@@ -801,14 +805,19 @@ def review_comment(text: str, *, people: Iterable[str] = ()) -> Review:
     hits += [Hit(PROFANITY, "en", s, e) for s, e in disguised_swearing(folded)]
     hits = [h for h in hits if h.category != TEAM or _is_team(folded, h)]
     grouped = _group(hits)
-    person_spans = [s for s in mention_spans if s[0] < SCAN_LIMIT]
-    person_spans += _names(cased, folded)
+    # Someone @-mentioned is addressed, often politely: only a hostile cue makes it blame.
+    # A broadcast (@here, <!channel>) is nobody in particular: never blame by itself.
+    addressed = [
+        s for s in mention_spans if s[0] < SCAN_LIMIT and not _BROADCAST.match(prepared, s[0])
+    ]
+    person_spans = _names(cased, folded)
     person_spans += [(h.start, h.end) for h in grouped.get(PRONOUN, [])]
     known = tuple(p for p in people if isinstance(p, str))
     if known and people_found(scan, people=known):
         person_spans.append((0, len(folded)))
     refs = {
         "person": person_spans,
+        "mention": addressed,
         "role": [(h.start, h.end) for h in grouped.get(ROLE, [])],
         "team": [(h.start, h.end) for h in grouped.get(TEAM, [])],
     }

@@ -206,8 +206,8 @@ THEMES: tuple[ThemeRule, ...] = (
 
 
 def _labels(folded: str, review: Review) -> list[str]:
-    if not review.supported:
-        return [OTHER]
+    if review.language is not None and not review.supported:
+        return [OTHER]  # a language the rules do not read (too short to tell: keywords decide)
     found = [rule.label for rule in THEMES if rule.pattern.search(folded)]
     return found or [OTHER]
 

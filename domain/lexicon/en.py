@@ -222,6 +222,8 @@ CUES: dict[str, tuple[str, ...]] = {
         r"(?:was|were|is|are) (?:smoking|on drugs|drunk|high)",
         r"whatever (?:\w+ )?(?:was|were|is) smoking",
         r"waste of (?:space|oxygen)",
+        r"(?:useless|worthless|hopeless|pathetic|incompetent|clueless|lazy) (?:team|people|bunch"
+        r"|lot|department|reps|marketers|folks|crew)",
     ),
     TEAM: (
         r"you (?:guys|people|lot|folks|all)",
@@ -297,6 +299,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"|pitching)",
         r"again",
         r"just stop",
+        r"out of touch",
         r"(?:don'?t|doesn'?t|couldn'?t|do not|does not) (?:even )?care",
         r"couldn'?t care less",
         r"(?:thought|figured|assumed) (?:that |it )?",
@@ -519,6 +522,9 @@ CUES: dict[str, tuple[str, ...]] = {
         r"|reviewing|test|testing|look|looking|open|opening)",
         r"(?:reading|read|looking at) (?:these|this|any of this|our|the)(?: \w+)? (?:at all|ever)",
         r"(?:this|that) is what happens when",
+        r"(?:threw|thrown|throw|throwing|throws) (?:us|me|sales|the reps|the team|them) under"
+        r" the bus",
+        r"hung (?:us|me|sales|the reps) out to dry",
         r"(?:this|that)'s what happens when",
         r"whose (?:brilliant |great |bright |genius )?idea was (?:this|that|it)",
         r"who(?:'s| is| was) the genius",

@@ -377,7 +377,7 @@ CUES: dict[str, tuple[str, ...]] = {
         r"pagina \d+",
         r"p\. ?\d+",
         r"prijz(?:en)?",
-        r"prijs",
+        r"prijs*",
         r"tarieven",
         r"korting\w*",
         r"cijfers",
