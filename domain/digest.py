@@ -133,7 +133,8 @@ def _asks(data: DigestInput, people: Sequence[str]) -> list[str]:
         # Questions were asked in the open, in the announcement's thread; still, one is
         # quoted only when it accuses no one and points at no person, role or team.
         review = review_comment(q.text, people=people)
-        if not review.flagged and not review.references and review.supported:
+        unsupported = review.language is not None and not review.supported
+        if not review.flagged and not review.references and not review.mentions and not unsupported:
             quote = safe_quote(q.text, people=people, limit=QUESTION_LIMIT)
         if quote is None:
             asks.append(f"A question on {campaign} is waiting for an answer.")
