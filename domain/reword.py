@@ -38,16 +38,29 @@ _EMOJI = re.compile(
     "[\U0001f300-\U0001faff\u2600-\u27bf]\ufe0f?(?:\u200d[\U0001f300-\U0001faff\u2640\u2642]\ufe0f?)*"
 )
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^<>]*)?>|(?<![\w.+\-/@])@[^\W\d_][\w.\-]{0,80}")
-# What is cut from a clause that stays; what drops a clause altogether.
-_CUT = (PROFANITY, HOSTILE, HABIT, TEAM, ROLE, PRONOUN, OPENER)
-_DROP = (PASSIVE, SARCASM, QUESTION, NEVER_MET, INSULT)
+# What is cut out of a clause; a clause with nothing about the asset left is dropped.
+_CUT = (PROFANITY, INSULT, TEAM, ROLE, PRONOUN, OPENER, PASSIVE, SARCASM, QUESTION, NEVER_MET)
 _CONTENT = (ASSET, OUTCOME, ACTION, PROBLEM)
+# Of the hostile and habitual cues only these words go: the others are verbs ("forgot",
+# "copied") the rest of the sentence needs.
+_HOSTILE_WORDS = re.compile(
+    r"(?:once |yet )?again|seriously|obviously|clearly|evidently|apparently|as usual|as always"
+    r"|(?:una vez mas|otra vez|de nuevo|en serio|claramente|obviamente|como siempre)"
+    r"|(?:schon )?wieder|ernsthaft|offensichtlich|wie immer|mal wieder"
+    r"|encore|serieusement|visiblement|clairement|comme d'hab(?:itude)?"
+    r"|di nuovo|ancora una volta|sul serio|evidentemente|come sempre"
+    r"|de novo|outra vez|mais uma vez|a serio|claramente|como sempre"
+    r"|weer|alweer|serieus|duidelijk|zoals altijd"
+)
 # Left at a clause's edges once something was cut out.
 _EDGE = re.compile(
     r"^(?:[\s,;:.\-\u2013\u2014'\"]|(?:and|but|so|y|pero|und|aber|et|mais|e|ma|mas|en|maar|who|that"
-    r"|que|qui|che|die|der|dat)\b)+|[\s,;:\-\u2013\u2014'\"]+$",
+    r"|que|qui|che|die|der|das|dat|the|a|an|la|el|los|las|le|les|il|lo|gli|o|os|as|de|het"
+    r"|den|un|una|um|uma|ein|eine)\b)+|[\s,;:\-\u2013\u2014'\"]+$",
     re.IGNORECASE,
 )
+_REFS = (TEAM, ROLE, PRONOUN)
+_SPECIFIC = re.compile(r"\d")
 _AUTHORING = re.compile(
     r"^\s*(?:who|that|que|qui|che|die|der|dat|el que|la que)?\s*(?:made|wrote|built|designed"
     r"|approved|put together|created|hizo|armo|armó|escribió|escribio|hat|heeft|a fait|a pondu"
@@ -72,19 +85,27 @@ def _clean_clause(clause: str, *, language: str | None) -> str | None:
 
     folded, origin, hits = cue_spans(clause, language=language)
     categories = {hit.category for hit in hits}
-    if categories & set(_DROP):
-        return None
     cut: list[tuple[int, int]] = []
     for hit in hits:
-        if hit.category in _CUT:
+        if hit.category in _CUT or (
+            hit.category in (HOSTILE, HABIT)
+            and _HOSTILE_WORDS.fullmatch(folded[hit.start : hit.end])
+        ):
             cut.append((origin[hit.start], origin[hit.end - 1] + 1))
     cased = "".join(clause[i] for i in origin)
-    for start, end in _names(cased, folded):
-        cut.append((origin[start], origin[end - 1] + 1))
-    cut += [m.span() for m in _MENTION.finditer(clause)]
+    refs = [(origin[h.start], origin[h.end - 1] + 1) for h in hits if h.category in _REFS]
+    named = [(origin[s], origin[e - 1] + 1) for s, e in _names(cased, folded)]
+    named += [m.span() for m in _MENTION.finditer(clause)]
+    # "le deck de Mathieu" loses "de Mathieu", not only the name.
+    refs += [(s - _owner_lead(clause[:s]), e) for s, e in named]
+    cut += refs
+    lead = len(clause) - len(clause.lstrip(" \t\"'"))
+    if any(s <= lead + 4 for s, _ in refs) and not _SPECIFIC.search(clause):
+        return None  # about the person or team it starts with, and nothing specific
     cut += [m.span() for m in _EMOJI.finditer(clause)]
-    if not categories & set(_CONTENT):
-        return None
+    content = [h for h in hits if h.category in _CONTENT]
+    if not any(all(not (s <= origin[h.start] < e) for s, e in cut) for h in content):
+        return None  # nothing about the asset outside what is cut
     kept = _without(clause, cut)
     if cut:
         kept = _AUTHORING.sub("", kept)
@@ -93,6 +114,14 @@ def _clean_clause(clause: str, *, language: str | None) -> str | None:
     if len(re.findall(r"[^\W\d_]{2,}", kept)) < 2:
         return None
     return kept
+
+
+_OWNER = re.compile(r"(?:de|di|of|by|van|von|do|da|du|del|della|des|from)\s+$", re.IGNORECASE)
+
+
+def _owner_lead(before: str) -> int:
+    found = _OWNER.search(before[-12:])
+    return len(found.group(0)) if found else 0
 
 
 def _without(text: str, spans: list[tuple[int, int]]) -> str:
@@ -119,7 +148,6 @@ def reword(text: str, *, language: str | None, people: tuple[str, ...] = ()) -> 
             kept.append(cleaned.rstrip(",;:"))
     if not kept:
         return PROMPTS.get(language or "", PROMPTS["en"])
-    joined = ". ".join(k.rstrip(".!?…") for k in kept) + "."
-    joined = redact(joined, people=people)
-    joined = joined[0].upper() + joined[1:]
-    return joined[:MAX_REWORDING]
+    sentences = [k.rstrip(".!?\u2026 ") for k in kept]
+    joined = ". ".join(s[:1].upper() + s[1:] for s in sentences if s) + "."
+    return redact(joined, people=people)[:MAX_REWORDING]

@@ -266,9 +266,12 @@ def matcher(part: str = "decide") -> Matcher:
                 continue
             here_only = source.startswith("=")
             body, pattern = _compile(source)
+            # A word every language lists ("logo", "demo") is one pattern, not seven.
+            lang = module.LANG if here_only else "*"
             for key in _keys(_expand(body)):
-                group = (key, category, module.LANG, here_only)
-                grouped.setdefault(group, []).append(pattern.pattern)
+                patterns = grouped.setdefault((key, category, lang, here_only), [])
+                if pattern.pattern not in patterns:
+                    patterns.append(pattern.pattern)
     by_key: dict[str, list[_Entry]] = {}
     for (key, category, lang, here_only), patterns in grouped.items():
         joined = re.compile("|".join(f"(?:{p})" for p in patterns))

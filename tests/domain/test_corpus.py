@@ -91,8 +91,9 @@ def _digest_of(rows: list[dict[str, object]]) -> tuple[DigestInput, list[Comment
         for i, row in enumerate(rows)
     ]
     assets = [
-        AssetRecord(i, handle, f"Asset {handle}", f"https://example.com/{handle}", None,
-                    5, 3, 1, 2, 2, 0)
+        AssetRecord(
+            i, handle, f"Asset {handle}", f"https://example.com/{handle}", None, 5, 3, 1, 2, 2, 0
+        )
         for i, handle in enumerate(handles, start=1)
     ]
     data = DigestInput(
