@@ -124,10 +124,13 @@ def safe_cell(text: str) -> str:
     plain = text.isascii() and text.isprintable()
     cleaned = text if plain else _SURROGATE.sub("\ufffd", strip_controls(text))
     if plain:
-        first = cleaned.lstrip(" ")[:1]
+        firsts = {cleaned[:1], cleaned.lstrip(" ")[:1]}
     else:
-        first = unicodedata.normalize("NFKC", _LEADING_NOISE.sub("", text[:64]))[:1]
-    return "'" + cleaned if first in _FORMULA_START and first else cleaned
+        # The first character as written, and the first one after blanks and invisible
+        # characters, in its NFKC form (full-width and small forms become ASCII).
+        visible = _LEADING_NOISE.sub("", cleaned[:64])
+        firsts = {cleaned[:1], unicodedata.normalize("NFKC", visible[:1])[:1]}
+    return "'" + cleaned if any(f and f in _FORMULA_START for f in firsts) else cleaned
 
 
 def export_row(record: FeedbackRecord, names: Mapping[str, str]) -> tuple[str, ...]:

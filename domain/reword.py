@@ -84,7 +84,6 @@ def _clean_clause(clause: str, *, language: str | None) -> str | None:
     from domain.review import _names, cue_spans
 
     folded, origin, hits = cue_spans(clause, language=language)
-    categories = {hit.category for hit in hits}
     cut: list[tuple[int, int]] = []
     for hit in hits:
         if hit.category in _CUT or (

@@ -70,7 +70,7 @@ def mixes(draw: st.DrawFn) -> tuple[DigestInput, list[User], dict[str, set[str]]
     n_assets = draw(st.integers(1, 4))
     comments: list[CommentRecord] = []
     authors: dict[str, set[str]] = defaultdict(set)
-    for i in range(draw(st.integers(1, 14))):
+    for _ in range(draw(st.integers(1, 14))):
         handle = f"AS-{rnd.randrange(n_assets)}"
         author = f"U{rnd.randrange(6):07d}"
         text = _text(rnd, people)
