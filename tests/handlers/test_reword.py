@@ -128,6 +128,56 @@ def test_reword_opens_the_comment_prefilled_and_replacing_it_keeps_the_vote(
     assert vote_of(engine, deck.asset_id, "U0REP1") == "needs_work"
 
 
+def test_reword_from_the_feedback_modal_stacks_the_form_on_it(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine, assets: list[Posted]
+) -> None:
+    deck = assets[0]
+    response = slack.interactive(
+        view_submission(
+            user_id="U0REP2",
+            callback_id=Ids.FEEDBACK_MODAL,
+            state_values={
+                "feedback_asset": {
+                    "feedback_asset": {
+                        "type": "external_select",
+                        "selected_option": {"value": str(deck.asset_id)},
+                    }
+                },
+                "feedback_comment": {
+                    "feedback_comment": {
+                        "type": "plain_text_input",
+                        "value": "typical marketing, the pricing slide is wrong again",
+                    }
+                },
+            },
+        )
+    )
+    done = response.json()
+    assert done["response_action"] == "update"
+    button = next(
+        e
+        for b in done["view"]["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == Ids.REWORD
+    )
+    [comment] = stored(engine)
+    assert button["value"] == str(comment.id)
+    clicked = slack.interactive(
+        block_actions(
+            user_id="U0REP2",
+            actions=[button_action(Ids.REWORD, button["value"])],
+            view={"id": "V0SANDBOX01", "type": "modal", "callback_id": ""},
+        )
+    )
+    assert clicked.status_code == 200
+    [pushed] = sandbox.wait_for_calls("views.push")
+    view = pushed.json_param("view")
+    assert view["callback_id"] == Ids.REWORD_MODAL
+    field = next(b for b in view["blocks"] if b.get("block_id") == Ids.REWORD_TEXT)
+    assert "pricing slide is wrong" in field["element"]["initial_value"].lower()
+    assert "typical marketing" not in field["element"]["initial_value"].lower()
+
+
 def test_nobody_rewords_someone_elses_comment(
     slack: SlackDriver, sandbox: SlackSandbox, engine: Engine, assets: list[Posted]
 ) -> None:
