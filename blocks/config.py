@@ -47,8 +47,8 @@ def config_text(outcome: Outcome) -> str:
     texts = {
         Result.REFUSED: (
             "Only workspace admins and owners, and the people they name with "
-            "`/liaison admins add @person`, can change Liaison's settings. "
-            "Ask one of them if this should change."
+            "`/liaison admins add @person`, can change Liaison's settings (never guests or "
+            "people from another organisation). Ask one of them if this should change."
         ),
         Result.ADMINS_ONLY: (
             "Only workspace admins and owners can name or remove Liaison admins. "
@@ -89,10 +89,41 @@ def config_text(outcome: Outcome) -> str:
             "`/launch` campaigns now."
         ),
         Result.LAUNCHERS_LISTED: _launchers(outcome),
+        Result.DIGEST_REFUSED: (
+            "The digest is for Liaison admins (workspace admins and owners, and the people "
+            "they name with `/liaison admins add @person`) and "
+            + (
+                f"the members of {where}, where it is posted each week."
+                if outcome.channel_id
+                else "the members of the digest channel, once an admin sets one with "
+                "`/liaison digest here`."
+            )
+            + " Ask one of them if you need it."
+        ),
+        Result.DIGEST_REFUSED_GUEST: (
+            "The digest is for members of this workspace: guests and people from another "
+            "organisation can't read it. Ask a Liaison admin if you need something from it."
+        ),
+        Result.DIGEST_SHARED_REFUSED: (
+            f"{where} is shared with another organisation, so the digest isn't posted "
+            "there. Use a channel of this workspace, or a Liaison admin can allow shared "
+            "channels with `/liaison digest shared allow`."
+        ),
+        Result.DIGEST_SHARED_ALLOWED: (
+            "The digest may now go to channels shared with another organisation. "
+            "`/liaison digest shared deny` keeps it out of them again."
+        ),
+        Result.DIGEST_SHARED_DENIED: (
+            "The digest stays out of channels shared with another organisation "
+            "(`/liaison digest shared allow` changes that)."
+        ),
+        Result.DIGEST_BUSY: (
+            "I'm still preparing the digest you asked for a moment ago; it will be here shortly."
+        ),
         Result.EXPORT_REFUSED: (
             "Only workspace admins and owners, and the people they name with "
-            "`/liaison admins add @person`, can export Liaison's feedback. "
-            "Ask one of them if you need it."
+            "`/liaison admins add @person`, can export Liaison's feedback (never guests or "
+            "people from another organisation). Ask one of them if you need it."
         ),
         Result.EXPORT_PREPARING: (
             f"Preparing your export of the feedback since {outcome.since} (UTC)… "

@@ -454,6 +454,11 @@ def _bulleted(lines: list[str], limit: int) -> str:
 
 
 LAUNCH_REFUSED = (
-    "Launching is limited to certain people in this workspace. "
-    "An admin can change that with `/liaison launchers …`."
+    "Launching is limited to certain people in this workspace (and its admins): "
+    "`/liaison launchers list` shows who. A Liaison admin can change that with "
+    "`/liaison launchers …`."
+)
+LAUNCH_REFUSED_OUTSIDER = (
+    "Guests and people from another organisation can't launch campaigns with Liaison: "
+    "members of this workspace can. Ask one of them, or a workspace admin."
 )

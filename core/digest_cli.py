@@ -15,6 +15,7 @@ from core.run import migrate_or_explain
 from core.settings import Settings, SettingsError
 from core.slack import make_client
 from models import utcnow
+from services.digest_access import shared_channel_refused
 from services.digest_runs import digest_settings_for_team, on_demand_digest
 
 
@@ -64,6 +65,15 @@ def run_digest(settings: Settings, *, team_id: str, post: bool) -> int:
         print(render_message(message))
         if post:
             assert found.channel_id is not None
+            if shared_channel_refused(
+                client=client, channel_id=found.channel_id, allowed=found.shared_allowed
+            ):
+                print(
+                    "liaison: the digest channel is shared with another organisation; "
+                    "run `/liaison digest shared allow` in Slack to post there",
+                    file=sys.stderr,
+                )
+                return 1
             try:
                 client.chat_postMessage(
                     channel=found.channel_id, text=message["text"], blocks=message["blocks"]

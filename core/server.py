@@ -53,7 +53,7 @@ MAX_BODY_BYTES = 1_000_000
 BODY_DEADLINE_S = 5.0
 # Bytes received but not yet verified, over every connection at once. Someone who cannot
 # sign can make a process hold this much at most (it is freed when each request ends).
-UNVERIFIED_BUDGET_BYTES = 32 * 1024 * 1024
+UNVERIFIED_BUDGET_BYTES = 16 * 1024 * 1024
 FORM = "application/x-www-form-urlencoded"
 REQUEST_ID_HEADER = "X-Request-Id"
 

@@ -32,6 +32,8 @@ LIAISON_FORMS = (
     "`/liaison digest here` sends the weekly digest to this channel",
     "`/liaison digest now` posts the digest for the last 7 days here",
     "`/liaison digest preview` shows the digest only to you",
+    "`/liaison digest shared allow` lets the digest go to a channel shared with another "
+    "organisation (`digest shared deny`, the default, keeps it out)",
     "`/liaison schedule <weekday> <HH:MM> [zone]`, "
     "e.g. `/liaison schedule monday 09:00 Europe/Paris`",
     "`/liaison sales here` makes this channel a default launch target",
@@ -130,6 +132,13 @@ class DigestPreview:
 
 
 @dataclass(frozen=True)
+class DigestShared:
+    """Allow or refuse the digest in channels shared with another organisation."""
+
+    allow: bool
+
+
+@dataclass(frozen=True)
 class Schedule:
     """Set the weekly digest's weekday, time and (optionally) zone."""
 
@@ -198,6 +207,7 @@ LiaisonCommand = (
     | DigestHere
     | DigestNow
     | DigestPreview
+    | DigestShared
     | Schedule
     | Export
 )
@@ -208,6 +218,7 @@ CONFIG_COMMANDS = (
     AdminsRemove,
     SalesHere,
     DigestHere,
+    DigestShared,
     Schedule,
     Export,
     LaunchersEveryone,
@@ -307,8 +318,11 @@ def parse_liaison(text: str) -> LiaisonCommand:
             return DigestNow()
         if sub == "preview" and len(words) == 1:
             return DigestPreview()
+        if sub == "shared" and len(words) == 2 and words[1].lower() in ("allow", "deny"):
+            return DigestShared(allow=words[1].lower() == "allow")
         raise CommandError(
-            "Use `/liaison digest here`, `/liaison digest now` or `/liaison digest preview`."
+            "Use `/liaison digest here`, `/liaison digest now`, `/liaison digest preview` "
+            "or `/liaison digest shared allow|deny`."
         )
     if verb == "sales":
         if sub == "here" and len(words) == 1:

@@ -12,6 +12,7 @@ from core.clients import NotInstalled
 from jobs.context import current
 from models import as_utc, utcnow
 from services import digest_runs
+from services.digest_access import shared_channel_refused
 from services.scheduling import ensure_digest_job
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,20 @@ def post_scheduled_digest(workspace_id: int) -> None:
         return
     with runtime.db() as session:
         settings = digest_runs.digest_settings(session=session, workspace_id=workspace_id)
-        if settings is None or settings.channel_id is None:
-            return
+    if settings is None or settings.channel_id is None:
+        return
+    refused = shared_channel_refused(
+        client=client, channel_id=settings.channel_id, allowed=settings.shared_allowed
+    )
+    if refused is not None:
+        # The channel became shared with another organisation after `digest here`.
+        logger.warning(
+            "digest for workspace %d: its channel is shared with another organisation, "
+            "so nothing was posted (`/liaison digest shared allow` lets it go there)",
+            workspace_id,
+        )
+        return
+    with runtime.db() as session:
         period = digest_runs.period_for_schedule(settings, now)
         # Cheap check first: the claim below is what guarantees exactly once.
         if digest_runs.is_claimed(session=session, workspace_id=workspace_id, period=period):

@@ -41,6 +41,10 @@ class Workspace(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     launch_policy: LaunchPolicy = Field(default=LaunchPolicy.EVERYONE, sa_type=sa.String(16))
     launch_usergroup_id: str | None = Field(default=None, max_length=SLACK_ID)
+    # Whether the digest may go to a channel shared with another organisation.
+    digest_shared_allowed: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
     next_asset_number: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -110,7 +114,10 @@ class AnnouncementPost(SQLModel, table=True):
     """A campaign's announcement in one target channel."""
 
     __tablename__ = "announcement_post"
-    __table_args__ = (sa.UniqueConstraint("campaign_id", "channel_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "channel_id"),
+        sa.Index("ix_announcement_post_message", "channel_id", "ts"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", ondelete="CASCADE")
@@ -256,6 +263,8 @@ class Acknowledgement(SQLModel, table=True):
 
 class Question(SQLModel, table=True):
     """A question asked on an announcement, open until its marketer marks it answered."""
+
+    __table_args__ = (sa.Index("ix_question_message", "channel_id", "ts"),)
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")

@@ -114,6 +114,12 @@ class SlackDriver:
             extra_headers=self._retry_headers(retry_num, "http_timeout"),
         )
 
+    def command_form(self, form: dict[str, str]) -> httpx.Response:
+        """Send a slash command's form fields as built (e.g. reshaped by ``org_wide``)."""
+        self.last_response_url = form.get("response_url", self.last_response_url)
+        self.last_trigger_id = form.get("trigger_id", self.last_trigger_id)
+        return self.raw(urlencode(form), content_type=FORM)
+
     def event(
         self,
         event: dict[str, Any],

@@ -440,3 +440,96 @@ def block_suggestion(
         "is_enterprise_install": False,
         "view": copy.deepcopy(the_view),
     }
+
+
+# ---------------------------------------------------------------- Slack Connect, Enterprise Grid
+
+
+def as_partner(
+    payload: JsonDict, *, user_id: str, team_id: str, enterprise_id: str | None = None
+) -> JsonDict:
+    """The same request made by someone of another organisation, in a Slack Connect channel.
+
+    Interactivity payloads then carry the partner's own team (`team.id`, `user.team_id`,
+    a view's `team_id`) and organisation, while what the app posted (the message, the
+    view's `app_installed_team_id`) still names the installing workspace. Events keep the
+    installing workspace's envelope and `authorizations`, flag the shared channel and name
+    the partner in `event.user_team`.
+    """
+    out = copy.deepcopy(payload)
+    if out.get("type") == "event_callback":
+        out["is_ext_shared_channel"] = True
+        event = out.get("event") or {}
+        event["user"] = user_id
+        event["user_team"] = team_id
+        return out
+    out["user"] = {**_user_object(user_id, team_id), "team_id": team_id}
+    out["team"] = _team_object(team_id)
+    out["enterprise"] = {"id": enterprise_id, "name": enterprise_id} if enterprise_id else None
+    out["is_enterprise_install"] = False
+    view = out.get("view")
+    if isinstance(view, dict):
+        view["team_id"] = team_id
+    return out
+
+
+def org_wide(payload: JsonDict, *, enterprise_id: str) -> JsonDict:
+    """The same request received through an org-wide install (Enterprise Grid).
+
+    The workspace where it happened stays in the payload; the organisation and
+    `is_enterprise_install` are added, and an event's authorization names no team.
+    Interactivity payloads of org-wide installs may carry no `team` at all.
+    """
+    out = copy.deepcopy(payload)
+    if "command" in out:  # a slash command's form fields
+        out["enterprise_id"] = enterprise_id
+        out["enterprise_name"] = enterprise_id
+        out["is_enterprise_install"] = "true"
+        return out
+    if out.get("type") == "event_callback":
+        out["enterprise_id"] = out["context_enterprise_id"] = enterprise_id
+        out["authorizations"] = [
+            {
+                "enterprise_id": enterprise_id,
+                "team_id": None,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": True,
+            }
+        ]
+        return out
+    out["enterprise"] = {"id": enterprise_id, "name": enterprise_id}
+    out["is_enterprise_install"] = True
+    out["team"] = None
+    return out
+
+
+def message_action(
+    *,
+    user_id: str,
+    callback_id: str,
+    channel_id: str,
+    message: JsonDict,
+    response_url: str | None = None,
+    team_id: str = TEAM_ID,
+    trigger_id: str | None = None,
+) -> JsonDict:
+    """Return a message shortcut (``message_action``) payload, used on `message`."""
+    payload: JsonDict = {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": now_ts(),
+        "team": _team_object(team_id),
+        "user": _user_object(user_id, team_id),
+        "channel": {"id": channel_id, "name": _channel_name(channel_id)},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id if trigger_id is not None else new_trigger_id(),
+        "message_ts": message.get("ts", ""),
+        "message": copy.deepcopy(message),
+        "api_app_id": APP_ID,
+    }
+    if response_url is not None:
+        payload["response_url"] = response_url
+    return payload

@@ -361,8 +361,15 @@ class SlackSandbox:
         is_bot: bool = False,
         deleted: bool = False,
         tz: str = "America/New_York",
+        team_id: str | None = None,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
     ) -> dict[str, Any]:
-        """Create or replace a workspace member; returns its users.info object."""
+        """Create or replace a person; returns their users.info object.
+
+        `team_id` makes them someone of another organisation (a Slack Connect partner);
+        `is_restricted` / `is_ultra_restricted` a multi- / single-channel guest.
+        """
         with self._lock:
             return self._ws.add_user(
                 user_id,
@@ -375,6 +382,9 @@ class SlackSandbox:
                 is_bot=is_bot,
                 deleted=deleted,
                 tz=tz,
+                team_id=team_id,
+                is_restricted=is_restricted,
+                is_ultra_restricted=is_ultra_restricted,
             )
 
     def add_channel(
@@ -386,8 +396,12 @@ class SlackSandbox:
         is_archived: bool = False,
         members: Iterable[str] = (),
         bot_is_member: bool = False,
+        shared_with: Iterable[str] = (),
     ) -> dict[str, Any]:
-        """Create or replace a channel; returns its conversations.info object."""
+        """Create or replace a channel; returns its conversations.info object.
+
+        `shared_with`: other organisations' teams in it (a Slack Connect channel).
+        """
         with self._lock:
             return self._ws.add_channel(
                 channel_id,
@@ -396,6 +410,7 @@ class SlackSandbox:
                 is_archived=is_archived,
                 members=members,
                 bot_is_member=bot_is_member,
+                shared_with=shared_with,
             )
 
     def add_message(
@@ -477,12 +492,19 @@ class SlackSandbox:
         user_id: str = "UADMIN",
         scopes: Iterable[str] = ("chat:write", "commands"),
         team_name: str | None = None,
+        enterprise_id: str | None = None,
     ) -> str:
-        """Return a single-use code that oauth.v2.access exchanges for a bot token."""
+        """Return a single-use code that oauth.v2.access exchanges for a bot token.
+
+        With `enterprise_id`, the install is org-wide (Enterprise Grid): the token acts in
+        the organisation, whose workspace here is `team_id`.
+        """
         code = f"{int(time.time())}.{secrets.token_hex(12)}"
         name = team_name or (constants.TEAM_NAME if team_id == constants.TEAM_ID else team_id)
         with self._lock:
-            self._ws.oauth_codes[code] = OAuthCode(team_id, name, user_id, tuple(scopes))
+            self._ws.oauth_codes[code] = OAuthCode(
+                team_id, name, user_id, tuple(scopes), enterprise_id=enterprise_id
+            )
         return code
 
     def revoke_token(self, token: str) -> None:
@@ -996,9 +1018,15 @@ class SlackSandbox:
             req.reply(400, b"bad_redirect_uri", "text/plain")
             return
         scopes = [s for s in str(params.get("scope", "")).split(",") if s]
-        # `team` preselects the workspace on Slack's consent screen; here it picks the team.
+        # `team` preselects the workspace on Slack's consent screen; here it picks the team,
+        # or with an enterprise id (E…) an org-wide install into the sandbox's workspace.
         team = str(params.get("team", "")) or constants.TEAM_ID
-        code = self.issue_oauth_code(team_id=team, scopes=scopes)
+        if team.startswith("E"):
+            code = self.issue_oauth_code(
+                team_id=constants.TEAM_ID, scopes=scopes, enterprise_id=team
+            )
+        else:
+            code = self.issue_oauth_code(team_id=team, scopes=scopes)
         target = redirect_uri + ("&" if "?" in redirect_uri else "?")
         target += urlencode({"code": code, "state": params.get("state", "")})
         self._record(Call("oauth.v2.authorize", params, headers, 302, {"ok": True, "code": code}))

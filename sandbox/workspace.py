@@ -115,6 +115,8 @@ class TokenInfo:
     scopes: tuple[str, ...] = ()
     revoked: bool = False
     expires_at: float | None = None  # a rotating token stops working at this time.time()
+    # An org-wide install's token (Enterprise Grid): it acts across the organisation.
+    enterprise_id: str | None = None
 
 
 @dataclass
@@ -125,6 +127,7 @@ class RefreshGrant:
     team_id: str
     team_name: str
     scopes: tuple[str, ...]
+    enterprise_id: str | None = None
 
 
 @dataclass
@@ -143,6 +146,8 @@ class Channel:
     messages: list[JsonDict] = field(default_factory=list)
     replies: dict[str, list[JsonDict]] = field(default_factory=dict)
     by_ts: dict[str, JsonDict] = field(default_factory=dict)
+    # Other organisations' teams this channel is shared with (Slack Connect).
+    shared_with: tuple[str, ...] = ()
 
 
 @dataclass
@@ -154,6 +159,8 @@ class OAuthCode:
     user_id: str
     scopes: tuple[str, ...]
     used: bool = False
+    # Set for an org-wide install into this Enterprise Grid organisation.
+    enterprise_id: str | None = None
 
 
 # ---------------------------------------------------------------- parameter helpers
@@ -324,6 +331,8 @@ class Workspace:
         self.bot_scopes = bot_scopes
         self.new_socket_url = new_socket_url
         self.users: dict[str, JsonDict] = {}
+        # People of "the workspace that asks" (see add_user), as opposed to partners'.
+        self.roaming: set[str] = set()
         self.channels: dict[str, Channel] = {}
         self.usergroups: dict[str, JsonDict] = {}
         self.ephemerals: list[JsonDict] = []
@@ -420,8 +429,21 @@ class Workspace:
         is_bot: bool = False,
         deleted: bool = False,
         tz: str = "America/New_York",
+        team_id: str | None = None,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
     ) -> JsonDict:
-        """Create or replace a member and return its users.info object."""
+        """Create or replace a member and return its users.info object.
+
+        `team_id`: the person's own team, for someone of another organisation (Slack
+        Connect). Without it the person belongs to whichever workspace asks (the sandbox
+        plays every installed workspace with one set of people). `is_restricted` and
+        `is_ultra_restricted` make a multi- or single-channel guest.
+        """
+        if team_id is None:
+            self.roaming.add(user_id)
+        else:
+            self.roaming.discard(user_id)
         real = real_name if real_name is not None else name
         tz_label, tz_offset = _tz_fields(tz)
         profile: JsonDict = {
@@ -437,7 +459,7 @@ class Workspace:
             "status_emoji": "",
             "image_48": f"https://avatars.example.com/{user_id}_48.png",
             "image_72": f"https://avatars.example.com/{user_id}_72.png",
-            "team": TEAM_ID,
+            "team": team_id or TEAM_ID,
         }
         if email is not None:
             profile["email"] = email
@@ -446,7 +468,7 @@ class Workspace:
             profile["api_app_id"] = APP_ID
         user: JsonDict = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": team_id or TEAM_ID,
             "name": name,
             "deleted": deleted,
             "color": "9f69e7",
@@ -458,8 +480,8 @@ class Workspace:
             "is_admin": is_admin,
             "is_owner": is_owner,
             "is_primary_owner": is_primary_owner,
-            "is_restricted": False,
-            "is_ultra_restricted": False,
+            "is_restricted": is_restricted or is_ultra_restricted,
+            "is_ultra_restricted": is_ultra_restricted,
             "is_bot": is_bot,
             "is_app_user": False,
             "updated": SEED_CREATED,
@@ -477,8 +499,12 @@ class Workspace:
         is_archived: bool = False,
         members: Iterable[str] = (),
         bot_is_member: bool = False,
+        shared_with: Iterable[str] = (),
     ) -> JsonDict:
-        """Create or replace a channel and return its conversations.info object."""
+        """Create or replace a channel and return its conversations.info object.
+
+        `shared_with`: teams of other organisations in the channel (Slack Connect).
+        """
         member_list = [m for m in members if m != BOT_USER_ID]
         if bot_is_member:
             member_list.append(BOT_USER_ID)
@@ -488,6 +514,7 @@ class Workspace:
             is_private=is_private,
             is_archived=is_archived,
             members=member_list,
+            shared_with=tuple(shared_with),
         )
         self.channels[channel_id] = channel
         return self.channel_object(channel)
@@ -554,7 +581,7 @@ class Workspace:
             "is_general": False,
             "unlinked": 0,
             "name_normalized": c.name,
-            "is_shared": False,
+            "is_shared": bool(c.shared_with),
             "is_org_shared": False,
             "is_pending_ext_shared": False,
             "pending_shared": [],
@@ -562,8 +589,8 @@ class Workspace:
             "updated": c.created * 1000,
             "parent_conversation": None,
             "creator": "UADMIN",
-            "is_ext_shared": False,
-            "shared_team_ids": [TEAM_ID],
+            "is_ext_shared": bool(c.shared_with),
+            "shared_team_ids": [TEAM_ID, *c.shared_with],
             "is_member": BOT_USER_ID in c.members,
             "topic": {"value": "", "creator": "", "last_set": 0},
             "purpose": {"value": "", "creator": "", "last_set": 0},
@@ -743,6 +770,7 @@ class Workspace:
                 "app_id": APP_ID,
                 "name": "Liaison",
                 "deleted": False,
+                "team_id": info.team_id,
             },
         }
         for key in ("attachments", "metadata", "files", "upload"):
@@ -797,7 +825,8 @@ class Workspace:
             "team_id": info.team_id,
             "user_id": info.bot_user_id,
             "bot_id": info.bot_id,
-            "is_enterprise_install": False,
+            "is_enterprise_install": info.enterprise_id is not None,
+            **({"enterprise_id": info.enterprise_id} if info.enterprise_id else {}),
         }
 
     def oauth_v2_access(self, p: Params, basic: tuple[str, str] | None) -> JsonDict:
@@ -813,14 +842,29 @@ class Workspace:
         if code is None or code.used:
             raise ApiError("invalid_code")
         code.used = True
-        grant = RefreshGrant(client_id, code.team_id, code.team_name, code.scopes)
+        grant = RefreshGrant(
+            client_id, code.team_id, code.team_name, code.scopes, code.enterprise_id
+        )
         return {
             **self._issue_bot_token(grant),
             "app_id": APP_ID,
             "authed_user": {"id": code.user_id},
             "scope": ",".join(code.scopes),
             "bot_user_id": BOT_USER_ID,
-            "team": {"id": code.team_id, "name": code.team_name},
+            **self._installed_where(grant),
+        }
+
+    @staticmethod
+    def _installed_where(grant: RefreshGrant) -> JsonDict:
+        """oauth.v2.access's team and enterprise: an org-wide install names no team."""
+        if grant.enterprise_id:
+            return {
+                "team": None,
+                "enterprise": {"id": grant.enterprise_id, "name": grant.enterprise_id},
+                "is_enterprise_install": True,
+            }
+        return {
+            "team": {"id": grant.team_id, "name": grant.team_name},
             "enterprise": None,
             "is_enterprise_install": False,
         }
@@ -831,7 +875,11 @@ class Workspace:
         if lifetime is None:
             token = f"xoxb-{grant.team_id}-{secrets.token_hex(12)}"
             self.tokens[token] = TokenInfo(
-                token, grant.team_id, grant.team_name, scopes=grant.scopes
+                token,
+                grant.team_id,
+                grant.team_name,
+                scopes=grant.scopes,
+                enterprise_id=grant.enterprise_id,
             )
             return {"ok": True, "token_type": "bot", "access_token": token}
         token = f"xoxe.xoxb-{grant.team_id}-{secrets.token_hex(12)}"
@@ -842,6 +890,7 @@ class Workspace:
             grant.team_name,
             scopes=grant.scopes,
             expires_at=time.time() + lifetime,
+            enterprise_id=grant.enterprise_id,
         )
         self.refresh_tokens[refresh] = grant
         return {
@@ -862,9 +911,7 @@ class Workspace:
             "app_id": APP_ID,
             "scope": ",".join(grant.scopes),
             "bot_user_id": BOT_USER_ID,
-            "team": {"id": grant.team_id, "name": grant.team_name},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            **self._installed_where(grant),
         }
 
     def apps_connections_open(self, token: str | None) -> JsonDict:
@@ -1162,13 +1209,29 @@ class Workspace:
 
     # ------------------------------------------------------------ users
 
+    def _seen_by(self, user: JsonDict, info: TokenInfo) -> JsonDict:
+        """A member as the token's workspace (or organisation) sees them."""
+        seen = copy.deepcopy(user)
+        if user["id"] in self.roaming:
+            seen["team_id"] = seen["profile"]["team"] = info.team_id
+            if info.enterprise_id:
+                seen["enterprise_user"] = {
+                    "id": user["id"],
+                    "enterprise_id": info.enterprise_id,
+                    "enterprise_name": info.enterprise_id,
+                    "is_admin": user["is_admin"],
+                    "is_owner": user["is_owner"],
+                    "teams": [info.team_id],
+                }
+        return seen
+
     def users_info(self, p: Params, info: TokenInfo) -> JsonDict:
         """users.info: one member."""
-        return {"ok": True, "user": copy.deepcopy(self._user(_str(p, "user")))}
+        return {"ok": True, "user": self._seen_by(self._user(_str(p, "user")), info)}
 
     def users_list(self, p: Params, info: TokenInfo) -> JsonDict:
         """users.list: all members, paginated."""
-        page, cursor = _page([copy.deepcopy(u) for u in self.users.values()], p)
+        page, cursor = _page([self._seen_by(u, info) for u in self.users.values()], p)
         return {
             "ok": True,
             "members": page,

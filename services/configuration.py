@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel import Session
@@ -14,6 +15,7 @@ from domain.commands import (
     DigestHere,
     DigestNow,
     DigestPreview,
+    DigestShared,
     Export,
     LaunchersAdd,
     LaunchersEveryone,
@@ -25,18 +27,20 @@ from domain.commands import (
     Schedule,
 )
 from domain.configuration import Outcome, Result
-from domain.permissions import is_workspace_admin, may_configure
+from domain.permissions import is_shared_externally, is_workspace_admin, may_configure
 from services.launches import get_launch_policy
 from services.workspaces import (
     add_admin,
     add_launcher,
     add_sales_channel,
+    get_workspace,
     is_named_admin,
     list_admins,
     list_launchers,
     remove_admin,
     remove_launcher,
     set_digest_channel,
+    set_digest_shared,
     set_launch_usergroup,
     set_launchers_everyone,
     set_schedule,
@@ -51,15 +55,19 @@ def configure(
     actor: dict[str, Any],
     target: dict[str, Any] | None,
     channel_id: str,
+    channel: Mapping[str, Any] | None = None,
 ) -> Outcome:
     """Check the actor may do it, then carry out one `/liaison` subcommand.
 
-    `actor` (and `target` for `admins add`) are Slack user objects fetched before the
-    session opened, so no Slack call ever runs inside a database transaction.
+    `actor` (and `target` for `admins add`) are Slack user objects, and `channel` the
+    current channel's conversations.info (for `digest here`), fetched before the session
+    opened, so no Slack call ever runs inside a database transaction.
     """
     actor_id = str(actor.get("id", ""))
     named = is_named_admin(session=session, team_id=team_id, user_id=actor_id)
-    if isinstance(command, CONFIG_COMMANDS) and not may_configure(actor, named_admin=named):
+    if isinstance(command, CONFIG_COMMANDS) and not may_configure(
+        actor, named_admin=named, workspace_key=team_id
+    ):
         return Outcome(Result.REFUSED)
     if isinstance(command, AdminsAdd | AdminsRemove) and not is_workspace_admin(actor):
         # Named admins configure Liaison; only Slack's own admins decide who is one.
@@ -86,7 +94,16 @@ def configure(
             session=session, team_id=team_id, channel_id=channel_id, added_by=actor_id
         )
         return Outcome(Result.SALES_ADDED if added else Result.SALES_EXISTS, channel_id=channel_id)
+    if isinstance(command, DigestShared):
+        set_digest_shared(session=session, team_id=team_id, allow=command.allow)
+        return Outcome(
+            Result.DIGEST_SHARED_ALLOWED if command.allow else Result.DIGEST_SHARED_DENIED
+        )
     if isinstance(command, DigestHere):
+        workspace = get_workspace(session=session, team_id=team_id)
+        allowed = bool(workspace and workspace.digest_shared_allowed)
+        if channel is not None and is_shared_externally(channel) and not allowed:
+            return Outcome(Result.DIGEST_SHARED_REFUSED, channel_id=channel_id)
         workspace = set_digest_channel(
             session=session, team_id=team_id, channel_id=channel_id, timezone=actor.get("tz")
         )

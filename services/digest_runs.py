@@ -48,6 +48,8 @@ class DigestSettings:
     at: str  # HH:MM
     zone: str
     configured_at: datetime
+    # Whether an admin let the digest go to channels shared with another organisation.
+    shared_allowed: bool = False
 
 
 def digest_settings(*, session: Session, workspace_id: int) -> DigestSettings | None:
@@ -81,6 +83,7 @@ def _settings(workspace: Workspace) -> DigestSettings:
         at=workspace.digest_time,
         zone=workspace.timezone,
         configured_at=workspace.updated_at,
+        shared_allowed=workspace.digest_shared_allowed,
     )
 
 

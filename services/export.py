@@ -44,7 +44,7 @@ def may_export(*, session: Session, team_id: str, actor: Mapping[str, Any]) -> b
     """True when this Slack user may export (the configuration rule: admins, owners, named)."""
     named = is_named_admin(session=session, team_id=team_id, user_id=str(actor.get("id", "")))
     session.commit()
-    return may_configure(actor, named_admin=named)
+    return may_configure(actor, named_admin=named, workspace_key=team_id)
 
 
 def _span(column: Any, period: ExportPeriod) -> sa.ColumnElement[bool]:

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from core.db import SessionScope
-from domain.permissions import may_launch
+from domain.permissions import is_outsider, may_launch
 from services.access import get_user
 from services.launches import get_launch_policy
 from services.workspaces import list_sales_channels
@@ -34,6 +34,8 @@ class LaunchCheck:
     allowed: bool
     timezone: str
     sales_channels: tuple[str, ...]
+    # When refused: a guest or someone of another organisation (True), or the policy.
+    outsider: bool = False
 
 
 def check_launcher(
@@ -48,8 +50,15 @@ def check_launcher(
     if policy.policy == "usergroup" and policy.usergroup_id:
         members = usergroup_members(client=client, usergroup_id=policy.usergroup_id)
     allowed = may_launch(
-        user=user, policy=str(policy.policy), named=policy.named, group_members=members
+        user=user,
+        policy=str(policy.policy),
+        named=policy.named,
+        group_members=members,
+        workspace_key=team_id,
     )
     return LaunchCheck(
-        allowed=allowed, timezone=str(user.get("tz") or "UTC"), sales_channels=channels
+        allowed=allowed,
+        timezone=str(user.get("tz") or "UTC"),
+        sales_channels=channels,
+        outsider=is_outsider(user, workspace_key=team_id),
     )

@@ -133,6 +133,15 @@ def list_sales_channels(*, session: Session, team_id: str) -> list[str]:
     return list(session.exec(query).all())
 
 
+def set_digest_shared(*, session: Session, team_id: str, allow: bool) -> None:
+    """Allow (or keep out) the digest in channels shared with another organisation."""
+    workspace = ensure_workspace(session=session, team_id=team_id)
+    workspace.digest_shared_allowed = allow
+    workspace.updated_at = utcnow()
+    session.add(workspace)
+    session.commit()
+
+
 def set_digest_channel(
     *, session: Session, team_id: str, channel_id: str, timezone: str | None
 ) -> Workspace:

@@ -62,6 +62,8 @@ def bot_serve(
         "SLACK_API_URL": sandbox.api_url,
         "DATABASE_URL": database_url,
         "LIAISON_ALLOW_PRIVATE_URLS": "true",
+        # Its own loopback metrics listener: processes started together must not collide.
+        "LIAISON_METRICS_PORT": str(free_port()),
         **extra_env,
     }
     process = subprocess.Popen(

@@ -65,3 +65,28 @@ def test_demo_runs_the_tour_and_writes_its_files(tmp_path: Path) -> None:
     assert len(replies) >= 10
     for entry in replies:
         assert validate_message_blocks(entry["reply"].get("blocks", [])) == [], entry["command"]
+
+
+@pytest.mark.slow
+def test_the_demo_ignores_the_shells_slack_settings(tmp_path: Path) -> None:
+    # A developer's shell with half an OAuth setup and a broken token exported: Bolt read
+    # these on its own and switched to its own OAuth; the demo must not even look.
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_CLIENT_ID": "1234.5678",
+        "SLACK_CLIENT_SECRET": "exported-client-secret",
+        "SLACK_BOT_TOKEN": "not-a-bot-token",
+        "SLACK_SIGNING_SECRET": "exported-signing-secret",
+        "SLACK_API_URL": "https://slack.com/api/",
+    }
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "demo", "--out", str(tmp_path / "demo")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "isn't installed" not in result.stdout
+    assert "with handle `PD-1`" in result.stdout

@@ -7,7 +7,13 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from blocks.launch import LAUNCH_REFUSED, LaunchDefaults, build_launch_help, build_launch_modal
+from blocks.launch import (
+    LAUNCH_REFUSED,
+    LAUNCH_REFUSED_OUTSIDER,
+    LaunchDefaults,
+    build_launch_help,
+    build_launch_modal,
+)
 from blocks.replies import build_message
 from core.db import SessionScope
 from core.errors import after_ack
@@ -41,7 +47,7 @@ def handle_launch_command(
         user_id=command["user_id"],
     )
     if not check.allowed:
-        respond(build_message(LAUNCH_REFUSED))
+        respond(build_message(LAUNCH_REFUSED_OUTSIDER if check.outsider else LAUNCH_REFUSED))
         return
     defaults = LaunchDefaults(
         channel_ids=check.sales_channels,

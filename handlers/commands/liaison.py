@@ -20,6 +20,7 @@ from core.errors import after_ack
 from core.settings import Settings
 from domain.commands import (
     AdminsAdd,
+    DigestHere,
     DigestNow,
     DigestPreview,
     Export,
@@ -33,6 +34,7 @@ from domain.export import display_name, export_filename, export_period
 from models import utcnow
 from services.access import get_user
 from services.configuration import configure
+from services.digest_access import channel_info, digest_refusal, one_digest_at_a_time
 from services.digest_runs import digest_settings_for_team, on_demand_digest
 from services.export import followup_authors, get_workspace_id, may_export, write_feedback_csv
 from services.scheduling import schedule_digest
@@ -64,34 +66,29 @@ def handle_liaison_command(
     if isinstance(parsed, DigestNow | DigestPreview):
         # Link checks take seconds: acknowledge, then answer through the response URL.
         ack()
-        with db() as session:
-            digest = on_demand_digest(
-                session=session,
-                client=client,
-                http=http,
-                team_id=team_id,
-                now=utcnow(),
-                allow_private=settings.liaison_allow_private_urls,
-            )
-        if isinstance(parsed, DigestPreview):
-            respond(build_digest_preview(digest))
-            return
-        message = build_digest_message(digest)
-        try:
-            client.chat_postMessage(
-                channel=command.get("channel_id") or "",
-                text=message["text"],
-                blocks=message["blocks"],
-            )
-        except SlackApiError as error:
-            respond(build_message(digest_post_failed(str(error.response.get("error")))))
+        _digest(
+            posting=isinstance(parsed, DigestNow),
+            command=command,
+            team_id=team_id,
+            client=client,
+            respond=respond,
+            db=db,
+            http=http,
+            settings=settings,
+        )
         return
     # users.info may be retried after a 429 or 5xx for longer than Slack's 3 s: acknowledge
     # now, ask Slack before any database transaction opens, answer via the response URL.
     ack()
+    channel_id = command.get("channel_id") or ""
     actor = get_user(client=client, user_id=command["user_id"])
     target = (
         get_user(client=client, user_id=parsed.user_id) if isinstance(parsed, AdminsAdd) else None
+    )
+    channel = (
+        channel_info(client=client, channel_id=channel_id)
+        if isinstance(parsed, DigestHere) and channel_id
+        else None
     )
     with db() as session:
         outcome = configure(
@@ -100,7 +97,8 @@ def handle_liaison_command(
             team_id=team_id,
             actor=actor,
             target=target,
-            channel_id=command.get("channel_id") or "",
+            channel_id=channel_id,
+            channel=channel,
         )
         found = (
             digest_settings_for_team(session=session, team_id=team_id)
@@ -118,6 +116,53 @@ def handle_liaison_command(
             zone=found.zone,
         )
     respond(build_config_reply(outcome))
+
+
+def _digest(
+    *,
+    posting: bool,
+    command: dict[str, Any],
+    team_id: str,
+    client: WebClient,
+    respond: Respond,
+    db: SessionScope,
+    http: httpx.Client,
+    settings: Settings,
+) -> None:
+    """`digest now` (posted here) and `digest preview` (only to the caller), for those allowed."""
+    user_id, channel_id = command["user_id"], command.get("channel_id") or ""
+    refusal = digest_refusal(
+        client=client,
+        db=db,
+        team_id=team_id,
+        user_id=user_id,
+        channel_id=channel_id,
+        posting=posting,
+    )
+    if refusal is not None:
+        respond(build_config_reply(refusal))
+        return
+    with one_digest_at_a_time(team_id, user_id) as mine:
+        if not mine:
+            respond(build_config_reply(Outcome(Result.DIGEST_BUSY)))
+            return
+        with db() as session:
+            digest = on_demand_digest(
+                session=session,
+                client=client,
+                http=http,
+                team_id=team_id,
+                now=utcnow(),
+                allow_private=settings.liaison_allow_private_urls,
+            )
+    if not posting:
+        respond(build_digest_preview(digest))
+        return
+    message = build_digest_message(digest)
+    try:
+        client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"])
+    except SlackApiError as error:
+        respond(build_message(digest_post_failed(str(error.response.get("error")))))
 
 
 def _author_names(client: WebClient, user_ids: list[str]) -> dict[str, str]:

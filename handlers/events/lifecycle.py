@@ -14,6 +14,7 @@ from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
+from slack_bolt import BoltContext
 
 from core.clients import SlackClients
 from core.db import SessionScope
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 def handle_app_uninstalled(
     body: dict[str, Any],
+    context: BoltContext,
     db: SessionScope,
     settings: Settings,
     scheduler: BaseScheduler,
@@ -34,12 +36,15 @@ def handle_app_uninstalled(
     clients: SlackClients,
 ) -> None:
     """Delete the workspace's tokens, stop its jobs and keep or purge its data."""
-    team_id = _text(body.get("team_id"))
+    # The Liaison workspace (handlers.middleware): a team, or an org-wide install's org.
+    team_id = _text(context.team_id) or _text(body.get("team_id"))
     if team_id is None:
         logger.warning("app_uninstalled without a team id: ignored")
         return
+    org = bool(context.is_enterprise_install)
+    enterprise_id = _text(context.enterprise_id) or _text(body.get("enterprise_id"))
     if installations is not None:
-        installations.delete_all(enterprise_id=_text(body.get("enterprise_id")), team_id=team_id)
+        installations.delete_all(enterprise_id=enterprise_id, team_id=None if org else team_id)
     clients.forget(team_id)
     purge = settings.liaison_uninstall_data == "purge"
     with db() as session:
@@ -61,25 +66,27 @@ def handle_app_uninstalled(
 def handle_tokens_revoked(
     body: dict[str, Any],
     event: dict[str, Any],
+    context: BoltContext,
     installations: DbInstallationStore | None,
     clients: SlackClients,
 ) -> None:
     """Forget revoked tokens: the bot's, and any installer's user token."""
-    team_id = _text(body.get("team_id"))
+    team_id = _text(context.team_id) or _text(body.get("team_id"))
     if team_id is None:
         logger.warning("tokens_revoked without a team id: ignored")
         return
     tokens = event.get("tokens")
     tokens = tokens if isinstance(tokens, dict) else {}
-    enterprise_id = _text(body.get("enterprise_id"))
+    enterprise_id = _text(context.enterprise_id) or _text(body.get("enterprise_id"))
+    stored_team = None if context.is_enterprise_install else team_id
     bots, users = _ids(tokens.get("bot")), _ids(tokens.get("oauth"))
     if installations is not None:
         for user_id in users:
             installations.delete_installation(
-                enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
+                enterprise_id=enterprise_id, team_id=stored_team, user_id=user_id
             )
         if bots:
-            installations.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+            installations.delete_bot(enterprise_id=enterprise_id, team_id=stored_team)
     if bots:
         clients.forget(team_id)
     logger.info("tokens revoked in %s: %d bot, %d user", team_id, len(bots), len(users))

@@ -286,3 +286,15 @@ def test_exposition_escapes_labels_and_renders_histograms() -> None:
     assert value(samples, "demo_seconds_sum") == pytest.approx(5.55)
     with pytest.raises(ValueError):
         counter.inc(route="x")
+
+
+def test_without_a_token_metrics_live_only_on_the_loopback_listener(served: Served) -> None:
+    public = httpx.get(served.url + "/metrics", timeout=5)
+    assert public.status_code == 404 and "liaison_" not in public.text
+    assert "LIAISON_METRICS_PORT" in public.text
+    private = httpx.get(served.metrics_url, timeout=5)
+    assert private.status_code == 200 and "liaison_http_requests_total" in private.text
+    # The metrics listener serves metrics and nothing else.
+    base = served.metrics_url.removesuffix("/metrics")
+    assert httpx.post(base + "/slack/events", content=b"x", timeout=5).status_code == 404
+    assert httpx.get(base + "/readyz", timeout=5).status_code == 404

@@ -262,3 +262,25 @@ def test_signed_but_malformed_bodies_get_a_clean_answer_never_a_500(
     assert assets(engine) == []
     text = slack.command("/collateral", "help")
     assert text.status_code == 200
+
+
+def test_livez_answers_while_readyz_follows_the_database(
+    sandbox: SlackSandbox, tmp_path: Path
+) -> None:
+    # A database file that cannot be opened: the process lives, but is not ready.
+    url = f"sqlite:///{tmp_path}/missing/dir/x.db"
+    engine = make_engine(url)
+    with serve_app(make_settings(sandbox, url), engine, background=False) as served:
+        live = httpx.get(served.url + "/livez", timeout=5)
+        assert live.status_code == 200 and live.json() == {"ok": True}
+        assert httpx.head(served.url + "/livez", timeout=5).status_code == 200
+        for path in ("/readyz", "/healthz"):
+            ready = httpx.get(served.url + path, timeout=5)
+            assert ready.status_code == 503 and ready.json()["database"] == "down"
+    engine.dispose()
+
+
+def test_readyz_is_ok_with_the_database_and_scheduler(served: Served) -> None:
+    ready = httpx.get(served.url + "/readyz", timeout=5)
+    assert ready.status_code == 200
+    assert ready.json()["database"] == "ok" and ready.json()["scheduler"] == "running"

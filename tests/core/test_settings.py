@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings, SettingsError, load_settings
+from sandbox import SlackSandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -168,3 +170,30 @@ def test_migrate_then_migrate_again_is_a_no_op(tmp_path: Path) -> None:
 def test_serve_rejects_a_bad_port_argument(tmp_path: Path) -> None:
     result = _bot("serve", "--port", "99999", env={"PATH": "/usr/bin:/bin"}, cwd=tmp_path)
     assert result.returncode == 2 and "not a port number" in result.stderr
+
+
+def test_bolt_sees_none_of_its_environment_variables(
+    monkeypatch: pytest.MonkeyPatch, sandbox: SlackSandbox, database_url: str
+) -> None:
+    from core.app import BOLT_ENVIRONMENT, create_app, create_runtime
+    from core.db import make_engine
+    from tests.conftest import SIGNING_SECRET, make_settings
+
+    settings = make_settings(sandbox, database_url)  # ours, read before the shell's
+    for name in BOLT_ENVIRONMENT:
+        monkeypatch.setenv(name, f"from-the-shell-{name.lower()}")
+    engine = make_engine(database_url)
+    runtime = create_runtime(settings, engine)
+    try:
+        app = create_app(runtime)
+        # No OAuth flow of Bolt's own (it builds one when it sees SLACK_CLIENT_ID/SECRET),
+        # our signing secret, our token.
+        assert app.oauth_flow is None
+        assert app._signing_secret == SIGNING_SECRET
+        assert app.client.token == sandbox.BOT_TOKEN
+        # The variables are back for anything else in the process.
+        assert os.environ["SLACK_CLIENT_ID"] == "from-the-shell-slack_client_id"
+    finally:
+        runtime.executor.shutdown(wait=False)
+        runtime.http.close()
+        engine.dispose()

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.urls import InvalidUrl, extract_title, is_public_ip, parse_collateral_url
+from domain.urls import (
+    InvalidUrl,
+    extract_title,
+    is_public_ip,
+    is_response_url,
+    parse_collateral_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -312,3 +318,35 @@ def test_parse_collateral_url_is_idempotent_on_urls_with_awkward_characters(
     except InvalidUrl:
         return
     _assert_canonical(result)
+
+
+@pytest.mark.parametrize(
+    ("url", "api_url", "allowed"),
+    [
+        ("https://hooks.slack.com/commands/T1/2/abc", "https://slack.com/api/", True),
+        ("https://hooks.slack.com:443/actions/T1/2/abc", "https://slack.com/api/", True),
+        ("https://hooks.slack-gov.com/commands/T1/2/x", "https://slack-gov.com/api/", True),
+        ("http://hooks.slack.com/commands/T1/2/abc", "https://slack.com/api/", False),
+        ("https://hooks.slack.com.evil.example/x", "https://slack.com/api/", False),
+        ("https://evil.example/hooks.slack.com", "https://slack.com/api/", False),
+        ("https://user@hooks.slack.com/x", "https://slack.com/api/", False),
+        ("https://hooks.slack.com:8443/x", "https://slack.com/api/", False),
+        ("http://127.0.0.1:9/x", "https://slack.com/api/", False),
+        ("file:///etc/passwd", "https://slack.com/api/", False),
+        ("https://hooks.slack.com/x\u202e", "https://slack.com/api/", False),
+        ("", "https://slack.com/api/", False),
+        # The local sandbox plays Slack: exactly its scheme, host and port.
+        ("http://127.0.0.1:8123/response/abc", "http://127.0.0.1:8123/api/", True),
+        ("http://127.0.0.1:8124/response/abc", "http://127.0.0.1:8123/api/", False),
+        ("https://127.0.0.1:8123/response/abc", "http://127.0.0.1:8123/api/", False),
+        ("https://hooks.slack.com/x", "http://127.0.0.1:8123/api/", True),
+        ("https://slack.com/api/x", "https://slack.com/api/", False),
+    ],
+)
+def test_response_urls_are_only_slacks(url: str, api_url: str, allowed: bool) -> None:
+    assert is_response_url(url, api_url=api_url) is allowed
+
+
+def test_a_response_url_that_is_not_text_is_refused() -> None:
+    for value in (None, 7, ["https://hooks.slack.com/x"], {"url": "x"}):
+        assert is_response_url(value, api_url="https://slack.com/api/") is False

@@ -77,10 +77,17 @@ def everything(message: dict[str, Any]) -> str:
     return json.dumps(message, ensure_ascii=False)
 
 
+def digest_channel_is_leads(slack: SlackDriver, sandbox: SlackSandbox) -> None:
+    """An admin sends the digest to #team-leads, whose members may then read it on demand."""
+    text = message_text(liaison(slack, sandbox, "digest here", user="UADMIN"))
+    assert "weekly digest will be posted" in text
+
+
 def test_preview_is_private_and_blame_free(
     slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
 ) -> None:
     busy_week(slack, engine)
+    digest_channel_is_leads(slack, sandbox)
     preview = liaison(slack, sandbox, "digest preview", user="U0LEAD1")
     assert preview["response_type"] == "ephemeral"
     text = message_text(preview)
@@ -100,6 +107,7 @@ def test_digest_now_posts_every_time_and_never_uses_up_the_week(
     slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
 ) -> None:
     busy_week(slack, engine)
+    digest_channel_is_leads(slack, sandbox)
 
     def posted() -> list[dict[str, Any]]:
         return [m for m in sandbox.messages(LEADS) if m.get("blocks")]
@@ -118,12 +126,12 @@ def test_digest_now_posts_every_time_and_never_uses_up_the_week(
 
 
 def test_a_quiet_week_is_a_friendly_digest(slack: SlackDriver, sandbox: SlackSandbox) -> None:
-    text = message_text(liaison(slack, sandbox, "digest preview", user="U0REP1"))
+    text = message_text(liaison(slack, sandbox, "digest preview", user="UADMIN"))
     assert "quiet week" in text.lower()
 
 
 def test_digest_now_where_the_bot_cannot_post(slack: SlackDriver, sandbox: SlackSandbox) -> None:
-    text = message_text(liaison(slack, sandbox, "digest now", user="U0REP1", channel="G0PRIVATE"))
+    text = message_text(liaison(slack, sandbox, "digest now", user="UADMIN", channel="G0PRIVATE"))
     assert "couldn't post the digest here" in text and "/invite @Liaison" in text
 
 
@@ -158,7 +166,7 @@ def test_broken_links_become_an_ask_and_a_dead_network_still_posts_in_time(
     lines += [f"Blackhole sheet {i} | {url}" for i, url in enumerate(silent)]
     launch(slack, engine, collateral="\n".join(lines))
     started = time.monotonic()
-    text = message_text(liaison(slack, sandbox, "digest preview", user="U0REP1"))
+    text = message_text(liaison(slack, sandbox, "digest preview", user="UADMIN"))
     assert time.monotonic() - started < 20
     assert "`OD-1` Old deck doesn't open" in text
     # No answer is not a broken link: with no network at all nothing would be "working".
@@ -171,6 +179,6 @@ def test_without_the_people_list_the_digest_quotes_nothing(
 ) -> None:
     busy_week(slack, engine)
     sandbox.fail_next("users.list", error="missing_scope")
-    text = message_text(liaison(slack, sandbox, "digest preview", user="U0LEAD1"))
+    text = message_text(liaison(slack, sandbox, "digest preview", user="UADMIN"))
     assert "👍 2 · 👎 1" in text  # counts still there
     assert "Riley" not in text and "pricing table" not in text  # but no quotes at all
