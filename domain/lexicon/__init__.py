@@ -27,9 +27,12 @@ from types import ModuleType
 
 from domain.lexicon import de, en, es, fr, it, nl, pt
 from domain.lexicon.cues import CATEGORIES
+from domain.lexicon.other import EXTRA, Extra
 
 LANGUAGES: tuple[ModuleType, ...] = (en, es, de, fr, it, pt, nl)
 SUPPORTED = tuple(module.LANG for module in LANGUAGES)
+# Matched too, each only in its own language, but never "supported": never quoted.
+MATCHED: tuple[ModuleType | Extra, ...] = (*LANGUAGES, *EXTRA)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _LITERAL = re.compile(r"[a-z0-9]+")
@@ -258,7 +261,7 @@ def matcher(part: str = "decide") -> Matcher:
     alternation, so each word start costs one `match` per category at most.
     """
     grouped: dict[tuple[str, str, str, bool], list[str]] = {}
-    for module in LANGUAGES:
+    for module in MATCHED:
         sources = [(s, "team") for s in module.TEAM_NOUNS]
         sources += [(c, cat) for cat in CATEGORIES for c in module.CUES.get(cat, ())]
         for source, category in sources:
