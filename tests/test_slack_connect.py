@@ -162,6 +162,16 @@ def partner_uses_every_surface(
         what="the question in the announcement's thread",
     )
 
+    # "Mark answered" on the question's message: found, and kept for the marketer.
+    [asked_row] = rows(engine, Question)
+    question_message = sandbox.message(SHARED, str(asked_row.ts))
+    assert question_message is not None
+    marked, url = click(slack, sandbox, Ids.MARK_ANSWERED, str(asked_row.id), question_message)
+    assert marked.status_code == 200
+    refused = answer(sandbox, url)
+    assert "Only" in refused and "no longer in Liaison" not in refused
+    assert rows(engine, Question)[0].answered_at is None
+
     # The shortcut finds the launch, and says only its marketer may edit it.
     url = sandbox.new_response_url()
     shortcut = message_action(
@@ -260,6 +270,9 @@ def test_partners_and_guests_cannot_launch_configure_or_read_the_digest(
         launched = slack.command("/launch", "", user_id=user, channel_id=SHARED)
         shown = reply_text(launched, slack, sandbox)
         assert "Guests and people from another organisation" in shown, user
+        exported = slack.command("/liaison", "export", user_id=user, channel_id=SHARED)
+        assert "never guests" in reply_text(exported, slack, sandbox), user
+    assert sandbox.uploaded_files() == []
     assert sandbox.calls("views.open") == []
 
 
