@@ -155,8 +155,8 @@ def _listed(heading: str, lines: Sequence[str], *, more: int = 0) -> str:
     return "\n".join(kept)
 
 
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=text))
+def _section(text: str, *, verbatim: bool = False) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text, verbatim=verbatim or None))
 
 
 def _context(text: str) -> ContextBlock:
@@ -198,10 +198,12 @@ def _text_blocks(digest: Digest) -> list[Block]:
         blocks.append(_context(f"…and {more} with feedback this week."))
     if digest.themes:
         lines = [_theme_text(x) for x in digest.themes]
-        blocks.append(_section(_listed("*💬 Themes from comments*", lines)))
+        # Verbatim: a URL inside a quote stays text, never a live link.
+        blocks.append(_section(_listed("*💬 Themes from comments*", lines), verbatim=True))
     if digest.open_asks or digest.more_asks:
         lines = [f"• {_shown(x, MAX_ASK_SHOWN)}" for x in digest.open_asks]
-        blocks.append(_section(_listed("*❓ Open asks*", lines, more=digest.more_asks)))
+        asks = _listed("*❓ Open asks*", lines, more=digest.more_asks)
+        blocks.append(_section(asks, verbatim=True))
     if digest.trends:
         lines = [_trend_text(x) for x in digest.trends]
         blocks.append(_section(_listed("*📈 Week over week*", lines)))

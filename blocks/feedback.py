@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
     CheckboxesElement,
     ContextBlock,
     ExternalDataSelectElement,
@@ -28,6 +30,7 @@ from domain.feedback import (
     campaign_metadata,
     feedback_usage,
 )
+from domain.nudge import OPENING, Nudge
 from domain.text import escape_mrkdwn, one_line, shorten
 from domain.votes import Verdict
 
@@ -124,8 +127,23 @@ def build_feedback_modal(
     return view.to_dict()
 
 
+REWORD_LABEL = "Reword"
+MAX_REWORDING_SHOWN = 600
+
+
+def nudge_text(nudge: Nudge) -> str:
+    """The private nudge: why the comment won't be quoted, and a rewording of it."""
+    rewording = escape_mrkdwn(shorten(nudge.rewording, MAX_REWORDING_SHOWN))
+    quoted = "\n".join(f"> {line}" if line else ">" for line in rewording.splitlines())
+    return (
+        f"{OPENING} It won't be quoted as written, because {escape_mrkdwn(nudge.why)}. "
+        f"A wording that keeps your point about the asset:\n{quoted}\n"
+        f"Press *{REWORD_LABEL}* to edit it and replace your comment; your vote stays as it is."
+    )
+
+
 def feedback_text(
-    *, handle: str, title: str, value: str | None, comment: bool, nudge: str | None
+    *, handle: str, title: str, value: str | None, comment: bool, nudge: Nudge | None
 ) -> str:
     """What the author reads after giving feedback, with the private nudge if any."""
     parts = []
@@ -135,43 +153,131 @@ def feedback_text(
         parts.append("your comment")
     what = " and ".join(parts) or "your feedback"
     asset = f"`{escape_mrkdwn(handle)}` {escape_mrkdwn(shorten(one_line(title), 150))}"
-    if nudge:
-        # The nudge opens with its own thanks; one is enough.
-        return fit_text(f"Recorded {what} for {asset}.\n\n{nudge}")
+    if nudge is not None:
+        return fit_text(f"Recorded {what} for {asset}.\n\n{nudge_text(nudge)}")
     return fit_text(
         f"Thanks! Recorded {what} for {asset}. "
         "You can change your vote any time: the latest one counts."
     )
 
 
-def build_feedback_saved(
-    *, handle: str, title: str, value: str | None, comment: bool, nudge: str | None
-) -> Payload:
-    """The ephemeral reply to `/feedback <asset> <up|down> [comment]`."""
-    return build_message(
-        feedback_text(handle=handle, title=title, value=value, comment=comment, nudge=nudge)
+def _reword_button(comment_id: int) -> ActionsBlock:
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                action_id=Ids.REWORD,
+                text=REWORD_LABEL,
+                value=str(comment_id),
+                style="primary",
+            )
+        ]
     )
 
 
+def _saved_blocks(text: str, *, comment_id: int | None, nudge: Nudge | None) -> list[Any]:
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=text))]
+    if nudge is not None and comment_id is not None:
+        blocks.append(_reword_button(comment_id))
+    return blocks
+
+
+def build_feedback_saved(
+    *,
+    handle: str,
+    title: str,
+    value: str | None,
+    comment: bool,
+    nudge: Nudge | None,
+    comment_id: int | None = None,
+) -> Payload:
+    """The ephemeral reply to `/feedback <asset> <up|down> [comment]`, with Reword if nudged."""
+    text = feedback_text(handle=handle, title=title, value=value, comment=comment, nudge=nudge)
+    blocks = _saved_blocks(text, comment_id=comment_id, nudge=nudge)
+    return {
+        "response_type": "ephemeral",
+        "text": text,
+        "blocks": [block.to_dict() for block in blocks],
+    }
+
+
 def build_feedback_done_view(
-    *, handle: str, title: str, value: str | None, comment: bool, nudge: str | None
+    *,
+    handle: str,
+    title: str,
+    value: str | None,
+    comment: bool,
+    nudge: Nudge | None,
+    comment_id: int | None = None,
 ) -> Payload:
     """The modal's last screen after a successful submission (response_action: update)."""
+    text = feedback_text(handle=handle, title=title, value=value, comment=comment, nudge=nudge)
     view = View(
         type="modal",
         title="Feedback sent",
         close="Done",
+        blocks=_saved_blocks(text, comment_id=comment_id, nudge=nudge),
+    )
+    return view.to_dict()
+
+
+def build_reword_modal(*, comment_id: int, handle: str, title: str, rewording: str) -> Payload:
+    """The Reword form: the suggested wording, prefilled and editable."""
+    about = (
+        f"Your comment on `{escape_mrkdwn(handle)}` {escape_mrkdwn(shorten(one_line(title), 120))}"
+    )
+    view = View(
+        type="modal",
+        callback_id=Ids.REWORD_MODAL,
+        title="Reword your comment",
+        submit="Replace",
+        close="Cancel",
+        private_metadata=str(comment_id),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=about)),
+            InputBlock(
+                block_id=Ids.REWORD_TEXT,
+                label="New wording",
+                element=PlainTextInputElement(
+                    action_id=Ids.REWORD_TEXT,
+                    multiline=True,
+                    max_length=MAX_COMMENT,
+                    initial_value=shorten(rewording, MAX_COMMENT) or None,
+                ),
+            ),
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text="It replaces your comment; your vote stays as it is. "
+                        "Feedback is about assets, never about people."
+                    )
+                ]
+            ),
+        ],
+    )
+    return view.to_dict()
+
+
+def build_reword_done_view(*, handle: str, text: str) -> Payload:
+    """The Reword form's last screen: the comment now reads …"""
+    shown = escape_mrkdwn(shorten(one_line(text), 600))
+    view = View(
+        type="modal",
+        title="Comment replaced",
+        close="Done",
         blocks=[
             SectionBlock(
                 text=MarkdownTextObject(
-                    text=feedback_text(
-                        handle=handle, title=title, value=value, comment=comment, nudge=nudge
-                    )
+                    text=f"Thanks! Your comment on `{escape_mrkdwn(handle)}` now reads:\n> {shown}"
                 )
             )
         ],
     )
     return view.to_dict()
+
+
+def build_reword_gone() -> Payload:
+    """The reply when the comment to reword is not (or no longer) the person's own."""
+    return build_message("That comment can't be reworded any more: it was removed.")
 
 
 def build_feedback_help() -> Payload:

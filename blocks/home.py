@@ -18,6 +18,7 @@ from slack_sdk.models.views import View
 from blocks.limits import MAX_HOME_BLOCKS, fit_blocks, fit_text
 from blocks.replies import asset_line
 from domain.home import AssetLine, CommentLine, HomeData, trend_arrow
+from domain.redact import redact
 from domain.text import escape_mrkdwn, one_line, shorten, strip_mentions
 
 LOOP = (
@@ -35,6 +36,10 @@ MAX_COMMENT_SHOWN = 280
 
 def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=fit_text(text)))
+
+
+def _verbatim_section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=fit_text(text), verbatim=True))
 
 
 def _context(text: str) -> ContextBlock:
@@ -71,16 +76,23 @@ def _approval(line: AssetLine) -> str:
     return f"{line.approval}% find it useful{trend}"
 
 
+HELD_BACK = "_A comment with strong wording: it counts toward the digest's themes and isn't shown._"
+NOT_SHOWN = (
+    "_A comment that counts toward the digest's themes. Comments are shown word for word "
+    "once three people have commented on an asset, and only when they are about its "
+    "content, not about people or teams._"
+)
+
+
 def _comment(line: CommentLine) -> str:
     verdict = {"useful": "👍 ", "needs_work": "👎 "}.get(line.value or "", "")
-    about = f"`{line.asset_handle}`"
-    if line.held_back:
-        return (
-            f"{verdict}{about} _A comment with strong wording: it counts toward the "
-            "digest's themes and isn't shown._"
-        )
-    text = escape_mrkdwn(shorten(one_line(strip_mentions(line.text)), MAX_COMMENT_SHOWN))
+    about = f"`{escape_mrkdwn(line.asset_handle)}`"
     who = f" — <@{line.author_id}> is open to a follow-up chat" if line.author_id else ""
+    if line.held_back:
+        return f"{verdict}{about} {HELD_BACK}"
+    if not line.shown:
+        return f"{verdict}{about} {NOT_SHOWN}{who}"
+    text = escape_mrkdwn(shorten(one_line(strip_mentions(line.text)), MAX_COMMENT_SHOWN))
     return f"{verdict}{about} “{text}”{who}"
 
 
@@ -113,15 +125,16 @@ def _marketer(data: HomeData) -> list[Block]:
         blocks.append(_header("Open questions"))
         text = "\n".join(
             f"• *{escape_mrkdwn(shorten(q.campaign_name, 80))}*: "
-            f"{escape_mrkdwn(shorten(one_line(strip_mentions(q.text)), 200))}"
+            f"{escape_mrkdwn(shorten(one_line(redact(q.text, people=())), 200))}"
             + (f" (in <#{q.channel_id}>)" if q.channel_id else "")
             for q in data.questions
         )
-        blocks.append(_section(text))
+        blocks.append(_verbatim_section(text))
     if data.assets:
         blocks.append(_header("Latest comments"))
-        # One block per comment: a cut never splits an escape or another comment.
-        blocks += [_section(_comment(c)) for c in data.comments]
+        # One block per comment: a cut never splits an escape or another comment. Verbatim:
+        # a URL in a comment stays text, never a live link.
+        blocks += [_verbatim_section(_comment(c)) for c in data.comments]
         if not data.comments:
             blocks.append(_context("No comments yet. Reps can add one with `/feedback`."))
     return blocks

@@ -25,6 +25,9 @@ class Ids(StrEnum):
     # Feedback
     FEEDBACK_MODAL = "feedback_modal"
     ASSET_PICKER = "asset_picker"
+    REWORD = "reword_comment"
+    REWORD_MODAL = "reword_modal"
+    REWORD_TEXT = "reword_text"
     # Digest
     DIGEST_CHART_1 = "digest_chart_1"
     DIGEST_CHART_2 = "digest_chart_2"

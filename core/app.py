@@ -41,6 +41,7 @@ from jobs.launches import restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
 from jobs.votes import VoteRecorder
 from services.installations import DbInstallationStore, DbStateStore
+from services.reviewer import CommentReviewer, make_reviewer
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +91,8 @@ class Runtime:
     scheduler: BackgroundScheduler
     homes: HomeRefresher
     votes: VoteRecorder
+    # The optional model reviewer of comments (None: the rules alone, the default).
+    reviewer: CommentReviewer | None = None
 
     def start_background(self) -> None:
         """Start delivering queued messages and firing scheduled jobs (serve, tests, demo)."""
@@ -143,6 +146,12 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         scheduler=make_scheduler(engine),
         homes=homes,
         votes=VoteRecorder(db=db, homes=homes),
+        reviewer=make_reviewer(
+            url=settings.liaison_llm_url,
+            model=settings.liaison_llm_model,
+            api_key=settings.liaison_llm_api_key,
+            timeout_s=settings.liaison_llm_timeout_seconds,
+        ),
     )
 
 
@@ -277,6 +286,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         context["scheduler"] = runtime.scheduler
         context["homes"] = runtime.homes
         context["votes"] = runtime.votes
+        context["reviewer"] = runtime.reviewer
         context["clients"] = runtime.clients
         context["installations"] = runtime.installations
         return next()  # type: ignore[no-any-return]

@@ -61,6 +61,14 @@ class BlockedAddress(FetchError):
     """The URL points somewhere Liaison must not call: a private network or a non-web scheme."""
 
 
+class PrivateAddress(BlockedAddress):
+    """The URL's host is (or resolves to) a private, loopback or otherwise internal address.
+
+    Its message never says which address: an answer that echoed it would tell anyone
+    what internal names resolve to.
+    """
+
+
 class TooManyRedirects(FetchError):
     """The page redirected more times than allowed."""
 
@@ -126,7 +134,7 @@ def resolve_public(url: str, *, allow_private: bool, timeout_s: float | None = N
     if not allow_private:
         for address in addresses:
             if not is_public_ip(address):
-                raise BlockedAddress(f"{host} resolves to a non-public address")
+                raise PrivateAddress("the link points to a private or internal address")
     return ResolvedUrl(url=parsed, addresses=tuple(addresses))
 
 

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     # /metrics has a listener of its own, on loopback by default (0: no such listener).
     liaison_metrics_port: int = Field(default=9464, ge=0, le=65535)
     liaison_metrics_host: str = "127.0.0.1"
+    # The optional comment reviewer: an OpenAI-compatible chat completions endpoint and
+    # model (both, or it stays off), its key, and how long a comment may wait for it.
+    liaison_llm_url: str | None = None
+    liaison_llm_model: str | None = None
+    liaison_llm_api_key: str | None = None
+    liaison_llm_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -94,6 +100,8 @@ class Settings(BaseSettings):
         "slack_client_secret",
         "slack_state_secret",
         "liaison_metrics_token",
+        "liaison_llm_model",
+        "liaison_llm_api_key",
     )
     @classmethod
     def _optional_text(cls, value: str | None) -> str | None:
@@ -108,6 +116,14 @@ class Settings(BaseSettings):
         value = _blank_to_none(value)
         if value is not None and not re.match(r"^https?://[^\s/]+/\S*$", value):
             raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("liaison_llm_url")
+    @classmethod
+    def _llm_url(cls, value: str | None) -> str | None:
+        value = _blank_to_none(value)
+        if value is not None and not re.match(r"^https?://[^\s/]+(?:/\S*)?$", value):
+            raise ValueError("must be the http(s) URL of a chat completions endpoint")
         return value
 
     @field_validator("liaison_token_keys")

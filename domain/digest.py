@@ -4,12 +4,14 @@
 
 - Rule 1: every text that comes from people (launch names, asset titles, comments,
   questions, link reasons, the workspace name) goes through `domain.redact`, so no
-  mention, id, name, email or phone number reaches the digest; thanks are counts only.
+  mention, id, name, email or phone number reaches the digest; thanks are counts only,
+  and a count below three is left out.
 - Rule 2: sections are about campaigns and assets; the scoreboard says "what's working"
   and "being improved", never "worst".
-- Rule 3: accusatory comments (flagged when stored, or by `review_comment` now) count
-  toward themes and are never quoted; an accusatory question is listed without its text
-  (one that only mentions someone is quoted, redacted).
+- Rule 3, quote by evidence: comments are quoted only as `domain.themes` allows (about
+  the asset's content, no person, role or team, a supported language, at least three
+  commenters on the asset); everything else only counts toward themes. A question is
+  quoted only when it accuses no one and refers to no person, role or team.
 - Rule 5: lists are capped (launches 8, each scoreboard 8, asks 10, themes 5, chart
   categories 20) and what was cut is counted for "and N more".
 
@@ -37,11 +39,11 @@ from domain.digest_data import (
     Trend,
 )
 from domain.home import trend_arrow
-from domain.nudge import review_comment
 from domain.periods import day_label
 from domain.redact import redact, safe_quote
+from domain.review import review_comment
 from domain.text import one_line, shorten
-from domain.themes import themes
+from domain.themes import MIN_COMMENTERS, themes
 
 MAX_LAUNCHES = 8
 MAX_SCORES = 8  # per scoreboard list
@@ -128,8 +130,11 @@ def _asks(data: DigestInput, people: Sequence[str]) -> list[str]:
     for q in sorted(data.questions, key=lambda q: (q.asked_at, q.campaign_name, q.text)):
         campaign = _clean(q.campaign_name, people, 80) or "a campaign"
         quote = None
-        # A mention alone is no accusation: redaction hides who it was.
-        if not set(review_comment(q.text).reasons) - {"mention"}:
+        # Questions were asked in the open, in the announcement's thread; still, one is
+        # quoted only when it accuses no one and points at no person, role or team.
+        review = review_comment(q.text, people=people)
+        unsupported = review.language is not None and not review.supported
+        if not review.flagged and not review.references and not review.mentions and not unsupported:
             quote = safe_quote(q.text, people=people, limit=QUESTION_LIMIT)
         if quote is None:
             asks.append(f"A question on {campaign} is waiting for an answer.")
@@ -155,14 +160,18 @@ def _trends(this: Participation, last: Participation) -> list[Trend]:
 
 
 def thanks_text(this: Participation) -> str:
-    """Participation as counts only, e.g. "Thanks to the 12 people who voted, …" (never names)."""
+    """Participation as counts only, e.g. "Thanks to the 12 people who voted, …" (never names).
+
+    A count below MIN_COMMENTERS is left out: "the 1 person who commented" next to a quote
+    or a theme would say who wrote it.
+    """
     parts = [
         (this.voters, "voted"),
         (this.commenters, "commented"),
         (this.users_of_assets, "used collateral with customers"),
         (this.acknowledgers, "confirmed launches"),
     ]
-    shown = [(count, verb) for count, verb in parts if count > 0]
+    shown = [(count, verb) for count, verb in parts if count >= MIN_COMMENTERS]
     if not shown:
         return ""
     phrases = []

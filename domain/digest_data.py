@@ -63,6 +63,9 @@ class CommentRecord:
     value: str | None  # "useful", "needs_work" or None
     asset_handle: str | None
     campaign_name: str | None
+    # Who wrote it, only to count distinct commenters per asset (rule 3's minimum of
+    # three); never shown. Empty when unknown: such comments count as one person.
+    author: str = ""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ cell that a spreadsheet would read as a formula is neutralised (CSV injection).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -16,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.commands import DEFAULT_EXPORT_DAYS, CommandError, Export
+from domain.redact import redact
 from domain.text import strip_controls
 
 COLUMNS = (
@@ -33,8 +35,13 @@ COLUMNS = (
 )
 ANONYMOUS = "anonymous"
 HELD_BACK = "(held back: rewrite suggested)"
-# Spreadsheets run a cell starting with these as a formula (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Spreadsheets run a cell starting with these as a formula (OWASP "CSV injection"), also
+# when they come after blanks or invisible characters, and in their full-width forms
+# (U+FF1D and its kin, which some spreadsheets read as = + - @): cells are checked after NFKC.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%", "\u2212")
+_LEADING_NOISE = re.compile(
+    r"^[\s\u00a0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff\ufffe\x00-\x1f\x7f]+"
+)
 _VALUES = {"useful": "useful", "needs_work": "needs work"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 # A lone surrogate (JSON can carry one) cannot be written as UTF-8 and would end the export.
@@ -116,7 +123,14 @@ def safe_cell(text: str) -> str:
     # Most cells are plain ASCII: skip the regular expressions for them (100k-row exports).
     plain = text.isascii() and text.isprintable()
     cleaned = text if plain else _SURROGATE.sub("\ufffd", strip_controls(text))
-    return "'" + cleaned if cleaned.startswith(_FORMULA_START) else cleaned
+    if plain:
+        firsts = {cleaned[:1], cleaned.lstrip(" ")[:1]}
+    else:
+        # The first character as written, and the first one after blanks and invisible
+        # characters, in its NFKC form (full-width and small forms become ASCII).
+        visible = _LEADING_NOISE.sub("", cleaned[:64])
+        firsts = {cleaned[:1], unicodedata.normalize("NFKC", visible[:1])[:1]}
+    return "'" + cleaned if any(f and f in _FORMULA_START for f in firsts) else cleaned
 
 
 def export_row(record: FeedbackRecord, names: Mapping[str, str]) -> tuple[str, ...]:
@@ -125,7 +139,8 @@ def export_row(record: FeedbackRecord, names: Mapping[str, str]) -> tuple[str, .
     comment = ""
     flagged = ""
     if record.kind is Kind.COMMENT:
-        comment = HELD_BACK if record.flagged else record.text
+        # The redaction the digest and App Home use: no emails, phone numbers or mentions.
+        comment = HELD_BACK if record.flagged else redact(record.text, people=())
         flagged = "yes" if record.flagged else "no"
     author, author_id = ANONYMOUS, ""
     if record.shows_author and record.user_id:

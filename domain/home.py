@@ -12,6 +12,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain.assets import AssetSummary
+from domain.redact import safe_quote
+from domain.review import Review, review_comment
+
+MAX_HOME_QUOTE = 280
+MIN_COMMENTERS = 3  # as in the digest (domain.themes): no quote traced to one of two people
+
+
+def quote_allowed_on(review: Review, *, flagged: bool, commenters: int) -> bool:
+    """Rule 3 for one comment: quotable by evidence, not flagged, enough commenters."""
+    return review.quotable and not flagged and commenters >= MIN_COMMENTERS
 
 
 @dataclass(frozen=True)
@@ -43,10 +53,42 @@ class CommentLine:
 
     asset_handle: str
     asset_title: str
-    text: str
+    text: str  # redacted, on one line; "" when the comment is not shown
     value: str | None
     held_back: bool  # accusatory wording: counted, not shown
     author_id: str | None
+    shown: bool = False  # quotable by evidence (SPEC rule 3), so shown verbatim
+
+
+def home_comment_line(
+    *,
+    asset_handle: str,
+    asset_title: str,
+    text: str,
+    value: str | None,
+    flagged: bool,
+    followup_ok: bool,
+    author_id: str,
+    commenters: int,
+) -> CommentLine:
+    """How the App Home shows one comment: by the digest's rules (quote by evidence).
+
+    Shown verbatim (redacted) only when it is about the asset's content, refers to nobody,
+    is in a supported language, was not flagged, and at least three people commented on
+    the asset; its author only when they opted in to a follow-up and it was not flagged.
+    """
+    review = review_comment(text)
+    shown = quote_allowed_on(review, flagged=flagged, commenters=commenters)
+    quote = safe_quote(text, people=(), limit=MAX_HOME_QUOTE) if shown else None
+    return CommentLine(
+        asset_handle=asset_handle,
+        asset_title=asset_title,
+        text=quote or "",
+        value=value,
+        held_back=flagged or review.flagged,
+        author_id=author_id if followup_ok and not (flagged or review.flagged) else None,
+        shown=quote is not None,
+    )
 
 
 @dataclass(frozen=True)

@@ -314,3 +314,9 @@ def safe_quote(text: str, *, people: Iterable[str], limit: int = 200) -> str | N
     if not meaningful(quoted):
         return None
     return shorten(quoted, max(limit, 2))
+
+
+def people_found(text: str, *, people: Iterable[str]) -> bool:
+    """Whether any of the workspace's people (ids, names, emails) occurs in the text."""
+    key = people if isinstance(people, tuple) else tuple(people)
+    return _redact_people(text, _people(key)) != text

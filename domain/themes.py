@@ -1,251 +1,238 @@
-"""Themes from comments (SPEC: the weekly digest, blame-free rules 1 and 3).
+"""Themes and quotes from comments (SPEC: the weekly digest, blame-free rules 1 and 3).
 
-A theme is a subject several comments raise: first the subjects of THEMES, a small table
-of phrases (pricing, outdated content, length, examples, industries, mobile, broken
-links, competitors, format, clarity, data, language); then, for what the table misses,
-words of four letters or more that at least two comments use (not common words, not a
-team, not anyone's name, not on their own an accusation).
+A theme is a subject from a curated taxonomy (THEMES), recognised by keywords in every
+supported language; a comment that fits none, or is written in a language the rules do
+not support, counts as OTHER. No theme is ever named after a word people used.
 
-Rule 3: accusatory comments count toward themes but are never quoted. A theme's count
-includes every comment that raises it (each comment once per theme); its quotes, at most
-two, come only from comments that are neither marked flagged nor flagged by
-`review_comment`, redacted by `safe_quote` (rule 1), and no comment is quoted twice.
-Themes are ordered by count, then table themes (in table order) before frequent words
-(alphabetically).
+Quotes follow rule 3, quote by evidence: a comment is quoted only when
+`domain.review.review_comment` finds it positively about the asset's content, referring to
+no person, role or team, in a supported language, and neither flagged when stored nor
+now; and only when at least MIN_COMMENTERS different people commented on that asset in
+the period, so no quote can be traced back to one of one or two commenters. Quotes are
+ranked by usefulness (specific, actionable, about a customer outcome), redacted with
+`domain.redact.safe_quote`, at most MAX_QUOTES per theme, none twice.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from domain.digest_data import CommentRecord, Theme
-from domain.nudge import review_comment
-from domain.redact import COMMON_WORDS, PLACEHOLDERS, redact, safe_quote
+from domain.redact import safe_quote
+from domain.review import Review, review_comment
+from domain.text_fold import fold_pair
 
 MAX_QUOTES = 2
 QUOTE_LIMIT = 160
-MIN_WORD_COMMENTS = 2  # a frequent word is a theme only when two comments or more use it
+MIN_COMMENTERS = 3  # distinct people on one asset in the period before anything is quoted
+OTHER = "Other"
 
 
 @dataclass(frozen=True)
 class ThemeRule:
-    """One subject of the table: its label and the phrases (regex) that raise it."""
+    """One subject of the taxonomy: its label and the keywords (regex) that raise it."""
 
     label: str
     pattern: re.Pattern[str]
 
 
-def _rule(label: str, *phrases: str) -> ThemeRule:
-    body = "|".join(phrases)
+def _rule(label: str, *keywords: str) -> ThemeRule:
+    body = "|".join(keywords)
     return ThemeRule(label, re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])"))
 
 
-# Matched on lower-case, accent-free text. Order breaks ties between equal counts.
+# Matched on folded text (lower case, no accents). Each line: English, Spanish, German,
+# French, Italian, Portuguese, Dutch. Order breaks ties between equal counts.
 THEMES: tuple[ThemeRule, ...] = (
     _rule(
         "Pricing",
-        r"pric(?:e|es|ed|ing)",
-        r"cost(?:s|ing)?",
-        r"discounts?",
-        r"expensive",
-        r"cheap(?:er)?",
-        r"budgets?",
-        r"licen[cs](?:e|es|ing)",
-        r"quotes?\s+(?:for|to)",
-        r"tiers?",
-        r"per\s+seat",
+        r"pric(?:e|es|ed|ing)|costs?|discounts?|tiers?|licen[cs](?:e|es|ing)|per seat|budget",
+        r"precios?|tarifas?|descuentos?|costes?|costos?|licencias?",
+        r"preis\w*|rabatt\w*|kosten|lizenz\w*|tarif\w*",
+        r"prix|tarifs?|tarifaires?|remises?|couts?|licences?",
+        r"prezz[oi]|listin[oi]|scont[oi]|cost[oi]|licenz[ae]",
+        r"precos?|descontos?|custos?|licencas?",
+        r"prijs\w*|korting\w*|kosten|licenties?|tarieven",
     ),
     _rule(
         "Outdated content",
-        r"out\s*-?\s*dated",
-        r"out\s+of\s+date",
-        r"stale",
-        r"obsolete",
-        r"deprecated",
-        r"old\s+(?:version|logo|branding|numbers|data|screenshots?|ui|pricing|prices)",
-        r"last\s+year'?s?",
-        r"no\s+longer",
-        r"(?:needs?|needing)\s+(?:an?\s+)?(?:update|updating|refresh|refreshing)",
-        r"not\s+(?:current|up\s+to\s+date)",
-        r"legacy",
+        r"out ?-?dated|out of date|stale|obsolete|deprecated|old (?:version|logo|ui|numbers|data"
+        r"|pricing|prices|screenshots?)|last year'?s?|no longer|needs? (?:an )?update",
+        r"desactualizad\w*|del ano pasado|version (?:antigua|vieja)|logo (?:viejo|antiguo)",
+        r"veraltet\w*|nicht mehr aktuell|vom letzten jahr|alte[nr]? (?:version|logo|preise)",
+        r"obsolete|pas a jour|de l'an dernier|ancienne version|ancien (?:logo|site)",
+        r"obsolet[oi]|non aggiornat[oi]|dell'anno scorso|logo vecchio|versione vecchia",
+        r"desatualizad\w*|do ano passado|versao antiga|logo antigo",
+        r"verouderd|niet meer actueel|van vorig jaar|oude (?:versie|logo|prijzen|lijst)",
     ),
     _rule(
-        "Length",
-        r"too\s+(?:long|short|wordy|dense|much\s+text)",
-        r"lengthy",
-        r"wordy",
-        r"verbose",
-        r"shorter",
-        r"condense[ds]?",
-        r"too\s+many\s+(?:slides|pages|words)",
-        r"tl;?\s?dr",
-        r"wall\s+of\s+text",
-    ),
-    _rule(
-        "Examples and case studies",
-        r"examples?",
-        r"case\s+stud(?:y|ies)",
-        r"use\s+cases?",
-        r"customer\s+stor(?:y|ies)",
-        r"success\s+stor(?:y|ies)",
-        r"testimonials?",
-        r"proof\s+points?",
-        r"references?",
-        r"logos?\s+(?:slide|page)",
-    ),
-    _rule(
-        "Industries",
-        r"industr(?:y|ies)",
-        r"verticals?",
-        r"sectors?",
-        r"healthcare",
-        r"fintech",
-        r"banking",
-        r"insurance",
-        r"retail",
-        r"manufacturing",
-        r"government",
-        r"public\s+sector",
-        r"education",
-        r"pharma",
-        r"smb",
-        r"enterprise\s+(?:customers|buyers|accounts)",
-    ),
-    _rule(
-        "Mobile",
-        r"mobile",
-        r"iphone",
-        r"android",
-        r"tablets?",
-        r"ipad",
-        r"small\s+screens?",
-        r"responsive",
-    ),
-    _rule(
-        "Broken or hard-to-open links",
-        r"broken",
-        r"404",
-        r"dead\s+links?",
-        r"(?:doesn'?t|does\s+not|won'?t|will\s+not|didn'?t|not)\s+(?:load|open|work)(?:ing)?",
-        r"(?:can'?t|cannot|couldn'?t|unable\s+to)\s+(?:open|access|download|load|find)",
-        r"access\s+denied",
-        r"request\s+access",
-        r"permissions?",
-        r"login\s+(?:wall|required)",
-        r"link\s+(?:is\s+)?(?:down|expired)",
+        "Missing content",
+        r"missing|lacks?|there'?s no|would need|needs? (?:a|an|more)|without (?:a|any)",
+        r"falta|faltan|faltaria|no hay|sin (?:ningun|un)",
+        r"fehlt|fehlen|es gibt kein",
+        r"manque|manquent|il n'y a pas|aucune?",
+        r"manca|mancano|non c'e",
+        r"falta|faltou|faltam|nao tem",
+        r"ontbreekt|ontbreken|mist|er is geen",
     ),
     _rule(
         "Competitors",
-        r"competitors?",
-        r"competitive",
-        r"competition",
-        r"battle\s?cards?",
-        r"versus",
-        r"vs\.?",
-        r"compared?\s+(?:to|with)",
-        r"comparison",
-        r"rivals?",
-        r"alternatives?",
+        r"competitors?|competitive|competition|battle ?cards?|versus|vs\.?|compared? (?:to|with)"
+        r"|comparison|rivals?",
+        r"competencia|competidor(?:es)?|comparativa|comparacion",
+        r"wettbewerb\w*|konkurren\w*|vergleich\w*",
+        r"concurren\w*|comparatif|comparaison",
+        r"concorren\w*|competitor|confronto",
+        r"concorren\w*|comparativo|comparacao",
+        r"concurren\w*|vergelijking",
     ),
     _rule(
-        "Format and design",
-        r"formats?",
-        r"formatting",
-        r"pdfs?",
-        r"pptx?",
-        r"powerpoint",
-        r"keynote",
-        r"google\s+slides",
-        r"editable",
-        r"templates?",
-        r"fonts?",
-        r"layout",
-        r"design",
-        r"branding",
-        r"readable",
-        r"hard\s+to\s+read",
-        r"resolution",
-        r"blurry",
+        "Examples and case studies",
+        r"examples?|case stud(?:y|ies)|use cases?|customer stor(?:y|ies)|success stor(?:y|ies)"
+        r"|testimonials?|references?|proof points?",
+        r"ejemplos?|casos? de exito|casos? de uso|testimonios?|referencias?",
+        r"beispiel\w*|referenz\w*|fallstudie\w*|anwendungsf\w*",
+        r"exemples?|cas clients?|etudes? de cas|temoignages?|references?",
+        r"esempi?|casi? di successo|case study|referenze|testimonianz\w*",
+        r"exemplos?|cases?|casos? de sucesso|depoimentos?|referencias?",
+        r"voorbeeld\w*|klantcases?|referenties?|cases?",
     ),
     _rule(
-        "Clarity and messaging",
-        r"unclear",
-        r"confus(?:ing|ed)",
-        r"jargon",
-        r"messaging",
-        r"value\s+prop(?:osition)?",
-        r"too\s+technical",
-        r"hard\s+to\s+(?:follow|understand|explain)",
-        r"vague",
-        r"generic",
+        "Format and length",
+        r"too (?:long|short|wordy|dense)|lengthy|wordy|shorter|wall of text"
+        r"|too many (?:slides|pages|words)|formats?|formatting|fonts?|layout|design|editable"
+        r"|pptx?|powerpoint|readable"
+        r"|unreadable|hard to read|\d+ (?:slides|pages|minutes|min)",
+        r"demasiado larg[oa]|muy larg[oa]|formato|tipografias?|diseno|editable|ilegible"
+        r"|muro de texto|\d+ (?:diapositivas|paginas|minutos)",
+        r"zu lang|viel zu lang|format|schrift\w*|layout|design|editierbar\w*|unleserlich"
+        r"|\d+ (?:folien|seiten|minuten)",
+        r"trop long(?:ue)?|mise en page|police|format|modifiable|illisible|\d+ (?:slides|pages"
+        r"|minutes|diapos)",
+        r"troppo lung[oa]|formato|font|impaginazione|modificabile|illeggibile|\d+ (?:slide"
+        r"|pagine|minuti)",
+        r"longo demais|muito long[oa]|formato|fonte|layout|editavel|ilegivel|interminavel"
+        r"|\d+ (?:slides|paginas|minutos)",
+        r"te lang|veel te lang|opmaak|lettertype|bewerkbare?|onleesbaar|\d+ (?:slides|pagina'?s"
+        r"|minuten)",
+    ),
+    _rule(
+        "Links and access",
+        r"links?|urls?|404|broken|access|log ?in|permissions?|can'?t (?:open|access|download)"
+        r"|doesn'?t (?:load|open)|qr",
+        r"enlaces?|roto|acceso|permisos?|no (?:abre|carga)",
+        r"kaputt|zugriff|zugang|berechtigung\w*|lasst sich nicht offnen|ins leere",
+        r"liens?|casse|acces|impossible a ouvrir|ne s'ouvre pas",
+        r"rott[oa]|accesso|permess[oi]|non (?:si apre|funziona)",
+        r"quebrad[oa]|acesso|permissao|nao abre",
+        r"kapot|toegang|rechten|werkt niet|verwijst",
     ),
     _rule(
         "Data and ROI",
-        r"roi",
-        r"metrics?",
-        r"stats",
-        r"statistics",
-        r"benchmarks?",
-        r"calculators?",
-        r"numbers",
-        r"figures",
-        r"tco",
+        r"roi|tco|metrics?|stats|statistics|benchmarks?|calculators?|calcs?|numbers|figures|payback",
+        r"calculadora|cifras|datos|metricas?|numeros",
+        r"rechner|zahlen|kennzahlen|daten",
+        r"calculateur|chiffres|donnees|metriques?",
+        r"calcolatore|numeri|dati|metriche",
+        r"calculadora|numeros|dados|metricas?",
+        r"calculator|cijfers|data|terugverdientijd",
     ),
     _rule(
-        "Language and localisation",
-        r"translat(?:e|ed|ion|ions)",
-        r"locali[sz](?:e|ed|ation)",
-        r"languages?",
-        r"german",
-        r"french",
-        r"spanish",
-        r"japanese",
-        r"portuguese",
-        r"italian",
-        r"dutch",
+        "Errors and typos",
+        r"typos?|spelling|mistakes?|errors?|wrong|incorrect|misspell\w*",
+        r"erratas?|errores?|falta de ortografia|equivocad[oa]s?|mal escrit[oa]",
+        r"tippfehler|fehler|falsch\w*|rechtschreib\w*",
+        r"coquilles?|fautes?|erreurs?|faux|fausses?",
+        r"refus[oi]|errori?|sbagliat[oi]",
+        r"erros?|errad[oa]s?|erro de digitacao",
+        r"tikfouten?|fouten?|fout|spelfouten?|klopt niet|kloppen niet",
+    ),
+    _rule(
+        "Language and translation",
+        r"translat\w*|locali[sz]\w*|english version|spanish|german|french|italian|portuguese|dutch",
+        r"traduc\w*|version en (?:ingles|portugues|aleman|frances)",
+        r"ubersetz\w*|englische version|auf englisch",
+        r"traduction|version (?:en|fr|anglaise)",
+        r"traduzion\w*|versione (?:in )?inglese|in inglese",
+        r"tradu\w*|versao em (?:ingles|espanhol)|pt-pt|pt-br",
+        r"vertal\w*|engelse versie",
+    ),
+    _rule(
+        "Mobile",
+        r"mobile|phones?|iphone|android|tablets?|ipad|small screens?",
+        r"movil|celular|cel",
+        r"handy|smartphone|mobil",
+        r"mobile|telephone|portable",
+        r"cellulare|mobile|smartphone",
+        r"celular|telemovel",
+        r"mobiel|telefoon",
+    ),
+    _rule(
+        "Video and audio",
+        r"videos?|audio|sound|music|recording|subtitles|captions|chapters|timestamps|intro",
+        r"video|audio|musica|grabacion|subtitulos",
+        r"video|ton|musik|aufzeichnung|untertitel",
+        r"video|son|musique|enregistrement|sous-titres|replay",
+        r"video|audio|musica|registrazione|sottotitoli",
+        r"video|audio|musica|gravacao|legendas",
+        r"video|geluid|muziek|opname|ondertiteling",
+    ),
+    _rule(
+        "Industries",
+        r"industr(?:y|ies)|verticals?|healthcare|hospitals?|banking|banks?|insurance|retail"
+        r"|manufacturing|public sector|government|education|pharma",
+        r"industria|sector|banca|bancos|seguros|retail|sector publico|salud",
+        r"branche\w*|banken|versicherung\w*|handel|offentlich\w*",
+        r"industrie|secteur|banques?|assurance|distrib\w*|retail",
+        r"settore|banche|assicurazion\w*|retail|sanita",
+        r"setor|bancos|seguros|varejo|agronegocio|saude",
+        r"branche|sector|banken|verzekeraars?|zorg\w*|gemeente",
+    ),
+    _rule(
+        "Clarity and messaging",
+        r"unclear|confus\w*|jargon|messaging|value prop\w*|too technical|generic|vague|buzzwords?"
+        r"|hard to (?:follow|understand)",
+        r"confus\w*|poco claro|generic[oa]|demasiado tecnic[oa]|mensaje",
+        r"unklar|verwirrend|zu technisch|buzzwords?|wertversprechen",
+        r"pas clair|confus\w*|generiques?|trop technique|message",
+        r"poco chiar[oa]|confus\w*|generic[oa]|troppo tecnic[oa]",
+        r"confus[oa]|generic[oa]|tecnico demais|superficial",
+        r"onduidelijk|verwarrend|te technisch|vaag|value story",
     ),
 )
 
-# Words never made into a theme of their own: feedback small talk, and the two teams
-# (SPEC rule 2: the digest is organised around assets and campaigns, never teams).
-_SMALL_TALK = """
-    asset assets deck decks slide slides collateral doc docs document documents file files
-    page pages link links thing things stuff really great good nice love like useful helpful
-    needs work works worked working better improve improved improvement please thanks thank
-    would could should might maybe also much many very just still need needed needing want
-    wanted there their they them then than that this these those what when where which
-    with without about after before from into over your yours ours have having been being
-    does doing done made make makes making used using uses sent send sending shared share
-    customer customers client clients prospect prospects buyer buyers call calls meeting
-    meetings demo demos deal deals week weeks today yesterday tomorrow time times sales
-    marketing marketer marketers team teams rep reps seller sellers people person folks
-    everyone someone anyone nobody guys email phone comment comments feedback version
-    channel channels workspace workspaces
-"""
-_NOT_THEMES = frozenset(_SMALL_TALK.split())
-_WORDS = re.compile(r"[^\W\d_]{4,}")
+
+def _labels(folded: str, review: Review) -> list[str]:
+    if review.language is not None and not review.supported:
+        return [OTHER]  # a language the rules do not read (too short to tell: keywords decide)
+    found = [rule.label for rule in THEMES if rule.pattern.search(folded)]
+    return found or [OTHER]
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+@dataclass(frozen=True)
+class _Comment:
+    record: CommentRecord
+    review: Review
+    labels: tuple[str, ...]
 
 
-def _name_words(people: Iterable[str]) -> frozenset[str]:
-    """Every word of every people string: none may become a theme label."""
-    words: set[str] = set()
-    for entry in people:
-        if isinstance(entry, str):
-            words.update(_fold(w) for w in re.findall(r"[^\W_]+", entry))
-    return frozenset(words)
+def quote_allowed(comment: CommentRecord, review: Review, commenters: int) -> bool:
+    """Rule 3: quotable by evidence, not flagged, on an asset with enough commenters."""
+    return (
+        review.quotable
+        and not comment.flagged
+        and comment.asset_handle is not None
+        and commenters >= MIN_COMMENTERS
+    )
 
 
-def _quotable(comment: CommentRecord) -> bool:
-    return not comment.flagged and not review_comment(comment.text).flagged
+def commenters_per_asset(comments: Iterable[CommentRecord]) -> Counter[str]:
+    """How many different people commented on each asset (by handle)."""
+    seen = {(c.asset_handle, c.author) for c in comments if c.asset_handle is not None}
+    return Counter(handle for handle, _ in seen if handle is not None)
 
 
 def themes(
@@ -255,53 +242,39 @@ def themes(
     limit: int = 5,
     quote_limit: int = QUOTE_LIMIT,
 ) -> list[Theme]:
-    """The most raised subjects in comments, with counts and at most two safe quotes each."""
-    people = tuple(people)
-    names = _name_words(people)
-    # Matched on redacted text, so nobody's name raises a theme or becomes one.
-    texts = [_fold(redact(c.text, people=people)) for c in comments]
-    quotable = [_quotable(c) for c in comments]
+    """The most raised subjects in comments, with counts and the most useful safe quotes."""
+    people = tuple(p for p in people if isinstance(p, str))
+    reviewed: list[_Comment] = []
+    for record in comments:
+        review = review_comment(record.text, people=people)
+        _, folded = fold_pair(record.text[:5_000])
+        reviewed.append(_Comment(record, review, tuple(_labels(folded, review))))
 
-    raised: list[tuple[int, int, str, list[int]]] = []  # (-count, kind, label, comment indexes)
-    for order, rule in enumerate(THEMES):
-        hits = [i for i, text in enumerate(texts) if rule.pattern.search(text)]
-        if hits:
-            raised.append((-len(hits), 0, f"{order:03d}", hits))
+    counts: Counter[str] = Counter(label for c in reviewed for label in c.labels)
+    order = {rule.label: i for i, rule in enumerate(THEMES)} | {OTHER: len(THEMES)}
+    chosen = sorted(counts, key=lambda label: (label == OTHER, -counts[label], order[label]))
+    chosen = chosen[: max(limit, 0)]
 
-    covered = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in THEMES))
-    users: dict[str, list[int]] = {}
-    spoken: Counter[str] = Counter()  # words used in comments that may be quoted
-    for i, text in enumerate(texts):
-        for word in sorted(set(_WORDS.findall(covered.sub(" ", text)))):
-            users.setdefault(word, []).append(i)
-            if quotable[i]:
-                spoken[word] += 1
-    for word, hits in users.items():
-        if (
-            len(hits) >= MIN_WORD_COMMENTS
-            and spoken[word]  # never a label only accusatory comments used
-            and word not in COMMON_WORDS
-            and word not in _NOT_THEMES
-            and word not in names
-            and word not in PLACEHOLDERS
-            and not review_comment(word).flagged
-        ):
-            raised.append((-len(hits), 1, word, hits))
-
-    raised.sort(key=lambda r: (r[0], r[1], r[2]))
-    chosen: list[Theme] = []
-    quoted: set[int] = set()
-    for neg_count, kind, key, hits in raised[: max(limit, 0)]:
-        label = THEMES[int(key)].label if kind == 0 else key.capitalize()
-        quotes: list[str] = []
-        for i in hits:
-            if len(quotes) >= MAX_QUOTES:
-                break
-            if i in quoted or not quotable[i]:
+    per_asset = commenters_per_asset(comments)
+    candidates = [
+        c
+        for c in reviewed
+        if quote_allowed(c.record, c.review, per_asset[c.record.asset_handle or ""])
+    ]
+    # Most useful first; among equals, the shorter, then by text so the choice is stable.
+    candidates.sort(key=lambda c: (-c.review.usefulness, len(c.record.text), c.record.text))
+    quotes: dict[str, list[str]] = {label: [] for label in chosen}
+    used: set[str] = set()
+    for candidate in candidates:
+        for label in candidate.labels:
+            if label not in quotes or len(quotes[label]) >= MAX_QUOTES:
                 continue
-            quote = safe_quote(comments[i].text, people=people, limit=quote_limit)
-            if quote is not None and quote not in quotes:
-                quotes.append(quote)
-                quoted.add(i)
-        chosen.append(Theme(label=label, count=-neg_count, quotes=tuple(quotes)))
-    return chosen
+            quote = safe_quote(candidate.record.text, people=people, limit=quote_limit)
+            if quote is None or quote in used:
+                break
+            quotes[label].append(quote)
+            used.add(quote)
+            break
+    return [
+        Theme(label=label, count=counts[label], quotes=tuple(quotes[label])) for label in chosen
+    ]

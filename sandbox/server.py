@@ -90,6 +90,10 @@ JsonDict = dict[str, Any]
 _TS_STEP_MICROS = 100
 
 
+# The fake model endpoint (OpenAI-compatible chat completions) for the comment reviewer.
+LLM_PATH = "llm/v1/chat/completions"
+
+
 @dataclass(frozen=True)
 class Call:
     """One request the sandbox answered, as recorded in its call log."""
@@ -265,6 +269,8 @@ class SlackSandbox:
         self._post_times: list[tuple[str, float]] = []
         self._limit_stats: dict[str, dict[str, int]] = {}
         self._ws = self._new_workspace()
+        self._llm_script: deque[tuple[str | None, int, float]] = deque()
+        self._llm_requests: list[JsonDict] = []
 
     # ------------------------------------------------------------ lifecycle
 
@@ -319,6 +325,8 @@ class SlackSandbox:
             self._limiter = None
             self._post_times.clear()
             self._limit_stats.clear()
+            self._llm_script.clear()
+            self._llm_requests.clear()
             self._ws = self._new_workspace()
         self._socket.reset()
 
@@ -774,11 +782,67 @@ class SlackSandbox:
                 self._handle_page(req, path[len("pages/") :], head_only=verb == "HEAD")
             elif path == "oauth/v2/authorize" and verb == "GET":
                 self._handle_authorize(req, parts.query, headers)
+            elif path == LLM_PATH and verb == "POST":
+                self._handle_llm(req, headers, body)
             else:
                 req.reply(404, b"Not Found", "text/plain")
         except (BrokenPipeError, ConnectionResetError):
             # The client gave up (e.g. a title fetch timed out on a slow page): nothing to answer.
             return
+
+    # ------------------------------------------------------------ fake model endpoint
+
+    @property
+    def llm_url(self) -> str:
+        """An OpenAI-compatible chat completions endpoint that answers as scripted."""
+        return self.base_url + LLM_PATH
+
+    def script_llm(
+        self,
+        content: str | JsonDict | None = None,
+        *,
+        status: int = 200,
+        delay: float = 0.0,
+        times: int = 1,
+    ) -> None:
+        """Queue the next `times` answers of the model endpoint (a dict is sent as JSON text)."""
+        text = json.dumps(content) if isinstance(content, dict) else content
+        with self._lock:
+            for _ in range(times):
+                self._llm_script.append((text, status, delay))
+
+    def llm_requests(self) -> list[JsonDict]:
+        """The JSON bodies the model endpoint received, oldest first."""
+        with self._lock:
+            return copy.deepcopy(self._llm_requests)
+
+    def _handle_llm(self, req: _Handler, headers: dict[str, str], body: bytes) -> None:
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            request = {"malformed": True}
+        with self._lock:
+            self._llm_requests.append(request)
+            scripted = self._llm_script.popleft() if self._llm_script else None
+        text, status, delay = scripted or (json.dumps({"blame": False, "rewording": ""}), 200, 0.0)
+        if delay > 0:
+            time.sleep(delay)
+        if status != 200:
+            req.reply(status, b'{"error": {"message": "scripted failure"}}', "application/json")
+            return
+        reply = {
+            "id": "chatcmpl-sandbox",
+            "object": "chat.completion",
+            "model": str(request.get("model", "")),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+        }
+        req.reply(200, json.dumps(reply).encode(), "application/json; charset=utf-8")
 
     def _fault_response(
         self, req: _Handler, method: str, params: JsonDict, headers: dict[str, str]

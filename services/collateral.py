@@ -10,7 +10,7 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from core.fetch import FetchError, fetch_page_title
+from core.fetch import FetchError, PrivateAddress, fetch_page_title
 from domain.assets import (
     AssetRef,
     AssetSummary,
@@ -53,6 +53,12 @@ class UsageResult:
     count: int
 
 
+PRIVATE_LINK = (
+    "That link points to a private or internal address, so it wasn't added. "
+    "Liaison registers public web pages: `/collateral add <url> [title]`."
+)
+
+
 def register_asset(
     *,
     session: Session,
@@ -69,6 +75,9 @@ def register_asset(
     problem = None
     try:
         fetched = fetch_page_title(url, client=http, allow_private=allow_private)
+    except PrivateAddress as exc:
+        # Refused, and without saying what the name resolves to (no internal DNS oracle).
+        raise UserError(PRIVATE_LINK) from exc
     except FetchError as exc:
         fetched, problem = None, str(exc)
     added = add_asset(

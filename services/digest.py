@@ -264,6 +264,7 @@ def _comments(session: Session, wid: int, this: _Span) -> list[CommentRecord]:
             col(Comment.value),
             col(Asset.handle),
             col(Campaign.name),
+            col(Comment.user_id),
         )
         .select_from(Comment)
         .outerjoin(
@@ -288,6 +289,7 @@ def _comments(session: Session, wid: int, this: _Span) -> list[CommentRecord]:
             value=None if r[2] is None else str(r[2]),
             asset_handle=r[3],
             campaign_name=r[4],
+            author=r[5] or "",
         )
         for r in rows
     ]

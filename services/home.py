@@ -15,6 +15,7 @@ from domain.home import (
     HomeData,
     PendingLaunch,
     QuestionLine,
+    home_comment_line,
 )
 from models import (
     Acknowledgement,
@@ -217,15 +218,24 @@ def _comments(session: Session, asset_ids: list[int]) -> list[CommentLine]:
         .order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
         .limit(MAX_COMMENTS)
     ).all()
+    shown_assets = {comment.asset_id for comment, _, _ in rows}
+    commenters = dict(
+        session.execute(
+            sa.select(col(Comment.asset_id), sa.func.count(sa.distinct(col(Comment.user_id))))
+            .where(col(Comment.asset_id).in_(shown_assets))
+            .group_by(col(Comment.asset_id))
+        ).all()
+    )
     return [
-        CommentLine(
+        home_comment_line(
             asset_handle=handle,
             asset_title=title,
-            text="" if comment.flagged else comment.text,
+            text=comment.text,
             value=comment.value,
-            held_back=comment.flagged,
-            # SPEC blame-free rule 4: the author only when they opted in to a follow-up.
-            author_id=comment.user_id if comment.followup_ok else None,
+            flagged=comment.flagged,
+            followup_ok=comment.followup_ok,
+            author_id=comment.user_id,
+            commenters=int(commenters.get(comment.asset_id, 0)),
         )
         for comment, handle, title in rows
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -13,7 +13,8 @@ from sqlmodel import Session, col, select
 from core.db import conflict_insert
 from domain.assets import AssetRef, Lookup, normalise_handle
 from domain.feedback import QuickFeedback
-from domain.nudge import Review, review_comment
+from domain.nudge import Nudge, build_nudge
+from domain.review import Review, review_comment
 from domain.votes import (
     REACTION_SOURCE,
     LoggedReaction,
@@ -39,6 +40,7 @@ from models import (
     utcnow,
 )
 from services.collateral import find_asset
+from services.reviewer import CommentReviewer
 
 MAX_EVENT_ID = 64
 
@@ -359,8 +361,22 @@ class Feedback:
     asset: Asset
     value: VoteValue | None
     comment_id: int | None
-    review: Review
+    review: Review | None  # None without a comment
     owner_id: str
+    nudge: Nudge | None = None  # for a flagged comment: why, and a rewording to offer
+
+
+def judge_comment(
+    text: str, *, reviewer: CommentReviewer | None = None
+) -> tuple[Review, Nudge | None]:
+    """The rules' verdict, made stricter by the model reviewer when one is configured."""
+    review = review_comment(text)
+    verdict = reviewer.judge(text) if reviewer is not None else None
+    if verdict is not None and verdict.blame and not review.flagged:
+        # The model may only be stricter: it flags, and the comment is never quoted.
+        review = replace(review, flagged=True, reasons=("blame",), quotable=False)
+    rewording = verdict.rewording if verdict is not None else None
+    return review, build_nudge(text, review, rewording=rewording)
 
 
 def give_feedback(
@@ -374,6 +390,7 @@ def give_feedback(
     followup_ok: bool,
     source: Source,
     campaign_id: int | None = None,
+    reviewer: CommentReviewer | None = None,
 ) -> Feedback | None:
     """Record a vote and/or comment on an asset of this workspace; None if there is no such asset.
 
@@ -404,9 +421,12 @@ def give_feedback(
             source=source,
             at=now,
         )
-    review = review_comment(comment) if comment else Review(False, (), None)
-    comment_id = None
+    review: Review | None = None
+    nudge: Nudge | None = None
     if comment:
+        review, nudge = judge_comment(comment, reviewer=reviewer)
+    comment_id = None
+    if comment and review is not None:
         stored = Comment(
             workspace_id=asset.workspace_id,
             asset_id=asset.id,
@@ -424,7 +444,100 @@ def give_feedback(
         comment_id = stored.id
     session.commit()
     session.refresh(asset)
-    return Feedback(asset=asset, value=value, comment_id=comment_id, review=review, owner_id=owner)
+    return Feedback(
+        asset=asset,
+        value=value,
+        comment_id=comment_id,
+        review=review,
+        owner_id=owner,
+        nudge=nudge,
+    )
+
+
+@dataclass(frozen=True)
+class OwnComment:
+    """A person's own stored comment, as the Reword form shows it."""
+
+    comment_id: int
+    text: str
+    flagged: bool
+    asset_handle: str
+    asset_title: str
+    owner_id: str
+
+
+def get_own_comment(
+    *, session: Session, team_id: str, user_id: str, comment_id: int
+) -> OwnComment | None:
+    """One of this person's comments in this workspace, or None (someone else's, or gone)."""
+    row = session.execute(
+        sa.select(
+            Comment,
+            col(Asset.handle),
+            col(Asset.title),
+            col(Asset.added_by),
+            col(Campaign.marketer_id),
+        )
+        .join(Workspace, col(Workspace.id) == col(Comment.workspace_id))
+        .join(Asset, col(Asset.id) == col(Comment.asset_id))
+        .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
+        .where(
+            col(Workspace.team_id) == team_id,
+            col(Comment.id) == comment_id,
+            col(Comment.user_id) == user_id,
+        )
+    ).first()
+    session.commit()
+    if row is None:
+        return None
+    comment: Comment = row[0]
+    assert comment.id is not None
+    return OwnComment(
+        comment_id=comment.id,
+        text=comment.text,
+        flagged=comment.flagged,
+        asset_handle=row[1],
+        asset_title=row[2],
+        owner_id=str(row[4] or row[3]),
+    )
+
+
+@dataclass(frozen=True)
+class Reworded:
+    """What became of a rewording: saved, or still flagged (and why), or no such comment."""
+
+    comment: OwnComment | None
+    saved: bool
+    nudge: Nudge | None = None
+
+
+def reword_comment(
+    *,
+    session: Session,
+    team_id: str,
+    user_id: str,
+    comment_id: int,
+    text: str,
+    reviewer: CommentReviewer | None = None,
+) -> Reworded:
+    """Replace a person's own comment with a new wording; the vote is left as it is.
+
+    A wording that is still flagged is not saved: the person gets the nudge again.
+    """
+    own = get_own_comment(session=session, team_id=team_id, user_id=user_id, comment_id=comment_id)
+    if own is None:
+        return Reworded(comment=None, saved=False)
+    review, nudge = judge_comment(text, reviewer=reviewer)
+    if review.flagged:
+        return Reworded(comment=own, saved=False, nudge=nudge)
+    stored = session.get(Comment, comment_id)
+    if stored is None:
+        return Reworded(comment=None, saved=False)
+    stored.text = text
+    stored.flagged = False
+    session.add(stored)
+    session.commit()
+    return Reworded(comment=replace(own, text=text, flagged=False), saved=True)
 
 
 def _in_campaign(session: Session, asset_id: int, campaign_id: int) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from blocks.ids import Ids
+from handlers.actions.feedback import handle_reword_button
 from handlers.actions.launch import (
     handle_ask_question,
     handle_edit_button,
@@ -23,6 +24,7 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     Ids.ASK_QUESTION: handle_ask_question,
     Ids.MARK_ANSWERED: handle_mark_answered,
     Ids.EDIT_LAUNCH: handle_edit_button,
+    Ids.REWORD: handle_reword_button,
 }
 # Message shortcuts; declared in manifest.yml (a test checks).
 SHORTCUTS: dict[str, Callable[..., Any]] = {Ids.EDIT_LAUNCH: handle_edit_shortcut}

@@ -14,6 +14,7 @@ from core.errors import after_ack
 from domain.feedback import FeedbackError, FeedbackHelp, OpenForm, parse_feedback
 from models import Source, VoteValue
 from services.home import HomeRefresh
+from services.reviewer import CommentReviewer
 from services.votes import give_feedback, resolve_quick
 
 UNKNOWN_FORM = "Use `/feedback <asset> <up|down> [comment]` with a handle such as `PD-3`."
@@ -28,6 +29,7 @@ def handle_feedback_command(
     client: WebClient,
     db: SessionScope,
     homes: HomeRefresh,
+    reviewer: CommentReviewer | None = None,
 ) -> None:
     """Answer one `/feedback` command."""
     try:
@@ -64,6 +66,7 @@ def handle_feedback_command(
             comment=reading.comment,
             followup_ok=False,
             source=Source.COMMAND,
+            reviewer=reviewer,
         )
     if saved is None:  # deleted between lookup and save
         ack(build_message("That asset is gone. " + UNKNOWN_FORM))
@@ -74,7 +77,8 @@ def handle_feedback_command(
             title=saved.asset.title,
             value=saved.value,
             comment=saved.comment_id is not None,
-            nudge=saved.review.suggestion,
+            nudge=saved.nudge,
+            comment_id=saved.comment_id,
         )
     )
     homes.refresh(team_id, saved.owner_id)

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from blocks.ids import Ids
-from handlers.views.feedback import handle_feedback_submission
+from handlers.views.feedback import handle_feedback_submission, handle_reword_submission
 from handlers.views.launch import (
     handle_edit_submission,
     handle_launch_submission,
@@ -20,6 +20,7 @@ VIEWS: dict[str, Callable[..., Any]] = {
     Ids.EDIT_LAUNCH_MODAL: handle_edit_submission,
     Ids.QUESTION_MODAL: handle_question_submission,
     Ids.FEEDBACK_MODAL: handle_feedback_submission,
+    Ids.REWORD_MODAL: handle_reword_submission,
 }
 
 

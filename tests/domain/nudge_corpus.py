@@ -2,7 +2,9 @@
 
 Written for this project, from both sides: reps about marketing's collateral, marketers
 about reps. Half are fine (critical, but about assets), half are not (generalisations
-about a team, blame, insults, profanity, mentions of people).
+about a team, blame, insults, profanity). Mentions of people are not flagged by
+themselves since issue 14: they are references, never quoted, and a nudge only when
+hostile.
 """
 
 from __future__ import annotations
@@ -211,17 +213,19 @@ CORPUS: tuple[tuple[str, bool], ...] = (
     ("\uff37\uff34\uff26 happened to the case study", True),
     ("pissed off that the portal is down again", True),
     ("what a half-assed one-pager", True),
-    # --- flagged: mentions -------------------------------------------------------------------
-    ("<@U024BE7LH> can you fix slide 4?", True),
-    ("<!channel> the pricing deck is wrong, don't use it", True),
+    # --- mentions: not flagged since issue 14 (a polite or neutral request that mentions
+    # someone keeps its content, the mention redacted, and is never quoted); one with a
+    # hostile cue ("again") still is -------------------------------------------------------
+    ("<@U024BE7LH> can you fix slide 4?", False),
+    ("<!channel> the pricing deck is wrong, don't use it", False),
     ("cc @jordan, calculator is broken again", True),
-    ("<!subteam^S0614TZR7|@pmm-team> please update the battlecard", True),
-    ("Ping <@W0123ABCD|maria> about the healthcare one-pager", True),
-    ("the deck is fine but <!here> please stop using the old one", True),
-    ("Great deck! cc <@U0G9QF9C6>", True),
-    ("@sam.lee the PDF won't open", True),
-    ("Ask @marketing-ops why the form is broken", True),
-    ("<!everyone> new case study is live, go use it", True),
+    ("<!subteam^S0614TZR7|@pmm-team> please update the battlecard", False),
+    ("Ping <@W0123ABCD|maria> about the healthcare one-pager", False),
+    ("the deck is fine but <!here> please stop using the old one", False),
+    ("Great deck! cc <@U0G9QF9C6>", False),
+    ("@sam.lee the PDF won't open", False),
+    ("Ask @marketing-ops why the form is broken", False),
+    ("<!everyone> new case study is live, go use it", False),
     # --- second batch, written after the detector, before running it against them ---------
     (
         "Pricing deck says per user but we moved to per-seat bundles in Feb, "
@@ -258,11 +262,11 @@ CORPUS: tuple[tuple[str, bool], ...] = (
     ("S H I T", True),
     ("this is b*llsh*t", True),
     ("total bs, the numbers on slide 5 are made up", True),
-    ("<@U99ABC> <@U88DEF> see thread", True),
+    ("<@U99ABC> <@U88DEF> see thread", False),
     ("Marketing: please stop. Just stop.", True),
     ("If marketing spent one day on a sales call they'd know this is useless", True),
     ("maybe the geniuses in marketing can explain slide 4", True),
-    ("@channel pls stop using v1", True),
+    ("@channel pls stop using v1", False),
     ("stupid reps keep sending the old pdf", True),
     ("Sales never reads the brief. Never.", True),
     ("Fck this portal, it logs me out every 5 min", True),

@@ -219,8 +219,9 @@ def test_open_asks_oldest_first_then_broken_links() -> None:
     links = [BrokenLink("PD-3", "Pricing deck", "https://example.com/p", "404")]
     digest = assemble_digest(data(questions=questions, broken_links=links))
     assert digest.open_asks == [
-        "Question on Spring launch: “someone when is the webinar?”",
-        "Question on Spring launch: “Is there a German version, someone?”",
+        # Quote by evidence (rule 3): a question that points at a person is only listed.
+        "A question on Spring launch is waiting for an answer.",
+        "A question on Spring launch is waiting for an answer.",
         "A question on Q4 push is waiting for an answer.",  # accusatory: not quoted
         "A question on Q4 push is waiting for an answer.",  # nothing meaningful to quote
         "The link for `PD-3` Pricing deck doesn't open (404): could it be updated?",
@@ -270,15 +271,20 @@ def test_trends_and_thanks() -> None:
     ("participation", "thanks"),
     [
         (Participation(), ""),
-        (Participation(voters=1), "Thanks to the 1 person who voted this week."),
+        # Counts below three are left out: "the 1 person who commented" names them.
+        (Participation(voters=1), ""),
         (
             Participation(commenters=2, users_of_assets=3),
-            "Thanks to the 2 people who commented and 3 who used collateral with customers "
-            "this week.",
+            "Thanks to the 3 people who used collateral with customers this week.",
         ),
         (
             Participation(voters=1200, acknowledgers=1),
-            "Thanks to the 1,200 people who voted and 1 who confirmed launches this week.",
+            "Thanks to the 1,200 people who voted this week.",
+        ),
+        (
+            Participation(voters=3, commenters=4, acknowledgers=5),
+            "Thanks to the 3 people who voted, 4 who commented and 5 who confirmed launches "
+            "this week.",
         ),
     ],
 )

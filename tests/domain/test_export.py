@@ -24,6 +24,7 @@ from domain.export import (
     export_row,
     safe_cell,
 )
+from domain.redact import redact
 
 AT = datetime(2024, 5, 6, 9, 15, 30, 123456, tzinfo=UTC)
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -128,6 +129,23 @@ def test_a_campaign_comment_without_asset_and_value() -> None:
         ("nul\x00 and bell\x07 gone", "nul and bell gone"),
         ("\x00=hidden", "'=hidden"),  # control characters cannot hide a formula
         ("\u202e=evil", "'=evil"),  # nor can a bidi override
+        # Issue 12: a byte-order mark, full-width forms and leading blanks hide none either.
+        ("\ufeff=1+1", "'\ufeff=1+1"),
+        ("\ufeff\ufeff+SUM(A1)", "'\ufeff\ufeff+SUM(A1)"),
+        ("\uff1d1+1", "'\uff1d1+1"),
+        ("\uff0bcmd", "'\uff0bcmd"),
+        ("\uff0d1", "'\uff0d1"),
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+        ("\ufe66HYPERLINK()", "'\ufe66HYPERLINK()"),  # small form variant of =
+        ("\u22121", "'\u22121"),  # minus sign
+        (" =1+1", "' =1+1"),
+        ("   @SUM(A1)", "'   @SUM(A1)"),
+        ("\u00a0=1", "'\u00a0=1"),
+        ("\u3000=1", "'\u3000=1"),
+        ("\u2003+1", "'\u2003+1"),
+        ("|calc", "'|calc"),
+        ("%0A=1", "'%0A=1"),
+        ("a = b", "a = b"),
         ("lone \ud800 surrogate", "lone \ufffd surrogate"),
         ("", ""),
     ],
@@ -187,7 +205,8 @@ def test_any_text_round_trips_and_never_starts_a_formula(
     rec = record(text=text, asset_title=title, campaign=campaign, followup_ok=True)
     [_, back] = _round_trip([export_row(rec, {"U0REP1": title})])
     assert back == list(export_row(rec, {"U0REP1": title}))
-    assert back[COLUMNS.index("comment")] == safe_cell(text)
+    # The comment goes through the redaction the digest and App Home use (issue 12).
+    assert back[COLUMNS.index("comment")] == safe_cell(redact(text, people=()))
     for cell in back:
         assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "\n"))
 

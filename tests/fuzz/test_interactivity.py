@@ -239,6 +239,13 @@ def _metadata(rig: Rig, data: st.DataObject, callback_id: str) -> str:
             ),
             label="metadata",
         )
+    if callback_id == Ids.REWORD_MODAL:
+        return data.draw(
+            st.one_of(
+                st.integers(min_value=-(2**70), max_value=2**70).map(str), st.just("1"), any_text
+            ),
+            label="metadata",
+        )
     if callback_id == Ids.QUESTION_MODAL:
         real = {
             "campaign_id": data.draw(campaign, label="campaign"),
@@ -276,6 +283,12 @@ def test_every_modal_survives_any_submission(
         values = _launch_state(data)
     elif callback_id == Ids.FEEDBACK_MODAL:
         values = _feedback_state(rig, data)
+    elif callback_id == Ids.REWORD_MODAL:
+        values = {
+            str(Ids.REWORD_TEXT): {
+                str(Ids.REWORD_TEXT): _plain(data.draw(text_value, label="rewording"))
+            }
+        }
     else:
         values = {
             str(Ids.QUESTION_TEXT): {

@@ -92,7 +92,9 @@ def test_add_never_fetches_private_addresses_unless_allowed(
         text = reply_text(driver.command("/collateral", f"add {url}"), driver, sandbox)
     assert "Secret intranet" not in text
     assert sandbox.calls("page") == []
-    assert [a.title for a in assets(engine)] == ["127.0.0.1/intranet"]
+    # Refused, without saying what the name resolves to (issue 12: no internal DNS oracle).
+    assert "private or internal address" in text and "resolves" not in text
+    assert assets(engine) == []
 
 
 def test_add_bad_inputs_get_the_correct_form_and_store_nothing(

@@ -141,7 +141,8 @@ def test_hostile_comment_is_stored_clean_and_never_echoed_live(
     assert "<!channel>" not in answer and "<@U0MKT1>" not in answer
     [comment] = comments(engine)
     assert "\x00" not in comment.text and "\x07" not in comment.text
-    assert comment.flagged  # a mention: feedback is about assets, not people
+    # A mention alone is no accusation (issue 14): not flagged, and never quoted.
+    assert not comment.flagged
     assert votes(engine)[(deck.asset_id, "U0REP1")] == ("needs_work", "command")
 
 

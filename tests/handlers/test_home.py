@@ -86,13 +86,30 @@ def test_marketer_sees_counts_trend_and_anonymous_comments(
     settle(slack, engine, deck, *sent)
     submit_feedback(
         slack,
-        modal_state(asset=str(deck.asset_id), verdict="useful", comment="Quiet one"),
+        modal_state(asset=str(card.asset_id), comment="The pricing table on slide 2 is clear"),
+        user="U0REP1",
+    )
+    text = message_text(open_home(slack, sandbox, MARKETER))
+    # One commenter on the card: nothing about it is shown word for word yet (rule 3).
+    assert "The pricing table on slide 2" not in text and "counts toward" in text
+    submit_feedback(
+        slack,
+        modal_state(
+            asset=str(deck.asset_id),
+            verdict="useful",
+            comment="The pricing slide converted two prospects this week",
+        ),
         user="U0REP1",
     )
     submit_feedback(
         slack,
         modal_state(asset=str(deck.asset_id), comment="Happy to talk it through", followup=True),
         user="U0REP2",
+    )
+    submit_feedback(
+        slack,
+        modal_state(asset=str(deck.asset_id), comment="Slide 3's ROI numbers won over the CFO"),
+        user="U0REP4",
     )
     submit_feedback(
         slack,
@@ -104,8 +121,11 @@ def test_marketer_sees_counts_trend_and_anonymous_comments(
     assert "How your assets land" in text
     assert f"`{deck.handle}`" in text and "👍 2 · 👎 1" in text
     assert "67% find it useful" in text
-    assert "Quiet one" in text and "<@U0REP1>" not in text  # anonymous
-    assert "Happy to talk it through" in text and "<@U0REP2>" in text  # opted in
+    # Three people commented on the deck: comments about its content are shown, anonymous.
+    assert "The pricing slide converted two prospects" in text and "<@U0REP1>" not in text
+    assert "Slide 3's ROI numbers won over the CFO" in text
+    # Not about the asset's content: counted, not shown; the opt-in still names its author.
+    assert "Happy to talk it through" not in text and "<@U0REP2>" in text
     assert "marketing never listens" not in text and "strong wording" in text
     assert "<@U0REP3>" not in text
 
