@@ -163,6 +163,7 @@ def partner_uses_every_surface(
     )
 
     # "Mark answered" on the question's message: found, and kept for the marketer.
+    wait_until(lambda: rows(engine, Question)[0].ts is not None, what="the question's ts")
     [asked_row] = rows(engine, Question)
     question_message = sandbox.message(SHARED, str(asked_row.ts))
     assert question_message is not None
