@@ -101,6 +101,7 @@ def upgrade() -> None:
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("subject", "status", "kind"),
     )
+    _settle_digest_runs()
     postgres = op.get_bind().dialect.name == "postgresql"
     for table, kind in _TALLIED:
         for statement in _pg_triggers(table, kind) if postgres else _sqlite_triggers(table, kind):
@@ -256,6 +257,59 @@ def _state_back_into_log() -> None:
             events.append({**person, "verdict": "used", "added": bool(used), "at": _utc(used_at)})
     for start in range(0, len(events), BATCH):
         connection.execute(sa.insert(_LOG), events[start : start + BATCH])
+
+
+# ---------------------------------------------------------------- digest runs
+
+
+def _settle_digest_runs() -> None:
+    """Runs left `claimed` although their message was sent or given up on (the old bug)."""
+    connection = op.get_bind()
+    outbox = sa.table(
+        "outbox_message",
+        sa.column("workspace_id", sa.Integer),
+        sa.column("dedupe_key", sa.String),
+        sa.column("kind", sa.String),
+        sa.column("status", sa.String),
+        sa.column("ts", sa.String),
+        sa.column("sent_at", sa.DateTime(timezone=True)),
+    )
+    runs = sa.table(
+        "digest_run",
+        sa.column("workspace_id", sa.Integer),
+        sa.column("period_start", sa.DateTime(timezone=True)),
+        sa.column("status", sa.String),
+        sa.column("ts", sa.String),
+        sa.column("posted_at", sa.DateTime(timezone=True)),
+    )
+    settled = connection.execute(
+        sa.select(
+            outbox.c.workspace_id,
+            outbox.c.dedupe_key,
+            outbox.c.status,
+            outbox.c.ts,
+            outbox.c.sent_at,
+        ).where(outbox.c.kind == "digest", outbox.c.status.in_(("sent", "failed")))
+    ).all()
+    for workspace_id, key, status, ts, sent_at in settled:
+        prefix = f"digest:{workspace_id}:"
+        try:
+            start = datetime.fromisoformat(key[len(prefix) :])
+        except ValueError:
+            continue
+        connection.execute(
+            sa.update(runs)
+            .where(
+                runs.c.workspace_id == workspace_id,
+                runs.c.period_start == start,
+                runs.c.status == "claimed",
+            )
+            .values(
+                status="posted" if status == "sent" else "failed",
+                ts=ts,
+                posted_at=sent_at if status == "sent" else None,
+            )
+        )
 
 
 # ---------------------------------------------------------------- tallies
