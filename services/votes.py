@@ -600,15 +600,6 @@ def _in_campaign(session: Session, asset_id: int, campaign_id: int) -> bool:
     return found is not None
 
 
-def prune_processed_events(*, session: Session, before: datetime) -> int:
-    """Forget handled event ids older than Slack's retry window; returns how many."""
-    result = session.execute(
-        sa.delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < before)
-    )
-    session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
 def resolve_quick(
     *, session: Session, team_id: str, command: QuickFeedback
 ) -> tuple[QuickFeedback, AssetRef] | Lookup:
