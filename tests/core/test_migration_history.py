@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from core.db import alembic_config, migrate
+from core.metrics import read_database
 from domain.votes import (
     LoggedReaction,
     ReactionMemory,
@@ -19,7 +21,7 @@ from domain.votes import (
     fold_reactions,
     remembered_state,
 )
-from models import as_utc
+from models import DigestRun, DigestStatus, OutboxMessage, OutboxStatus, Workspace, as_utc
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PEOPLE = [f"U0PERSON{n}" for n in range(12)]
@@ -129,5 +131,53 @@ def test_the_reaction_log_is_folded_into_state_that_replays_the_same(
         # Down again: a log whose replay is the same state.
         command.downgrade(config, "0006")
         assert _folded_log(engine) == expected
+    finally:
+        migrate(database_url)
+
+
+def test_counts_start_from_the_rows_there_and_posted_digests_leave_claimed(
+    engine: Engine, database_url: str
+) -> None:
+    config = alembic_config(database_url)
+    command.downgrade(config, "0006")
+    try:
+        start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        with Session(engine) as session:
+            workspace = Workspace(team_id="T0OLD")
+            session.add(workspace)
+            session.flush()
+            assert workspace.id is not None
+            for week, status in ((0, OutboxStatus.SENT), (1, OutboxStatus.PENDING)):
+                period = start + timedelta(weeks=week)
+                session.add(
+                    DigestRun(
+                        workspace_id=workspace.id,
+                        period_start=period,
+                        period_end=period + timedelta(weeks=1),
+                    )
+                )
+                session.add(
+                    OutboxMessage(
+                        workspace_id=workspace.id,
+                        dedupe_key=f"digest:{workspace.id}:{period.isoformat()}",
+                        kind="digest",
+                        channel_id="C0LEADS",
+                        payload="{}",
+                        status=status,
+                        ts="1.5" if status is OutboxStatus.SENT else None,
+                        sent_at=period if status is OutboxStatus.SENT else None,
+                    )
+                )
+            session.commit()
+        migrate(database_url)
+        with Session(engine) as session:
+            runs = session.exec(select(DigestRun).order_by(col(DigestRun.period_start))).all()
+        assert [(r.status, r.ts) for r in runs] == [
+            (DigestStatus.POSTED, "1.5"),
+            (DigestStatus.CLAIMED, None),
+        ]
+        state = read_database(engine)
+        assert state.outbox == {("sent", "digest"): 1, ("pending", "digest"): 1}
+        assert state.digest_runs == {"posted": 1, "claimed": 1}
     finally:
         migrate(database_url)
