@@ -215,10 +215,15 @@ def seed_history(engine: Engine, workspace_id: int, asset_id: int, history: int)
         raw.commit()
     finally:
         raw.close()
-    if postgres:  # as autovacuum would after a bulk load
+    analyze(engine)  # as autovacuum would after a bulk load
+    return clock.at
+
+
+def analyze(engine: Engine) -> None:
+    """PostgreSQL: VACUUM ANALYZE, so both databases are measured with fresh statistics."""
+    if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(sa.text("VACUUM ANALYZE"))
-    return clock.at
 
 
 def insert_events(cursor: Any, events: list[tuple[str, str, Any]], postgres: bool) -> None:
@@ -272,6 +277,7 @@ def run(history: int, repeats: int, server: str | None) -> list[Timing]:
     with tempfile.TemporaryDirectory(prefix="bench-reactions-") as folder:
         with database(Path(folder), "empty", server) as engine:
             seed_asset(engine)
+            analyze(engine)
             clock = Clock(START)
             react(engine, clock, MEASURED, WARM_UP, "EvW")
             ms = react(engine, clock, MEASURED, repeats, "EvT")
