@@ -250,3 +250,17 @@ def test_pruning_deletes_in_bounded_batches_each_its_own_transaction(
     assert len(deletes) == 120 // batch + 1  # the last one finds fewer than a batch
     # Every batch was committed before the next one began.
     assert commits == list(range(len(deletes)))
+
+
+def test_an_uninstall_that_cancels_a_claimed_digest_marks_its_run_failed(engine: Engine) -> None:
+    kept = workspace(engine, "T0LEAVING")
+    now = utcnow()
+    with Session(engine) as session:
+        session.add(DigestRun(workspace_id=kept, period_start=now - 7 * DAY, period_end=now))
+        session.add(message(kept, "digest:queued", "digest"))
+        session.commit()
+    with Session(engine) as session:
+        forgotten = forget_workspace(session=session, team_id="T0LEAVING", purge=False)
+    assert forgotten.cancelled == 1
+    assert read_database(engine).digest_runs == {"failed": 1}
+    assert_counters_match(engine)
