@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     liaison_llm_model: str | None = None
     liaison_llm_api_key: str | None = None
     liaison_llm_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
+    # Retention, pruned hourly in batches: handled event ids (Slack retries for about an
+    # hour, so at least 2), sent outbox rows, OAuth states after they expired.
+    liaison_retain_events_hours: int = Field(default=24, ge=2, le=24 * 365)
+    liaison_retain_sent_days: int = Field(default=30, ge=1, le=3650)
+    liaison_retain_expired_states_hours: int = Field(default=1, ge=0, le=24 * 365)
+    liaison_retain_batch: int = Field(default=1000, ge=10, le=100_000)
 
     @field_validator("slack_bot_token")
     @classmethod

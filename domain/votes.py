@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -142,3 +142,56 @@ def fold_reactions(log: Iterable[LoggedReaction]) -> ReactionState:
         elif vote is event.verdict:
             vote, vote_at = None, event.at
     return ReactionState(vote=vote, vote_at=vote_at, used_at=used_at)
+
+
+# Removals kept after the latest 👍/👎 put. Slack sends one removal per reaction put, so a
+# person has at most one or two here; a bound keeps a flood of forged removals from growing
+# the row (only the earliest ones decide anything).
+MAX_REMEMBERED_REMOVALS = 16
+
+
+@dataclass(frozen=True)
+class ReactionMemory:
+    """All that a person's reaction events on an asset leave to remember (not the events).
+
+    Replaying every event by event time (fold_reactions) needs only: the latest 👍/👎 put,
+    the removals made after it (a later put forgets them), and the latest 🎯 event. A new
+    event arrives after every stored one, so at equal times it counts as the later one,
+    as in fold_reactions' (time, storage order) sort.
+    """
+
+    vote: Verdict | None = None  # the verdict of the latest 👍/👎 put
+    vote_at: datetime | None = None  # when it was put
+    removals: tuple[tuple[Verdict, datetime], ...] = ()  # taken back after it, by time
+    used: bool = False  # whether the latest 🎯 event put it (True) or took it back
+    used_at: datetime | None = None  # when the latest 🎯 event was made
+
+
+def remember_reaction(memory: ReactionMemory, event: LoggedReaction) -> ReactionMemory:
+    """The memory once `event` (stored after every event already remembered) is added.
+
+    Equivalent to fold_reactions over every event so far, in any arrival order.
+    """
+    at = event.at
+    if event.verdict is Verdict.USED:
+        if memory.used_at is None or at >= memory.used_at:
+            return replace(memory, used=event.added, used_at=at)
+        return memory
+    if memory.vote_at is not None and at < memory.vote_at:
+        return memory  # made before the latest put: it can change nothing any more
+    if event.added:
+        later = tuple(r for r in memory.removals if r[1] > at)
+        return replace(memory, vote=event.verdict, vote_at=at, removals=later)
+    removals = sorted((*memory.removals, (event.verdict, at)), key=lambda r: r[1])
+    return replace(memory, removals=tuple(removals[:MAX_REMEMBERED_REMOVALS]))
+
+
+def remembered_state(memory: ReactionMemory) -> ReactionState:
+    """What the remembered reactions amount to (the same as fold_reactions of the events)."""
+    used_at = memory.used_at if memory.used else None
+    if memory.vote is None:
+        return ReactionState(vote=None, vote_at=None, used_at=used_at)
+    taken_back = [at for verdict, at in memory.removals if verdict is memory.vote]
+    if taken_back:
+        return ReactionState(vote=None, vote_at=min(taken_back), used_at=used_at)
+    return ReactionState(vote=memory.vote, vote_at=memory.vote_at, used_at=used_at)

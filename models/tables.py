@@ -212,23 +212,29 @@ class Usage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class ReactionLog(SQLModel, table=True):
-    """Every reaction vote event on an asset's replies, added or removed, by event time.
+class PersonReactions(SQLModel, table=True):
+    """What one person's reaction events on one asset leave to remember, not the events.
 
-    A person's reaction votes and 🎯 on an asset are what these events say when replayed
-    in event-time order (domain.votes.fold_reactions), whatever order instances and
-    Slack's retries stored them in. One row per event (event ids are deduplicated first).
+    Replaying a person's reactions by event time (domain.votes.fold_reactions) needs only
+    the latest 👍/👎 put, the removals made after it and the latest 🎯 event
+    (domain.votes.ReactionMemory), so a reaction reads and writes this one row however
+    many times the person toggled before.
     """
 
-    __tablename__ = "reaction_log"
-    __table_args__ = (sa.Index("ix_reaction_log_asset_user", "asset_id", "user_id"),)
+    __tablename__ = "reaction_state"
+    __table_args__ = (sa.UniqueConstraint("asset_id", "user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
     asset_id: int = Field(foreign_key="asset.id", ondelete="CASCADE")
     user_id: str = Field(max_length=SLACK_ID)
-    verdict: str = Field(max_length=16)  # domain.votes.Verdict: useful, needs_work or used
-    added: bool
-    at: datetime
+    vote: str | None = Field(default=None, max_length=16)  # domain.votes.Verdict
+    vote_at: datetime | None = None
+    # JSON list of [verdict, ISO time]: removals made after the latest put (usually empty).
+    removals: str = Field(default="[]", sa_type=sa.Text)
+    used: bool = False
+    used_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Comment(SQLModel, table=True):
@@ -327,6 +333,9 @@ class OutboxMessage(SQLModel, table=True):
         sa.Index("ix_outbox_due", "status", "next_attempt_at"),
         # A channel's queue, oldest first: only its head may be claimed.
         sa.Index("ix_outbox_channel_queue", "channel_id", "id"),
+        # Retention finds old sent rows, and a row's replies (deleted before it), by index.
+        sa.Index("ix_outbox_sent", "sent_at"),
+        sa.Index("ix_outbox_parent", "parent_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -395,3 +404,32 @@ class OAuthState(SQLModel, table=True):
 
     state: str = Field(primary_key=True, max_length=64)
     expires_at: datetime = Field(index=True)
+
+
+class TallyDelta(SQLModel, table=True):
+    """A change of a row count, written by a database trigger with the change itself.
+
+    Triggers on `outbox_message` and `digest_run` insert +1/-1 rows here in the same
+    transaction as every insert, status change and delete (whatever code or cascade made
+    it), so counts never drift; only inserts, so concurrent writers never wait on a
+    shared counter row. The maintenance job folds them into `tally_total`.
+    """
+
+    __tablename__ = "tally_delta"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject: str = Field(max_length=32)  # the counted table: outbox_message, digest_run
+    status: str = Field(max_length=16)
+    kind: str = Field(default="", max_length=32)
+    n: int
+
+
+class TallyTotal(SQLModel, table=True):
+    """Row counts folded from `tally_delta`; /metrics adds the few deltas not folded yet."""
+
+    __tablename__ = "tally_total"
+
+    subject: str = Field(primary_key=True, max_length=32)
+    status: str = Field(primary_key=True, max_length=16)
+    kind: str = Field(default="", primary_key=True, max_length=32)
+    n: int = Field(sa_type=sa.BigInteger)

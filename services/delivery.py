@@ -25,10 +25,12 @@ from models import (
     AssetMessage,
     Campaign,
     CampaignStatus,
+    DigestStatus,
     OutboxMessage,
     OutboxStatus,
     utcnow,
 )
+from services.digest_runs import DIGEST, settle_runs
 from services.launches import ANNOUNCEMENT, ASSET_REPLY, SUMMARY
 
 # The messages a campaign's delivery report counts (not summaries or refreshes).
@@ -229,6 +231,7 @@ Outcome = Sent | Retry | Failed
 _OWNED = sa.select(
     OUTBOX.c.id,
     OUTBOX.c.kind,
+    OUTBOX.c.dedupe_key,
     OUTBOX.c.channel_id,
     OUTBOX.c.campaign_id,
     OUTBOX.c.asset_id,
@@ -337,6 +340,7 @@ def settle(
     retries: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     failed_announcements: list[dict[str, Any]] = []
+    digests: list[tuple[int, str, DigestStatus, str | None, datetime]] = []
     campaigns: set[int] = set()
     for outcome in outcomes:
         row = owned.get(outcome.job_id)
@@ -344,6 +348,17 @@ def settle(
             continue
         if row.kind in COUNTED and row.campaign_id is not None and not isinstance(outcome, Retry):
             campaigns.add(row.campaign_id)
+        if row.kind == DIGEST and not isinstance(outcome, Retry):
+            posted = isinstance(outcome, Sent)
+            digests.append(
+                (
+                    row.workspace_id,
+                    row.dedupe_key,
+                    DigestStatus.POSTED if posted else DigestStatus.FAILED,
+                    outcome.ts if isinstance(outcome, Sent) else None,
+                    outcome.at if isinstance(outcome, Sent) else now,
+                )
+            )
         if isinstance(outcome, Sent):
             sent.append({"b_id": row.id, "b_ts": outcome.ts, "b_at": outcome.at})
             if outcome.pace_s > 0:
@@ -401,6 +416,8 @@ def settle(
     ):
         if params:
             session.execute(statement, params)
+    if digests:
+        settle_runs(session=session, outcomes=digests)
     done = [
         campaign_id
         for campaign_id in sorted(campaigns)

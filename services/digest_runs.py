@@ -198,7 +198,7 @@ def claim_and_queue(
     session.add(
         OutboxMessage(
             workspace_id=settings.workspace_id,
-            dedupe_key=f"digest:{settings.workspace_id}:{period.start.isoformat()}",
+            dedupe_key=digest_key(settings.workspace_id, period.start),
             kind=DIGEST,
             channel_id=settings.channel_id,
             payload=json.dumps(message),
@@ -206,6 +206,42 @@ def claim_and_queue(
     )
     session.commit()
     return True
+
+
+def digest_key(workspace_id: int, period_start: datetime) -> str:
+    """The outbox dedupe key of a period's scheduled digest; it names the run it settles."""
+    return f"{DIGEST}:{workspace_id}:{period_start.isoformat()}"
+
+
+def settle_runs(
+    *, session: Session, outcomes: list[tuple[int, str, DigestStatus, str | None, datetime]]
+) -> None:
+    """Record what became of scheduled digests' messages on their runs, in the caller's
+    transaction: (workspace id, outbox dedupe key, posted or failed, ts, when).
+
+    Without this a run stayed `claimed` after its digest posted (the metric said so).
+    """
+    for workspace_id, key, status, ts, at in outcomes:
+        prefix = f"{DIGEST}:{workspace_id}:"
+        if not key.startswith(prefix):
+            continue
+        try:
+            start = datetime.fromisoformat(key[len(prefix) :])
+        except ValueError:
+            continue
+        session.execute(
+            sa.update(DigestRun)
+            .where(
+                col(DigestRun.workspace_id) == workspace_id,
+                col(DigestRun.period_start) == start,
+                col(DigestRun.status) == DigestStatus.CLAIMED.value,
+            )
+            .values(
+                status=status.value,
+                ts=ts,
+                posted_at=at if status is DigestStatus.POSTED else None,
+            )
+        )
 
 
 def on_demand_digest(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from models import OutboxMessage, OutboxStatus, ProcessedEvent, Workspace
+from models import DigestRun, DigestStatus, OutboxMessage, OutboxStatus, ProcessedEvent, Workspace
 
 UNINSTALLED = "Liaison was uninstalled from this workspace"
 
@@ -38,6 +38,15 @@ def forget_workspace(*, session: Session, team_id: str, purge: bool) -> Forgotte
         .values(status=OutboxStatus.FAILED, error=UNINSTALLED, locked_by=None, locked_until=None)
         .returning(col(OutboxMessage.id))
     ).all()
+    # A claimed digest whose message was just cancelled will not post.
+    session.execute(
+        sa.update(DigestRun)
+        .where(
+            col(DigestRun.workspace_id) == workspace_id,
+            col(DigestRun.status) == DigestStatus.CLAIMED.value,
+        )
+        .values(status=DigestStatus.FAILED.value)
+    )
     if purge:
         # Thread replies point at their announcement without a cascade: children first.
         session.execute(

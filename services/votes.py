@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -19,9 +20,11 @@ from domain.votes import (
     REACTION_SOURCE,
     LoggedReaction,
     ReactionChange,
+    ReactionMemory,
     ReactionState,
     Verdict,
-    fold_reactions,
+    remember_reaction,
+    remembered_state,
 )
 from models import (
     Asset,
@@ -29,8 +32,8 @@ from models import (
     Campaign,
     CampaignAsset,
     Comment,
+    PersonReactions,
     ProcessedEvent,
-    ReactionLog,
     Source,
     Usage,
     Vote,
@@ -79,7 +82,7 @@ def _dialect(session: Session) -> str:
 # rebuilding them per event was most of a vote's CPU (bench/events.py).
 _EVENT_TABLE: sa.Table = ProcessedEvent.__table__  # type: ignore[attr-defined]
 _VOTE_TABLE: sa.Table = Vote.__table__  # type: ignore[attr-defined]
-_LOG_TABLE: sa.Table = ReactionLog.__table__  # type: ignore[attr-defined]
+_STATE_TABLE: sa.Table = PersonReactions.__table__  # type: ignore[attr-defined]
 _STATEMENTS: dict[tuple[str, str], Any] = {}
 
 
@@ -151,21 +154,36 @@ def _lock_statement(_insert: Any) -> Any:
     )
 
 
-def _log_statement(_insert: Any) -> Any:
-    log = _LOG_TABLE
-    return sa.insert(log).values(
-        asset_id=sa.bindparam("b_asset_id"),
-        user_id=sa.bindparam("b_user_id"),
-        verdict=sa.bindparam("b_verdict"),
-        added=sa.bindparam("b_added"),
-        at=sa.bindparam("b_at", type_=log.c.at.type),
+def _memory_statement(_insert: Any) -> Any:
+    state = _STATE_TABLE
+    return sa.select(
+        state.c.vote, state.c.vote_at, state.c.removals, state.c.used, state.c.used_at
+    ).where(
+        state.c.asset_id == sa.bindparam("b_asset_id"),
+        state.c.user_id == sa.bindparam("b_user_id"),
     )
 
 
-def _history_statement(_insert: Any) -> Any:
-    log = _LOG_TABLE
-    return sa.select(log.c.verdict, log.c.added, log.c.at, log.c.id).where(
-        log.c.asset_id == sa.bindparam("b_asset_id"), log.c.user_id == sa.bindparam("b_user_id")
+def _remember_statement(insert: Any) -> Any:
+    state = _STATE_TABLE
+    at_type = state.c.updated_at.type
+    values = insert(state).values(
+        workspace_id=sa.bindparam("b_workspace_id"),
+        asset_id=sa.bindparam("b_asset_id"),
+        user_id=sa.bindparam("b_user_id"),
+        vote=sa.bindparam("b_vote"),
+        vote_at=sa.bindparam("b_vote_at", type_=at_type),
+        removals=sa.bindparam("b_removals"),
+        used=sa.bindparam("b_used", type_=sa.Boolean),
+        used_at=sa.bindparam("b_used_at", type_=at_type),
+        updated_at=sa.bindparam("b_now", type_=at_type),
+    )
+    return values.on_conflict_do_update(
+        index_elements=["asset_id", "user_id"],
+        set_={
+            name: getattr(values.excluded, name)
+            for name in ("vote", "vote_at", "removals", "used", "used_at", "updated_at")
+        },
     )
 
 
@@ -183,8 +201,8 @@ _BUILDERS = {
     "vote": _vote_statement,
     "tracked": _tracked_statement,
     "lock": _lock_statement,
-    "log": _log_statement,
-    "history": _history_statement,
+    "memory": _memory_statement,
+    "remember": _remember_statement,
     "clear": _clear_statement,
 }
 
@@ -228,16 +246,10 @@ def apply_reaction(
         session.rollback()
         return ReactionResult(Outcome.DUPLICATE, asset_id, owner)
     _lock_person_on_asset(session, asset_id, change.user_id)
-    params = {"b_asset_id": asset_id, "b_user_id": change.user_id}
-    session.execute(
-        _statement(session, "log"),
-        {**params, "b_verdict": change.verdict.value, "b_added": change.added, "b_at": change.at},
-    )
-    history = [
-        LoggedReaction(verdict=Verdict(verdict), added=bool(added), at=as_utc(at), seq=int(seq))
-        for verdict, added, at, seq in session.execute(_statement(session, "history"), params)
-    ]
-    state = fold_reactions(history)
+    event = LoggedReaction(verdict=change.verdict, added=change.added, at=change.at)
+    memory = remember_reaction(_memory(session, asset_id, change.user_id), event)
+    _remember(session, workspace_id, asset_id, change.user_id, memory)
+    state = remembered_state(memory)
     if change.verdict is Verdict.USED:
         changed = _settle_use(session, workspace_id, asset_id, change.user_id, state.used_at)
     else:
@@ -246,6 +258,45 @@ def apply_reaction(
     if not changed:
         return ReactionResult(Outcome.UNCHANGED, asset_id, owner)
     return ReactionResult(Outcome.RECORDED if change.added else Outcome.REMOVED, asset_id, owner)
+
+
+def _memory(session: Session, asset_id: int, user_id: str) -> ReactionMemory:
+    """What this person's earlier reactions on the asset left (one row, however many)."""
+    row = session.execute(
+        _statement(session, "memory"), {"b_asset_id": asset_id, "b_user_id": user_id}
+    ).first()
+    if row is None:
+        return ReactionMemory()
+    vote, vote_at, removals, used, used_at = row
+    return ReactionMemory(
+        vote=Verdict(vote) if vote is not None else None,
+        vote_at=as_utc(vote_at) if vote_at is not None else None,
+        removals=tuple(
+            (Verdict(verdict), datetime.fromisoformat(at)) for verdict, at in json.loads(removals)
+        ),
+        used=bool(used),
+        used_at=as_utc(used_at) if used_at is not None else None,
+    )
+
+
+def _remember(
+    session: Session, workspace_id: int, asset_id: int, user_id: str, memory: ReactionMemory
+) -> None:
+    removals = [[verdict.value, at.isoformat()] for verdict, at in memory.removals]
+    session.execute(
+        _statement(session, "remember"),
+        {
+            "b_workspace_id": workspace_id,
+            "b_asset_id": asset_id,
+            "b_user_id": user_id,
+            "b_vote": memory.vote.value if memory.vote is not None else None,
+            "b_vote_at": memory.vote_at,
+            "b_removals": json.dumps(removals),
+            "b_used": memory.used,
+            "b_used_at": memory.used_at,
+            "b_now": utcnow(),
+        },
+    )
 
 
 def _lock_person_on_asset(session: Session, asset_id: int, user_id: str) -> None:
@@ -547,15 +598,6 @@ def _in_campaign(session: Session, asset_id: int, campaign_id: int) -> bool:
         )
     ).first()
     return found is not None
-
-
-def prune_processed_events(*, session: Session, before: datetime) -> int:
-    """Forget handled event ids older than Slack's retry window; returns how many."""
-    result = session.execute(
-        sa.delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < before)
-    )
-    session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def resolve_quick(

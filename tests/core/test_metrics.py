@@ -5,22 +5,25 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core.db import make_engine
 from core.metrics import SLACK_API_RATE_LIMITED, SLACK_API_REQUESTS, Counter, Histogram, render
 from core.slack import make_client
 from models import DigestRun, DigestStatus, OutboxMessage, OutboxStatus, Workspace, utcnow
 from sandbox import SlackDriver, SlackSandbox
+from sandbox.constants import TEAM_ID
 from sandbox.payloads import slash_command
+from services import digest_runs
 from tests.conftest import Served, make_settings, serve_app
 from tests.processes import free_port
 
@@ -298,3 +301,66 @@ def test_without_a_token_metrics_live_only_on_the_loopback_listener(served: Serv
     base = served.metrics_url.removesuffix("/metrics")
     assert httpx.post(base + "/slack/events", content=b"x", timeout=5).status_code == 404
     assert httpx.get(base + "/readyz", timeout=5).status_code == 404
+
+
+def _claim_a_digest(engine: Engine) -> int:
+    """A workspace (in a zone half an hour off UTC) whose digest for this week is claimed
+    and queued."""
+    fired = datetime.now(UTC).astimezone(ZoneInfo("Asia/Kolkata")) - timedelta(hours=1)
+    with Session(engine) as session:
+        workspace = Workspace(
+            team_id=TEAM_ID,
+            digest_channel_id="C0LEADS",
+            digest_weekday=fired.weekday(),
+            digest_time=fired.strftime("%H:%M"),
+            timezone="Asia/Kolkata",
+            updated_at=utcnow() - timedelta(days=3),
+        )
+        session.add(workspace)
+        session.commit()
+        assert workspace.id is not None
+        settings = digest_runs.digest_settings(session=session, workspace_id=workspace.id)
+        assert settings is not None
+        period = digest_runs.period_for_schedule(settings, datetime.now(UTC))
+        message = {"text": "Weekly digest", "blocks": []}
+        assert digest_runs.claim_and_queue(
+            session=session, settings=settings, period=period, message=message, claimed_by="t"
+        )
+        return workspace.id
+
+
+def _run_status(engine: Engine) -> str:
+    with Session(engine) as session:
+        return str(session.exec(select(DigestRun.status)).one())
+
+
+@pytest.mark.parametrize(
+    ("fault", "settled"),
+    [(None, DigestStatus.POSTED), ("channel_not_found", DigestStatus.FAILED)],
+)
+def test_the_digest_run_metric_follows_its_message_out_of_claimed(
+    sandbox: SlackSandbox,
+    engine: Engine,
+    database_url: str,
+    fault: str | None,
+    settled: DigestStatus,
+) -> None:
+    _claim_a_digest(engine)
+    if fault is not None:
+        sandbox.fail_next("chat.postMessage", status=200, error=fault)
+    settings = make_settings(sandbox, database_url)
+    with serve_app(settings, engine, background=False) as idle:  # no worker: still queued
+        before = scrape(idle.metrics_url)
+    with serve_app(settings, engine) as served:
+        wait_for(lambda: _run_status(engine) != DigestStatus.CLAIMED, "the digest to settle", 20)
+        after = scrape(served.metrics_url)
+    runs = "liaison_digest_runs"
+    assert value(before, runs, status="claimed") == 1
+    assert [value(after, runs, status=s.value) for s in DigestStatus] == [
+        1 if s is settled else 0 for s in DigestStatus
+    ]
+    with Session(engine) as session:
+        run = session.exec(select(DigestRun)).one()
+    assert (run.ts is not None, run.posted_at is not None) == (fault is None, fault is None)
+    posted = [m for m in sandbox.messages("C0LEADS") if m.get("text") == "Weekly digest"]
+    assert len(posted) == (1 if fault is None else 0)
