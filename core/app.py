@@ -37,7 +37,7 @@ from jobs.context import install
 from jobs.delivery import DeliveryWorker
 from jobs.digest import restore_digest_jobs
 from jobs.home import HomeRefresher
-from jobs.launches import restore_launch_jobs
+from jobs.launches import restore_launch_jobs, schedule_resume
 from jobs.maintenance import schedule_maintenance
 from jobs.votes import VoteRecorder
 from services.installations import DbInstallationStore, DbStateStore
@@ -102,6 +102,7 @@ class Runtime:
         if not self.scheduler.running:
             self.scheduler.start()
         restore_launch_jobs(self.scheduler)
+        schedule_resume(self.scheduler)
         restore_digest_jobs(self.scheduler)
         schedule_maintenance(self.scheduler)
         self.worker.wake()

@@ -12,7 +12,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from blocks.launch import Announcement, build_announcement, build_asset_reply
+from blocks.launch import (
+    Announcement,
+    build_announcement,
+    build_asset_reply,
+    build_launch_not_posted,
+    build_question_message,
+    build_question_not_posted,
+)
 from domain.assets import AssetRef, fallback_title
 from domain.launch import LaunchForm
 from domain.schedule import launch_instant
@@ -39,6 +46,8 @@ ANNOUNCEMENT = "announcement"
 ASSET_REPLY = "asset_reply"
 SUMMARY = "summary"
 REFRESH = "refresh"  # chat.update of a posted announcement, rendered when sent
+QUESTION = "question"  # a question in an announcement's thread
+NOTICE = "notice"  # a private note to one person (a launch refused, a question not posted)
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,8 @@ def prepare_campaign(
     """Turn a PREPARING campaign's collateral into assets; queue its posts if it is due.
 
     Idempotent: a campaign already prepared (by another process) is left alone (None).
+    The caller commits, so what else the outcome needs (the marketer's note that the
+    launch is scheduled) is queued in the same transaction.
     """
     campaign = session.get(Campaign, campaign_id, with_for_update=True)
     if campaign is None or campaign.status != CampaignStatus.PREPARING:
@@ -148,10 +159,71 @@ def prepare_campaign(
     session.flush()
     if campaign.scheduled_for is None:
         _enqueue(session, campaign)
-    session.commit()
+    session.flush()
     return Created(
         campaign_id=campaign.id, scheduled_for=campaign.scheduled_for, timezone=campaign.timezone
     )
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the work after a launch's acknowledgement needs to know about it."""
+
+    campaign_id: int
+    team_id: str
+    workspace_id: int
+    marketer_id: str
+    untitled: tuple[str, ...]  # collateral links whose page title is still to be read
+
+
+def preparing_submission(*, session: Session, campaign_id: int) -> Submission | None:
+    """A campaign still PREPARING, with its workspace and untitled links (None: done)."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or campaign.status != CampaignStatus.PREPARING:
+        session.rollback()
+        return None
+    assert campaign.id is not None
+    workspace = session.get(Workspace, campaign.workspace_id)
+    assert workspace is not None
+    lines = json.loads(campaign.pending_collateral or "[]")
+    untitled = tuple(str(line["url"]) for line in lines if not line.get("title"))
+    found = Submission(
+        campaign_id=campaign.id,
+        team_id=workspace.team_id,
+        workspace_id=workspace.id or 0,
+        marketer_id=campaign.marketer_id,
+        untitled=untitled,
+    )
+    session.rollback()
+    return found
+
+
+def refuse_campaign(*, session: Session, campaign_id: int, outsider: bool) -> bool:
+    """Drop a PREPARING launch its marketer may no longer make, telling them, in one go.
+
+    The note is an outbox row committed with the removal, so it is sent exactly once
+    even if the process dies right after; False when the campaign is no longer PREPARING.
+    """
+    campaign = session.get(Campaign, campaign_id, with_for_update=True)
+    if campaign is None or campaign.status != CampaignStatus.PREPARING:
+        session.rollback()
+        return False
+    note = build_launch_not_posted(name=campaign.name, outsider=outsider)
+    session.add(
+        OutboxMessage(
+            workspace_id=campaign.workspace_id,
+            dedupe_key=f"c{campaign_id}:refused",
+            kind=NOTICE,
+            channel_id=campaign.marketer_id,
+            payload=json.dumps(note),
+        )
+    )
+    session.execute(
+        sa.delete(AnnouncementPost).where(col(AnnouncementPost.campaign_id) == campaign_id)
+    )
+    session.delete(campaign)
+    session.commit()
+    return True
 
 
 def preparing_campaign_ids(*, session: Session, older_than: datetime) -> list[int]:
@@ -163,6 +235,15 @@ def preparing_campaign_ids(*, session: Session, older_than: datetime) -> list[in
     ).all()
     session.rollback()
     return [r for r in rows if r is not None]
+
+
+def next_preparing_at(*, session: Session) -> datetime | None:
+    """When the oldest campaign still PREPARING was stored (None: there is none)."""
+    oldest: datetime | None = session.exec(
+        select(sa.func.min(Campaign.created_at)).where(Campaign.status == CampaignStatus.PREPARING)
+    ).one()
+    session.rollback()
+    return oldest
 
 
 def _campaign_assets(session: Session, campaign: Campaign) -> list[Asset]:
@@ -491,7 +572,15 @@ def get_campaign_for_edit(
     return campaign
 
 
-def add_question(
+@dataclass(frozen=True)
+class Asked:
+    """A stored question (its post queued with it) and the marketer who should see it."""
+
+    question_id: int
+    marketer_id: str
+
+
+def ask_question(
     *,
     session: Session,
     team_id: str,
@@ -499,8 +588,14 @@ def add_question(
     user_id: str,
     text: str,
     channel_id: str,
-) -> Question:
-    """Record a question on a campaign (open until its marketer marks it answered)."""
+    thread_ts: str,
+) -> Asked:
+    """Store a question and its post in the announcement's thread, in one transaction.
+
+    The post is an outbox row: the delivery worker sends it (retrying what Slack refuses
+    for now), records where it went, and closes the question, telling the asker, if
+    Slack refuses it for good. Open until its marketer marks it answered.
+    """
     campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
     assert campaign.id is not None
     question = Question(
@@ -511,18 +606,62 @@ def add_question(
         channel_id=channel_id,
     )
     session.add(question)
+    session.flush()
+    assert question.id is not None
+    message = build_question_message(
+        question_id=question.id, asker_id=user_id, text=text, answered_by=None
+    )
+    session.add(
+        OutboxMessage(
+            workspace_id=campaign.workspace_id,
+            dedupe_key=question_key(question.id),
+            kind=QUESTION,
+            channel_id=channel_id,
+            campaign_id=campaign.id,
+            payload=json.dumps({**message, "thread_ts": thread_ts}),
+        )
+    )
+    asked = Asked(question_id=question.id, marketer_id=campaign.marketer_id)
     session.commit()
-    session.refresh(question)
-    return question
+    return asked
 
 
-def set_question_ts(*, session: Session, question_id: int, ts: str) -> None:
-    """Remember where a question was posted."""
+def question_key(question_id: int) -> str:
+    """The outbox dedupe key of a question's post."""
+    return f"q{question_id}:post"
+
+
+def question_of_key(key: str) -> int | None:
+    """The question a post's dedupe key names (None: not a question's post)."""
+    if key.startswith("q") and key.endswith(":post") and key[1:-5].isdigit():
+        return int(key[1:-5])
+    return None
+
+
+def question_posted(*, session: Session, question_id: int, ts: str) -> None:
+    """Remember where a question was posted (within the caller's transaction)."""
+    session.execute(sa.update(Question).where(col(Question.id) == question_id).values(ts=ts))
+
+
+def question_not_posted(*, session: Session, question_id: int, reason: str, now: datetime) -> None:
+    """Close a question Slack refused for good and queue the asker's note (caller commits)."""
     question = session.get(Question, question_id)
-    if question is not None:
-        question.ts = ts
-        session.add(question)
-        session.commit()
+    if question is None or question.closed_at is not None:
+        return
+    question.closed_at, question.error = now, reason[:255]
+    session.add(question)
+    note = build_question_not_posted(
+        text=question.text, channel_id=question.channel_id or "", reason=reason
+    )
+    session.add(
+        OutboxMessage(
+            workspace_id=question.workspace_id,
+            dedupe_key=f"q{question_id}:not_posted",
+            kind=NOTICE,
+            channel_id=question.user_id,
+            payload=json.dumps(note),
+        )
+    )
 
 
 def answer_question(
