@@ -22,7 +22,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from blocks.ids import Ids
+from blocks.launch import launch_metadata
 from core.db import make_engine
+from domain.launch import LaunchField
 from models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus, Question, utcnow
 from sandbox import SlackDriver, SlackSandbox
 from sandbox.constants import TEAM_ID
@@ -245,3 +247,37 @@ def test_a_launch_refused_after_its_ack_is_dropped_and_its_marketer_told(
     assert "Too late" in note and "wasn't announced" in note
     assert rows(engine, Campaign) == []
     assert announcements(sandbox) == []
+
+
+def test_an_edit_is_stored_by_the_time_of_its_ack_and_only_its_marketer_may(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    submit(slack, state())
+    campaign_id, _ = launched(engine, sandbox)
+    values = state(name="Renamed launch", summary="Updated tiers.")
+    for field in (LaunchField.CHANNELS, LaunchField.COLLATERAL):
+        values.pop(str(field))
+
+    def edit(user: str) -> Any:
+        return slack.interactive(
+            view_submission(
+                user_id=user,
+                callback_id=Ids.EDIT_LAUNCH_MODAL,
+                private_metadata=launch_metadata(campaign_id, "America/New_York"),
+                state_values=values,
+            )
+        )
+
+    # Someone else's (forged) edit: the modal closes, they are told why, nothing changes.
+    assert edit(ASKER).status_code == 200
+    wait_for(lambda: dms(sandbox, ASKER) != [], 15, "the refusal")
+    assert "Only" in dms(sandbox, ASKER)[0]
+    assert rows(engine, Campaign)[0].name == "Q3 pricing refresh"
+    # The marketer's edit is committed before the 200 comes back.
+    assert edit(MARKETER).status_code == 200
+    assert rows(engine, Campaign)[0].name == "Renamed launch"
+    wait_for(
+        lambda: "Renamed launch" in json.dumps(announcements(sandbox)[0].get("blocks")),
+        15,
+        "the announcement's update",
+    )

@@ -19,6 +19,7 @@ from domain.schedule import local_today
 from domain.text import strip_controls
 from models import CampaignStatus, utcnow
 from services import launches
+from services.errors import UserError
 from services.home import HomeRefresh
 from services.scheduling import Waker, schedule_launch
 from services.submissions import finish_submission
@@ -91,6 +92,7 @@ def handle_edit_submission(
     body: dict[str, Any],
     view: dict[str, Any],
     context: BoltContext,
+    client: WebClient,  # after_ack tells the editor why an edit was refused
     db: SessionScope,
     worker: Waker,
     scheduler: BaseScheduler,
@@ -126,16 +128,21 @@ def handle_edit_submission(
             errors={LaunchField.DATE: "Already announced: the launch date can't change now."},
         )
         return
+    # The edit (and the refreshes of posted announcements) is committed before the 200.
+    try:
+        with db() as session:
+            edited = launches.edit_campaign(
+                session=session,
+                team_id=team_id,
+                campaign_id=campaign_id,
+                editor_id=editor_id,
+                form=form,
+                now=utcnow(),
+            )
+    except UserError:
+        ack()  # the modal closes; the reason is sent to the editor privately
+        raise
     ack()
-    with db() as session:
-        edited = launches.edit_campaign(
-            session=session,
-            team_id=team_id,
-            campaign_id=campaign_id,
-            editor_id=editor_id,
-            form=form,
-            now=utcnow(),
-        )
     if edited.scheduled_for is not None:
         schedule_launch(scheduler, edited.campaign_id, edited.scheduled_for)
     worker.wake()
