@@ -116,13 +116,18 @@ def create_campaign(
 
 
 def prepare_campaign(
-    *, session: Session, campaign_id: int, titles: Mapping[str, str], now: datetime
+    *,
+    session: Session,
+    campaign_id: int,
+    titles: Mapping[str, str],
+    now: datetime,
+    commit: bool = True,
 ) -> Created | None:
     """Turn a PREPARING campaign's collateral into assets; queue its posts if it is due.
 
     Idempotent: a campaign already prepared (by another process) is left alone (None).
-    The caller commits, so what else the outcome needs (the marketer's note that the
-    launch is scheduled) is queued in the same transaction.
+    With `commit=False` the caller commits, so what else the outcome needs (the
+    marketer's note that the launch is scheduled) joins the same transaction.
     """
     campaign = session.get(Campaign, campaign_id, with_for_update=True)
     if campaign is None or campaign.status != CampaignStatus.PREPARING:
@@ -159,7 +164,10 @@ def prepare_campaign(
     session.flush()
     if campaign.scheduled_for is None:
         _enqueue(session, campaign)
-    session.flush()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return Created(
         campaign_id=campaign.id, scheduled_for=campaign.scheduled_for, timezone=campaign.timezone
     )

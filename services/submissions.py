@@ -66,7 +66,7 @@ def finish_submission(
     titles = fetch_titles(http=http, urls=list(pending.untitled), allow_private=allow_private)
     with db() as session:
         created = launches.prepare_campaign(
-            session=session, campaign_id=campaign_id, titles=titles, now=now
+            session=session, campaign_id=campaign_id, titles=titles, now=now, commit=False
         )
         if created is None:
             return None
