@@ -281,3 +281,17 @@ def test_an_edit_is_stored_by_the_time_of_its_ack_and_only_its_marketer_may(
         15,
         "the announcement's update",
     )
+
+
+def test_a_question_on_a_launch_deleted_meanwhile_is_refused_on_the_form(
+    slack: SlackDriver, sandbox: SlackSandbox, engine: Engine
+) -> None:
+    submit(slack, state())
+    campaign_id, parent_ts = launched(engine, sandbox)
+    answer = ask(slack, campaign_id + 1000, parent_ts)
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "response_action": "errors",
+        "errors": {"question_text": "That launch is no longer in Liaison."},
+    }
+    assert rows(engine, Question) == []

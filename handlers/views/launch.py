@@ -183,16 +183,20 @@ def handle_question_submission(
     # The question and its post are committed together before the 200: the delivery
     # worker posts it (after a restart too), and closes it, telling the asker, if Slack
     # refuses it for good.
-    with db() as session:
-        asked = launches.ask_question(
-            session=session,
-            team_id=team_id,
-            campaign_id=campaign_id,
-            user_id=asker_id,
-            text=question_text,
-            channel_id=channel_id,
-            thread_ts=thread_ts,
-        )
+    try:
+        with db() as session:
+            asked = launches.ask_question(
+                session=session,
+                team_id=team_id,
+                campaign_id=campaign_id,
+                user_id=asker_id,
+                text=question_text,
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+            )
+    except UserError as error:  # the launch was deleted while the form was open
+        ack(response_action="errors", errors={Ids.QUESTION_TEXT: str(error)})
+        return
     ack()
     worker.wake()
     homes.refresh(team_id, asked.marketer_id)
