@@ -151,6 +151,41 @@ def test_a_launch_killed_after_its_ack_is_posted_once_after_restart_and_the_mark
 
 
 @pytest.mark.slow
+def test_a_launch_whose_users_info_is_rate_limited_survives_a_sigterm_and_is_posted_once(
+    sandbox: SlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    # The case: users.info rate limited (longer than a listener waits), then a
+    # routine SIGTERM. The first process holds its submissions longer than it lives.
+    sandbox.fail_next("users.info", status=429, retry_after=30)
+    engine = make_engine(database_url)
+    try:
+        with bot_serve(sandbox, database_url, tmp_path, LIAISON_DELIVERY_LOCK_SECONDS="60") as (
+            process,
+            base,
+        ):
+            with SlackDriver(base + "/slack/events", SIGNING_SECRET, sandbox=sandbox) as slack:
+                response = submit(slack, state(name="Summer bundle"))
+            assert response.status_code == 200
+            assert [c.status for c in sandbox.wait_for_calls("users.info", timeout=15)] == [429]
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(20) == 0
+        [stored] = rows(engine, Campaign)
+        assert stored.status == CampaignStatus.PREPARING
+        # Nothing posted, and no error sent: the launch is not failed, only not finished.
+        assert announcements(sandbox) == [] and dms(sandbox, MARKETER) == []
+
+        with bot_serve(sandbox, database_url, tmp_path, LIAISON_DELIVERY_LOCK_SECONDS=LOCK_S):
+            wait_for(lambda: dms(sandbox, MARKETER) != [], 60, "the marketer's note")
+            wait_for(lambda: settled(engine), 30, "every message to be settled")
+        [post] = announcements(sandbox)
+        assert "Summer bundle" in json.dumps(post.get("blocks"))
+        [note] = dms(sandbox, MARKETER)
+        assert "Announced" in note and "Summer bundle" in note
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.slow
 def test_a_question_killed_after_its_ack_is_posted_once_after_restart(
     sandbox: SlackSandbox, database_url: str, tmp_path: Path
 ) -> None:

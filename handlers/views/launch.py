@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
 from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from blocks.ids import Ids
 from core.db import SessionScope
@@ -23,6 +25,8 @@ from services.errors import UserError
 from services.home import HomeRefresh
 from services.scheduling import Waker, schedule_launch
 from services.submissions import finish_submission
+
+logger = logging.getLogger(__name__)
 
 OUT_OF_DATE = "This form is out of date."
 
@@ -73,14 +77,20 @@ def handle_launch_submission(
             timezone=timezone,
         )
     ack()
-    finished = finish_submission(
-        client=client,
-        db=db,
-        http=http,
-        allow_private=settings.liaison_allow_private_urls,
-        campaign_id=campaign_id,
-        now=utcnow(),
-    )
+    try:
+        finished = finish_submission(
+            client=client,
+            db=db,
+            http=http,
+            allow_private=settings.liaison_allow_private_urls,
+            campaign_id=campaign_id,
+            now=utcnow(),
+        )
+    except (SlackApiError, OSError) as error:
+        # Slack busy (users.info rate limited) or unreachable: the launch is stored, and
+        # the resume job finishes it; the marketer hears the outcome then.
+        logger.info("launch %d: finishing it later (%s)", campaign_id, type(error).__name__)
+        return
     if finished is not None and finished.scheduled_for is not None:
         schedule_launch(scheduler, finished.campaign_id, finished.scheduled_for)
     worker.wake()
