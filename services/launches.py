@@ -220,7 +220,9 @@ def refuse_campaign(*, session: Session, campaign_id: int, outsider: bool) -> bo
     session.add(
         OutboxMessage(
             workspace_id=campaign.workspace_id,
-            dedupe_key=f"c{campaign_id}:refused",
+            # Sent once by the transaction itself (the row lock and status); the key need
+            # not repeat, and SQLite may give a deleted campaign's id to the next one.
+            dedupe_key=f"c{campaign_id}:refused:{uuid.uuid4().hex}",
             kind=NOTICE,
             channel_id=campaign.marketer_id,
             payload=json.dumps(note),
@@ -664,7 +666,7 @@ def question_not_posted(*, session: Session, question_id: int, reason: str, now:
     session.add(
         OutboxMessage(
             workspace_id=question.workspace_id,
-            dedupe_key=f"q{question_id}:not_posted",
+            dedupe_key=f"q{question_id}:not_posted:{uuid.uuid4().hex}",
             kind=NOTICE,
             channel_id=question.user_id,
             payload=json.dumps(note),
