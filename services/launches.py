@@ -247,15 +247,6 @@ def preparing_campaign_ids(*, session: Session, older_than: datetime) -> list[in
     return [r for r in rows if r is not None]
 
 
-def next_preparing_at(*, session: Session) -> datetime | None:
-    """When the oldest campaign still PREPARING was stored (None: there is none)."""
-    oldest: datetime | None = session.exec(
-        select(sa.func.min(Campaign.created_at)).where(Campaign.status == CampaignStatus.PREPARING)
-    ).one()
-    session.rollback()
-    return oldest
-
-
 def _campaign_assets(session: Session, campaign: Campaign) -> list[Asset]:
     return list(
         session.exec(
