@@ -1,16 +1,19 @@
-"""Scheduled launches: APScheduler entry points (module-level, primitive arguments)."""
+"""Scheduled launches (APScheduler entry points, primitive arguments) and interrupted ones."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
+import httpx
 from apscheduler.schedulers.base import BaseScheduler
 
-from core.clients import NotInstalled
+from core.clients import NotInstalled, SlackClients
+from core.db import SessionScope
 from jobs.context import current
 from services import delivery, launches
-from services.scheduling import launch_job_id, schedule_launch
+from services.scheduling import Waker, launch_job_id, schedule_launch
 from services.submissions import finish_submission
 
 logger = logging.getLogger(__name__)
@@ -38,65 +41,100 @@ def restore_launch_jobs(scheduler: BaseScheduler) -> int:
     return len(waiting)
 
 
-RESUME_JOB_ID = "resume_launch_submissions"
-RESUME_EVERY_S = 5
+RESUME_EVERY_S = 5.0
 
 
-def resume_submissions() -> int:
-    """Finish launch submissions a dead process left PREPARING; returns how many finished.
+class SubmissionResumer:
+    """Finishes launch submissions a dead process left PREPARING, looking every few seconds.
 
-    A submission is left to the process that took it for the delivery lock's time
-    (LIAISON_DELIVERY_LOCK_SECONDS); after that it is taken to have died. A second run
-    on a submission still in progress is harmless (finishing is idempotent).
+    A submission is left to the process that acknowledged it for the delivery lock's time
+    (LIAISON_DELIVERY_LOCK_SECONDS); after that that process is taken to have died. A
+    second run on a submission still in progress is harmless: finishing is idempotent.
+    A thread of its own (not a scheduler job), so a slow users.info never holds up other
+    jobs, and stopping waits for it before the database goes away.
     """
-    runtime = current()
-    now = delivery.now_utc()
-    grace = timedelta(seconds=runtime.settings.liaison_delivery_lock_seconds)
-    with runtime.db() as session:
-        stuck = launches.preparing_campaign_ids(session=session, older_than=now - grace)
-    finished = 0
-    for campaign_id in stuck:
-        with runtime.db() as session:
+
+    def __init__(
+        self,
+        *,
+        db: SessionScope,
+        clients: SlackClients,
+        http: httpx.Client,
+        scheduler: BaseScheduler,
+        worker: Waker,
+        allow_private: bool,
+        grace_s: float,
+        every_s: float = RESUME_EVERY_S,
+    ) -> None:
+        self.db, self.clients, self.http = db, clients, http
+        self.scheduler, self.worker = scheduler, worker
+        self.allow_private, self.grace_s, self.every_s = allow_private, grace_s, every_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start looking (the first time at once: a restart resumes without delay)."""
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="launch-resume", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop looking; waits for a run in progress up to `timeout` seconds."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.resume_once()
+            except Exception:
+                logger.exception("looking for interrupted launches failed")
+            self._stop.wait(self.every_s)
+
+    def resume_once(self) -> int:
+        """Finish what is overdue now; returns how many submissions were finished."""
+        now = delivery.now_utc()
+        with self.db() as session:
+            stuck = launches.preparing_campaign_ids(
+                session=session, older_than=now - timedelta(seconds=self.grace_s)
+            )
+        finished = 0
+        for campaign_id in stuck:
+            if self._stop.is_set():
+                break
+            if self._resume(campaign_id):
+                finished += 1
+        if finished:
+            self.worker.wake()
+        return finished
+
+    def _resume(self, campaign_id: int) -> bool:
+        with self.db() as session:
             pending = launches.preparing_submission(session=session, campaign_id=campaign_id)
         if pending is None:
-            continue
+            return False
         try:
-            client = runtime.clients.for_workspace(pending.workspace_id)
             done = finish_submission(
-                client=client,
-                db=runtime.db,
-                http=runtime.http,
-                allow_private=runtime.settings.liaison_allow_private_urls,
+                client=self.clients.for_workspace(pending.workspace_id),
+                db=self.db,
+                http=self.http,
+                allow_private=self.allow_private,
                 campaign_id=campaign_id,
                 now=delivery.now_utc(),
             )
         except NotInstalled:
             logger.info("launch %d: its workspace uninstalled Liaison", campaign_id)
-            continue
+            return False
         except Exception:
-            # Slack still refusing (rate limited) or unreachable: the next run tries again.
+            # Slack still refusing (rate limited) or unreachable: the next look tries again.
             logger.exception("resuming launch %d failed; trying again later", campaign_id)
-            continue
+            return False
         if done is None:
-            continue
-        finished += 1
+            return False
         logger.info("resumed interrupted launch %d", campaign_id)
         if done.scheduled_for is not None:
-            schedule_launch(runtime.scheduler, campaign_id, done.scheduled_for)
-    if finished:
-        runtime.worker.wake()
-    return finished
-
-
-def schedule_resume(scheduler: BaseScheduler) -> None:
-    """Look for interrupted launch submissions every few seconds, the first time at once."""
-    scheduler.add_job(
-        "jobs.launches:resume_submissions",
-        "interval",
-        seconds=RESUME_EVERY_S,
-        id=RESUME_JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        next_run_time=delivery.now_utc(),
-    )
+            schedule_launch(self.scheduler, campaign_id, done.scheduled_for)
+        return True
