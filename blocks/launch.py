@@ -379,6 +379,15 @@ def build_launch_not_posted(*, name: str, outsider: bool) -> Payload:
     return _message(head, [_section(head)])
 
 
+def build_launch_abandoned(*, name: str, reason: str) -> Payload:
+    """The marketer's note that a submitted launch could not be finished, and was dropped."""
+    head = (
+        f"⚠️ {_bold(name)} wasn't announced: {fit_escaped(one_line(reason), MAX_REASON)}. "
+        "Nothing was posted; try `/launch` again."
+    )
+    return _message(head, [_section(head)])
+
+
 def build_launch_help() -> str:
     """The help text for `/launch`."""
     return (

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import httpx
 from apscheduler.schedulers.base import BaseScheduler
+from slack_sdk.errors import SlackApiError
 
 from core.clients import NotInstalled, SlackClients
 from core.db import SessionScope
 from jobs.context import current
+from models import as_utc
 from services import delivery, launches
 from services.scheduling import Waker, launch_job_id, schedule_launch
 from services.submissions import finish_submission
@@ -42,6 +45,15 @@ def restore_launch_jobs(scheduler: BaseScheduler) -> int:
 
 
 RESUME_EVERY_S = 5.0
+MAX_BACKOFF_S = 300.0  # a submission Slack keeps failing is tried at least this often
+GIVE_UP_S = 3600.0  # after this, a submission that still can't be finished is dropped
+
+
+def _reason(error: Exception) -> str:
+    """Why a submission could not be finished, as its marketer reads it."""
+    if isinstance(error, SlackApiError):
+        return f"Slack kept failing ({error.response.get('error') or error.response.status_code})"
+    return f"Liaison couldn't finish it ({type(error).__name__})"
 
 
 class SubmissionResumer:
@@ -71,6 +83,9 @@ class SubmissionResumer:
         self.allow_private, self.grace_s, self.every_s = allow_private, grace_s, every_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Submissions that failed to finish: when to try each again, and the last wait.
+        self._next_try: dict[int, float] = {}
+        self._backoff: dict[int, float] = {}
 
     def start(self) -> None:
         """Start looking (the first time at once: a restart resumes without delay)."""
@@ -85,6 +100,25 @@ class SubmissionResumer:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+
+    def _failed(self, pending: launches.Submission, error: Exception) -> None:
+        """Try again later, less and less often; after GIVE_UP_S, drop it and tell the marketer."""
+        campaign_id = pending.campaign_id
+        if delivery.now_utc() - as_utc(pending.created_at) > timedelta(seconds=GIVE_UP_S):
+            with self.db() as session:
+                dropped = launches.abandon_campaign(
+                    session=session, campaign_id=campaign_id, reason=_reason(error)
+                )
+            logger.warning("launch %d abandoned: %s", campaign_id, _reason(error))
+            self._next_try.pop(campaign_id, None)
+            if dropped:
+                self.worker.wake()
+            return
+        # Slack still refusing (rate limited) or unreachable: a later look tries again.
+        logger.warning("resuming launch %d failed; trying again later", campaign_id, exc_info=True)
+        wait = min(MAX_BACKOFF_S, 2 * self._backoff.get(campaign_id, self.every_s / 2))
+        self._backoff[campaign_id] = wait
+        self._next_try[campaign_id] = time.monotonic() + wait
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -116,6 +150,8 @@ class SubmissionResumer:
             pending = launches.preparing_submission(session=session, campaign_id=campaign_id)
         if pending is None:
             return False
+        if time.monotonic() < self._next_try.get(campaign_id, 0.0):
+            return False
         try:
             done = finish_submission(
                 client=self.clients.for_workspace(pending.workspace_id),
@@ -128,10 +164,10 @@ class SubmissionResumer:
         except NotInstalled:
             logger.info("launch %d: its workspace uninstalled Liaison", campaign_id)
             return False
-        except Exception:
-            # Slack still refusing (rate limited) or unreachable: the next look tries again.
-            logger.exception("resuming launch %d failed; trying again later", campaign_id)
+        except Exception as error:
+            self._failed(pending, error)
             return False
+        self._next_try.pop(campaign_id, None)
         if done is None:
             return False
         logger.info("resumed interrupted launch %d", campaign_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +16,7 @@ from blocks.launch import (
     Announcement,
     build_announcement,
     build_asset_reply,
+    build_launch_abandoned,
     build_launch_not_posted,
     build_question_message,
     build_question_not_posted,
@@ -182,6 +183,7 @@ class Submission:
     workspace_id: int
     marketer_id: str
     untitled: tuple[str, ...]  # collateral links whose page title is still to be read
+    created_at: datetime
 
 
 def preparing_submission(*, session: Session, campaign_id: int) -> Submission | None:
@@ -201,6 +203,7 @@ def preparing_submission(*, session: Session, campaign_id: int) -> Submission | 
         workspace_id=workspace.id or 0,
         marketer_id=campaign.marketer_id,
         untitled=untitled,
+        created_at=campaign.created_at,
     )
     session.rollback()
     return found
@@ -209,23 +212,39 @@ def preparing_submission(*, session: Session, campaign_id: int) -> Submission | 
 def refuse_campaign(*, session: Session, campaign_id: int, outsider: bool) -> bool:
     """Drop a PREPARING launch its marketer may no longer make, telling them, in one go.
 
+    False when the campaign is no longer PREPARING (another process finished it).
+    """
+    return _drop(
+        session, campaign_id, lambda name: build_launch_not_posted(name=name, outsider=outsider)
+    )
+
+
+def abandon_campaign(*, session: Session, campaign_id: int, reason: str) -> bool:
+    """Give up on a PREPARING launch Slack kept failing to finish, telling its marketer."""
+    return _drop(
+        session, campaign_id, lambda name: build_launch_abandoned(name=name, reason=reason)
+    )
+
+
+def _drop(session: Session, campaign_id: int, note: Callable[[str], dict[str, Any]]) -> bool:
+    """Remove a PREPARING campaign and queue its marketer's note in the same transaction.
+
     The note is an outbox row committed with the removal, so it is sent exactly once
-    even if the process dies right after; False when the campaign is no longer PREPARING.
+    even if the process dies right after.
     """
     campaign = session.get(Campaign, campaign_id, with_for_update=True)
     if campaign is None or campaign.status != CampaignStatus.PREPARING:
         session.rollback()
         return False
-    note = build_launch_not_posted(name=campaign.name, outsider=outsider)
     session.add(
         OutboxMessage(
             workspace_id=campaign.workspace_id,
             # Sent once by the transaction itself (the row lock and status); the key need
             # not repeat, and SQLite may give a deleted campaign's id to the next one.
-            dedupe_key=f"c{campaign_id}:refused:{uuid.uuid4().hex}",
+            dedupe_key=f"c{campaign_id}:dropped:{uuid.uuid4().hex}",
             kind=NOTICE,
             channel_id=campaign.marketer_id,
-            payload=json.dumps(note),
+            payload=json.dumps(note(campaign.name)),
         )
     )
     session.execute(
