@@ -254,7 +254,7 @@ class DeliveryWorker:
     def _start_due_campaigns(self) -> None:
         """Sweep: due scheduled launches, unsent summaries.
 
-        (Interrupted submissions need Slack calls, users.info, to finish: the resume job
+        (Interrupted submissions need Slack calls, users.info, to finish: the resumer
         in jobs/launches.py does that, off this thread.)
         """
         now = delivery.now_utc()

@@ -3,9 +3,9 @@
 The launch modal's submission is committed (a PREPARING campaign with its target
 channels and collateral) before Slack gets its 200. Everything slow comes after, here:
 asking Slack who the marketer is (users.info, which may be rate limited), reading page
-titles, then queueing the posts. The request thread runs this right after the ack; a
-resume job runs it for campaigns a dead process left PREPARING. It is idempotent: the
-campaign's row lock and status decide once, so two runs never post twice.
+titles, then queueing the posts. The request thread runs this right after the ack; the
+resumer (jobs/launches.py) runs it for campaigns a dead process left PREPARING. It is
+idempotent: the campaign's row lock and status decide once, so two runs never post twice.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def finish_submission(
     another process). A refused launch is removed and the marketer told in the same
     transaction; a scheduled one gets its "scheduled for" note in the transaction that
     schedules it. Slack errors (a rate limit that outlasts the client's retries) raise:
-    the campaign stays PREPARING and the resume job tries again.
+    the campaign stays PREPARING and the resumer tries again.
     """
     with db() as session:
         pending = launches.preparing_submission(session=session, campaign_id=campaign_id)

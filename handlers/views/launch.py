@@ -67,7 +67,7 @@ def handle_launch_submission(
         ack(response_action="errors", errors={LaunchField.NAME: OUT_OF_DATE})
         return
     # Committed before the 200: once Slack closes the modal, the launch is ours to keep,
-    # whatever happens to this process (the resume job finishes it after a restart).
+    # whatever happens to this process (jobs/launches.py's resumer finishes it later).
     with db() as session:
         campaign_id = launches.create_campaign(
             session=session,
@@ -88,7 +88,7 @@ def handle_launch_submission(
         )
     except (SlackApiError, OSError) as error:
         # Slack busy (users.info rate limited) or unreachable: the launch is stored, and
-        # the resume job finishes it; the marketer hears the outcome then.
+        # the resumer finishes it; the marketer hears the outcome then.
         logger.info("launch %d: finishing it later (%s)", campaign_id, type(error).__name__)
         return
     if finished is not None and finished.scheduled_for is not None:
