@@ -361,6 +361,33 @@ def build_question_message(
     return _message(f"Question from {_user(asker_id)}: {fit_escaped(one_line(text), 200)}", blocks)
 
 
+def build_question_not_posted(*, text: str, channel_id: str, reason: str) -> Payload:
+    """The asker's note that their question could not be posted, and is closed."""
+    quote = fit_escaped(one_line(text), 300)
+    head = (
+        f"⚠️ Your question couldn't be posted in {_channel(channel_id)}, so it is closed: "
+        f"{fit_escaped(one_line(reason), MAX_REASON)}"
+    )
+    blocks: list[Block] = [_section(head), _context(f"You asked: “{quote}”")]
+    return _message(head, blocks)
+
+
+def build_launch_not_posted(*, name: str, outsider: bool) -> Payload:
+    """The marketer's note that a submitted launch was refused by who may launch."""
+    why = LAUNCH_REFUSED_OUTSIDER if outsider else LAUNCH_REFUSED
+    head = f"⚠️ {_bold(name)} wasn't announced. {why}"
+    return _message(head, [_section(head)])
+
+
+def build_launch_abandoned(*, name: str, reason: str) -> Payload:
+    """The marketer's note that a submitted launch could not be finished, and was dropped."""
+    head = (
+        f"⚠️ {_bold(name)} wasn't announced: {fit_escaped(one_line(reason), MAX_REASON)}. "
+        "Nothing was posted; try `/launch` again."
+    )
+    return _message(head, [_section(head)])
+
+
 def build_launch_help() -> str:
     """The help text for `/launch`."""
     return (

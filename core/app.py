@@ -37,7 +37,7 @@ from jobs.context import install
 from jobs.delivery import DeliveryWorker
 from jobs.digest import restore_digest_jobs
 from jobs.home import HomeRefresher
-from jobs.launches import restore_launch_jobs
+from jobs.launches import SubmissionResumer, restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
 from jobs.votes import VoteRecorder
 from services.installations import DbInstallationStore, DbStateStore
@@ -91,6 +91,8 @@ class Runtime:
     scheduler: BackgroundScheduler
     homes: HomeRefresher
     votes: VoteRecorder
+    # Finishes launch submissions a dead process acknowledged but did not finish.
+    resumer: SubmissionResumer
     # The optional model reviewer of comments (None: the rules alone, the default).
     reviewer: CommentReviewer | None = None
 
@@ -102,12 +104,14 @@ class Runtime:
         if not self.scheduler.running:
             self.scheduler.start()
         restore_launch_jobs(self.scheduler)
+        self.resumer.start()
         restore_digest_jobs(self.scheduler)
         schedule_maintenance(self.scheduler)
         self.worker.wake()
 
     def stop_background(self, timeout: float = 5.0) -> None:
         """Stop firing jobs and let messages in flight finish."""
+        self.resumer.stop(timeout)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.votes.stop(timeout)
@@ -127,11 +131,22 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
     )
     clients = SlackClients(settings=settings, db=db, store=store)
     homes = HomeRefresher(db=db, clients=clients)
+    http = make_http_client()
+    scheduler = make_scheduler(engine)
+    resumer = SubmissionResumer(
+        db=db,
+        clients=clients,
+        http=http,
+        scheduler=scheduler,
+        worker=worker,
+        allow_private=settings.liaison_allow_private_urls,
+        grace_s=settings.liaison_delivery_lock_seconds,
+    )
     return Runtime(
         settings=settings,
         engine=engine,
         db=db,
-        http=make_http_client(),
+        http=http,
         # Bolt's: rate limits are waited out only briefly (a person waits for the answer).
         client=make_client(
             token=settings.slack_bot_token if store is None else None,
@@ -143,9 +158,10 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         # Listeners run after the ack in the request's context: their logs carry its id.
         executor=ContextExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
         worker=worker,
-        scheduler=make_scheduler(engine),
+        scheduler=scheduler,
         homes=homes,
         votes=VoteRecorder(db=db, homes=homes),
+        resumer=resumer,
         reviewer=make_reviewer(
             url=settings.liaison_llm_url,
             model=settings.liaison_llm_model,

@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 
 SWEEP_EVERY_S = 30.0
 SETTLE_RETRY_S = 1.0  # after the database refused a settlement, try it again this soon
-PREPARE_GRACE_S = 120.0  # a submission still PREPARING after this was interrupted
 MEMBERSHIP_TTL_S = 600.0  # how long the bot's channel list is trusted
 HISTORY_SLACK_S = 120  # look this far before a row's creation when checking what was posted
 
@@ -253,18 +252,12 @@ class DeliveryWorker:
         return release
 
     def _start_due_campaigns(self) -> None:
-        """Sweep: interrupted submissions, due scheduled launches, unsent summaries."""
+        """Sweep: due scheduled launches, unsent summaries.
+
+        (Interrupted submissions need Slack calls, users.info, to finish: the resumer
+        in jobs/launches.py does that, off this thread.)
+        """
         now = delivery.now_utc()
-        with self.db() as session:
-            stuck = launches.preparing_campaign_ids(
-                session=session, older_than=now - timedelta(seconds=PREPARE_GRACE_S)
-            )
-        for campaign_id in stuck:
-            # The submitting process died while reading page titles: go on without them.
-            with self.db() as session:
-                launches.prepare_campaign(
-                    session=session, campaign_id=campaign_id, titles={}, now=now
-                )
         with self.db() as session:
             due = launches.due_campaign_ids(session=session, now=now)
         for campaign_id in due:
@@ -469,7 +462,7 @@ class DeliveryWorker:
 
     def _find_posted(self, job: Job, client: WebClient) -> str | None:
         """The ts of this job's message if an earlier attempt did post it (raises if unsure)."""
-        if job.kind == launches.SUMMARY:
+        if job.kind in (launches.SUMMARY, launches.NOTICE):
             return None  # a private note: sending it twice is better than not at all
         oldest = (job.created_at - timedelta(seconds=HISTORY_SLACK_S)).timestamp()
         if job.thread_ts:

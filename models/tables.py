@@ -268,7 +268,11 @@ class Acknowledgement(SQLModel, table=True):
 
 
 class Question(SQLModel, table=True):
-    """A question asked on an announcement, open until its marketer marks it answered."""
+    """A question asked on an announcement, open until its marketer marks it answered.
+
+    It is stored with its post (an outbox row) in one transaction; a post Slack refuses
+    for good closes it (`closed_at`, with the reason in `error`) and the asker is told.
+    """
 
     __table_args__ = (sa.Index("ix_question_message", "channel_id", "ts"),)
 
@@ -282,6 +286,8 @@ class Question(SQLModel, table=True):
     answered_at: datetime | None = None
     answered_by: str | None = Field(default=None, max_length=SLACK_ID)
     created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    error: str | None = Field(default=None, max_length=255)
 
 
 class DigestRun(SQLModel, table=True):

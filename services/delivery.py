@@ -30,8 +30,9 @@ from models import (
     OutboxStatus,
     utcnow,
 )
+from services import launches
 from services.digest_runs import DIGEST, settle_runs
-from services.launches import ANNOUNCEMENT, ASSET_REPLY, SUMMARY
+from services.launches import ANNOUNCEMENT, ASSET_REPLY, QUESTION, SUMMARY
 
 # The messages a campaign's delivery report counts (not summaries or refreshes).
 COUNTED = (ANNOUNCEMENT, ASSET_REPLY)
@@ -149,14 +150,18 @@ def claim(
         if row.channel_id in seen or len(jobs) >= limit:
             continue
         seen.add(row.channel_id)
+        payload = json.loads(row.payload)
+        # A reply to a message not posted through the outbox (a question in an
+        # announcement's thread) names its thread in its payload.
+        thread_ts = row.ts or payload.pop("thread_ts", None)
         jobs.append(
             Job(
                 id=row.id,
                 workspace_id=row.workspace_id,
                 kind=row.kind,
                 channel_id=row.channel_id,
-                thread_ts=row.ts,
-                payload=json.loads(row.payload),
+                thread_ts=thread_ts,
+                payload=payload,
                 attempts=row.attempts,
                 verify_first=bool(row.verify_first) or row.status == OutboxStatus.SENDING,
                 created_at=row.created_at,
@@ -236,6 +241,7 @@ _OWNED = sa.select(
     OUTBOX.c.campaign_id,
     OUTBOX.c.asset_id,
     OUTBOX.c.workspace_id,
+    OUTBOX.c.dedupe_key,
 ).where(
     OUTBOX.c.id.in_(sa.bindparam("ids", expanding=True)),
     # Another worker may have taken over a stale claim: its answer no longer counts.
@@ -346,6 +352,8 @@ def settle(
         row = owned.get(outcome.job_id)
         if row is None:
             continue
+        if row.kind == QUESTION:
+            _settle_question(session, row.dedupe_key, outcome, now)
         if row.kind in COUNTED and row.campaign_id is not None and not isinstance(outcome, Retry):
             campaigns.add(row.campaign_id)
         if row.kind == DIGEST and not isinstance(outcome, Retry):
@@ -425,6 +433,19 @@ def settle(
     ]
     session.commit()
     return done
+
+
+def _settle_question(session: Session, key: str, outcome: Outcome, now: datetime) -> None:
+    """A question's post settled: remember where it went, or close it and tell the asker."""
+    question_id = launches.question_of_key(key)
+    if question_id is None:
+        return
+    if isinstance(outcome, Sent):
+        launches.question_posted(session=session, question_id=question_id, ts=outcome.ts)
+    elif isinstance(outcome, Failed):
+        launches.question_not_posted(
+            session=session, question_id=question_id, reason=outcome.reason, now=now
+        )
 
 
 def complete(
@@ -554,13 +575,14 @@ def report(*, session: Session, campaign_id: int) -> DeliveryReport:
     )
 
 
-def queue_summary(*, session: Session, campaign_id: int) -> None:
+def queue_summary(*, session: Session, campaign_id: int, commit: bool = True) -> None:
     """Queue the marketer's private report now (a scheduled launch says when it posts)."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         return
     _add_summary(session, campaign)
-    session.commit()
+    if commit:
+        session.commit()
 
 
 def _add_summary(session: Session, campaign: Campaign) -> None:

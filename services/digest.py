@@ -131,6 +131,7 @@ def _launches(session: Session, wid: int, this: _Span) -> list[LaunchRecord]:
             col(Question.workspace_id) == wid,
             col(Question.campaign_id).in_(launched),
             col(Question.answered_at).is_(None),
+            col(Question.closed_at).is_(None),
         )
         .group_by(col(Question.campaign_id))
         .subquery("open_questions")
@@ -305,7 +306,11 @@ def _questions(session: Session, wid: int) -> list[QuestionRecord]:
                 col(Campaign.id) == col(Question.campaign_id), col(Campaign.workspace_id) == wid
             ),
         )
-        .where(col(Question.workspace_id) == wid, col(Question.answered_at).is_(None))
+        .where(
+            col(Question.workspace_id) == wid,
+            col(Question.answered_at).is_(None),
+            col(Question.closed_at).is_(None),
+        )
         .order_by(col(Question.created_at), col(Question.id))
         .limit(MAX_QUESTIONS)
     ).all()

@@ -126,7 +126,13 @@ def _campaigns(session: Session, wid: int, user_id: str) -> tuple[list[CampaignL
         col(AnnouncementPost.ts).is_not(None),
     )
     acks = _count_by(session, Acknowledgement.campaign_id, ids)
-    open_q = _count_by(session, Question.campaign_id, ids, col(Question.answered_at).is_(None))
+    open_q = _count_by(
+        session,
+        Question.campaign_id,
+        ids,
+        col(Question.answered_at).is_(None),
+        col(Question.closed_at).is_(None),  # a question that could not be posted is closed
+    )
     lines = [
         CampaignLine(
             id=c.id,
@@ -249,6 +255,7 @@ def _questions(session: Session, wid: int, user_id: str) -> list[QuestionLine]:
             col(Question.workspace_id) == wid,
             col(Campaign.marketer_id) == user_id,
             col(Question.answered_at).is_(None),
+            col(Question.closed_at).is_(None),
         )
         .order_by(col(Question.id).desc())
         .limit(MAX_QUESTIONS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +12,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from blocks.launch import Announcement, build_announcement, build_asset_reply
+from blocks.launch import (
+    Announcement,
+    build_announcement,
+    build_asset_reply,
+    build_launch_abandoned,
+    build_launch_not_posted,
+    build_question_message,
+    build_question_not_posted,
+)
 from domain.assets import AssetRef, fallback_title
 from domain.launch import LaunchForm
 from domain.schedule import launch_instant
@@ -39,6 +47,8 @@ ANNOUNCEMENT = "announcement"
 ASSET_REPLY = "asset_reply"
 SUMMARY = "summary"
 REFRESH = "refresh"  # chat.update of a posted announcement, rendered when sent
+QUESTION = "question"  # a question in an announcement's thread
+NOTICE = "notice"  # a private note to one person (a launch refused, a question not posted)
 
 
 @dataclass(frozen=True)
@@ -107,11 +117,18 @@ def create_campaign(
 
 
 def prepare_campaign(
-    *, session: Session, campaign_id: int, titles: Mapping[str, str], now: datetime
+    *,
+    session: Session,
+    campaign_id: int,
+    titles: Mapping[str, str],
+    now: datetime,
+    commit: bool = True,
 ) -> Created | None:
     """Turn a PREPARING campaign's collateral into assets; queue its posts if it is due.
 
     Idempotent: a campaign already prepared (by another process) is left alone (None).
+    With `commit=False` the caller commits, so what else the outcome needs (the
+    marketer's note that the launch is scheduled) joins the same transaction.
     """
     campaign = session.get(Campaign, campaign_id, with_for_update=True)
     if campaign is None or campaign.status != CampaignStatus.PREPARING:
@@ -148,10 +165,94 @@ def prepare_campaign(
     session.flush()
     if campaign.scheduled_for is None:
         _enqueue(session, campaign)
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return Created(
         campaign_id=campaign.id, scheduled_for=campaign.scheduled_for, timezone=campaign.timezone
     )
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the work after a launch's acknowledgement needs to know about it."""
+
+    campaign_id: int
+    team_id: str
+    workspace_id: int
+    marketer_id: str
+    untitled: tuple[str, ...]  # collateral links whose page title is still to be read
+    created_at: datetime
+
+
+def preparing_submission(*, session: Session, campaign_id: int) -> Submission | None:
+    """A campaign still PREPARING, with its workspace and untitled links (None: done)."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None or campaign.status != CampaignStatus.PREPARING:
+        session.rollback()
+        return None
+    assert campaign.id is not None
+    workspace = session.get(Workspace, campaign.workspace_id)
+    assert workspace is not None
+    lines = json.loads(campaign.pending_collateral or "[]")
+    untitled = tuple(str(line["url"]) for line in lines if not line.get("title"))
+    found = Submission(
+        campaign_id=campaign.id,
+        team_id=workspace.team_id,
+        workspace_id=workspace.id or 0,
+        marketer_id=campaign.marketer_id,
+        untitled=untitled,
+        created_at=campaign.created_at,
+    )
+    session.rollback()
+    return found
+
+
+def refuse_campaign(*, session: Session, campaign_id: int, outsider: bool) -> bool:
+    """Drop a PREPARING launch its marketer may no longer make, telling them, in one go.
+
+    False when the campaign is no longer PREPARING (another process finished it).
+    """
+    return _drop(
+        session, campaign_id, lambda name: build_launch_not_posted(name=name, outsider=outsider)
+    )
+
+
+def abandon_campaign(*, session: Session, campaign_id: int, reason: str) -> bool:
+    """Give up on a PREPARING launch Slack kept failing to finish, telling its marketer."""
+    return _drop(
+        session, campaign_id, lambda name: build_launch_abandoned(name=name, reason=reason)
+    )
+
+
+def _drop(session: Session, campaign_id: int, note: Callable[[str], dict[str, Any]]) -> bool:
+    """Remove a PREPARING campaign and queue its marketer's note in the same transaction.
+
+    The note is an outbox row committed with the removal, so it is sent exactly once
+    even if the process dies right after.
+    """
+    campaign = session.get(Campaign, campaign_id, with_for_update=True)
+    if campaign is None or campaign.status != CampaignStatus.PREPARING:
+        session.rollback()
+        return False
+    session.add(
+        OutboxMessage(
+            workspace_id=campaign.workspace_id,
+            # Sent once by the transaction itself (the row lock and status); the key need
+            # not repeat, and SQLite may give a deleted campaign's id to the next one.
+            dedupe_key=f"c{campaign_id}:dropped:{uuid.uuid4().hex}",
+            kind=NOTICE,
+            channel_id=campaign.marketer_id,
+            payload=json.dumps(note(campaign.name)),
+        )
+    )
+    session.execute(
+        sa.delete(AnnouncementPost).where(col(AnnouncementPost.campaign_id) == campaign_id)
+    )
+    session.delete(campaign)
+    session.commit()
+    return True
 
 
 def preparing_campaign_ids(*, session: Session, older_than: datetime) -> list[int]:
@@ -491,7 +592,15 @@ def get_campaign_for_edit(
     return campaign
 
 
-def add_question(
+@dataclass(frozen=True)
+class Asked:
+    """A stored question (its post queued with it) and the marketer who should see it."""
+
+    question_id: int
+    marketer_id: str
+
+
+def ask_question(
     *,
     session: Session,
     team_id: str,
@@ -499,8 +608,14 @@ def add_question(
     user_id: str,
     text: str,
     channel_id: str,
-) -> Question:
-    """Record a question on a campaign (open until its marketer marks it answered)."""
+    thread_ts: str,
+) -> Asked:
+    """Store a question and its post in the announcement's thread, in one transaction.
+
+    The post is an outbox row: the delivery worker sends it (retrying what Slack refuses
+    for now), records where it went, and closes the question, telling the asker, if
+    Slack refuses it for good. Open until its marketer marks it answered.
+    """
     campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
     assert campaign.id is not None
     question = Question(
@@ -511,18 +626,62 @@ def add_question(
         channel_id=channel_id,
     )
     session.add(question)
+    session.flush()
+    assert question.id is not None
+    message = build_question_message(
+        question_id=question.id, asker_id=user_id, text=text, answered_by=None
+    )
+    session.add(
+        OutboxMessage(
+            workspace_id=campaign.workspace_id,
+            dedupe_key=question_key(question.id),
+            kind=QUESTION,
+            channel_id=channel_id,
+            campaign_id=campaign.id,
+            payload=json.dumps({**message, "thread_ts": thread_ts}),
+        )
+    )
+    asked = Asked(question_id=question.id, marketer_id=campaign.marketer_id)
     session.commit()
-    session.refresh(question)
-    return question
+    return asked
 
 
-def set_question_ts(*, session: Session, question_id: int, ts: str) -> None:
-    """Remember where a question was posted."""
+def question_key(question_id: int) -> str:
+    """The outbox dedupe key of a question's post."""
+    return f"q{question_id}:post"
+
+
+def question_of_key(key: str) -> int | None:
+    """The question a post's dedupe key names (None: not a question's post)."""
+    if key.startswith("q") and key.endswith(":post") and key[1:-5].isdigit():
+        return int(key[1:-5])
+    return None
+
+
+def question_posted(*, session: Session, question_id: int, ts: str) -> None:
+    """Remember where a question was posted (within the caller's transaction)."""
+    session.execute(sa.update(Question).where(col(Question.id) == question_id).values(ts=ts))
+
+
+def question_not_posted(*, session: Session, question_id: int, reason: str, now: datetime) -> None:
+    """Close a question Slack refused for good and queue the asker's note (caller commits)."""
     question = session.get(Question, question_id)
-    if question is not None:
-        question.ts = ts
-        session.add(question)
-        session.commit()
+    if question is None or question.closed_at is not None:
+        return
+    question.closed_at, question.error = now, reason[:255]
+    session.add(question)
+    note = build_question_not_posted(
+        text=question.text, channel_id=question.channel_id or "", reason=reason
+    )
+    session.add(
+        OutboxMessage(
+            workspace_id=question.workspace_id,
+            dedupe_key=f"q{question_id}:not_posted:{uuid.uuid4().hex}",
+            kind=NOTICE,
+            channel_id=question.user_id,
+            payload=json.dumps(note),
+        )
+    )
 
 
 def answer_question(

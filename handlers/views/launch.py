@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
 from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from blocks.ids import Ids
-from blocks.launch import LAUNCH_REFUSED, build_question_message
-from blocks.replies import build_message
 from core.db import SessionScope
 from core.errors import after_ack
 from core.settings import Settings
@@ -20,11 +20,13 @@ from domain.payloads import db_id, mapping, metadata_object, state_values, team_
 from domain.schedule import local_today
 from domain.text import strip_controls
 from models import CampaignStatus, utcnow
-from services import delivery, launches
-from services.collateral import fetch_titles
+from services import launches
+from services.errors import UserError
 from services.home import HomeRefresh
-from services.people import check_launcher
 from services.scheduling import Waker, schedule_launch
+from services.submissions import finish_submission
+
+logger = logging.getLogger(__name__)
 
 OUT_OF_DATE = "This form is out of date."
 
@@ -53,7 +55,7 @@ def handle_launch_submission(
     worker: Waker,
     scheduler: BaseScheduler,
 ) -> None:
-    """Validate the launch form; store the campaign, then queue or schedule its posts."""
+    """Store the launch, then acknowledge; check, read titles and queue its posts after."""
     timezone = _zone(metadata_object(view))
     form = validate_launch(state_values(view), today=local_today(utcnow(), timezone))
     team_id = team_of(context.team_id, body)
@@ -64,12 +66,8 @@ def handle_launch_submission(
     if not (team_id and marketer_id):
         ack(response_action="errors", errors={LaunchField.NAME: OUT_OF_DATE})
         return
-    ack()
-    # Who may launch is checked again: the policy may have changed while the form was open.
-    if not check_launcher(client=client, db=db, team_id=team_id, user_id=marketer_id).allowed:
-        note = build_message(LAUNCH_REFUSED)
-        client.chat_postMessage(channel=marketer_id, text=note["text"], blocks=note["blocks"])
-        return
+    # Committed before the 200: once Slack closes the modal, the launch is ours to keep,
+    # whatever happens to this process (jobs/launches.py's resumer finishes it later).
     with db() as session:
         campaign_id = launches.create_campaign(
             session=session,
@@ -78,19 +76,23 @@ def handle_launch_submission(
             form=form,
             timezone=timezone,
         )
-    # Stored first, so a crash while reading page titles loses nothing (the sweep finishes).
-    untitled = [line.url for line in form.collateral if line.title is None]
-    titles = fetch_titles(
-        http=http, urls=untitled, allow_private=settings.liaison_allow_private_urls
-    )
-    with db() as session:
-        created = launches.prepare_campaign(
-            session=session, campaign_id=campaign_id, titles=titles, now=utcnow()
+    ack()
+    try:
+        finished = finish_submission(
+            client=client,
+            db=db,
+            http=http,
+            allow_private=settings.liaison_allow_private_urls,
+            campaign_id=campaign_id,
+            now=utcnow(),
         )
-    if created is not None and created.scheduled_for is not None:
-        schedule_launch(scheduler, created.campaign_id, created.scheduled_for)
-        with db() as session:
-            delivery.queue_summary(session=session, campaign_id=created.campaign_id)
+    except (SlackApiError, OSError) as error:
+        # Slack busy (users.info rate limited) or unreachable: the launch is stored, and
+        # the resumer finishes it; the marketer hears the outcome then.
+        logger.info("launch %d: finishing it later (%s)", campaign_id, type(error).__name__)
+        return
+    if finished is not None and finished.scheduled_for is not None:
+        schedule_launch(scheduler, finished.campaign_id, finished.scheduled_for)
     worker.wake()
 
 
@@ -100,6 +102,7 @@ def handle_edit_submission(
     body: dict[str, Any],
     view: dict[str, Any],
     context: BoltContext,
+    client: WebClient,  # after_ack tells the editor why an edit was refused
     db: SessionScope,
     worker: Waker,
     scheduler: BaseScheduler,
@@ -135,16 +138,21 @@ def handle_edit_submission(
             errors={LaunchField.DATE: "Already announced: the launch date can't change now."},
         )
         return
+    # The edit (and the refreshes of posted announcements) is committed before the 200.
+    try:
+        with db() as session:
+            edited = launches.edit_campaign(
+                session=session,
+                team_id=team_id,
+                campaign_id=campaign_id,
+                editor_id=editor_id,
+                form=form,
+                now=utcnow(),
+            )
+    except UserError:
+        ack()  # the modal closes; the reason is sent to the editor privately
+        raise
     ack()
-    with db() as session:
-        edited = launches.edit_campaign(
-            session=session,
-            team_id=team_id,
-            campaign_id=campaign_id,
-            editor_id=editor_id,
-            form=form,
-            now=utcnow(),
-        )
     if edited.scheduled_for is not None:
         schedule_launch(scheduler, edited.campaign_id, edited.scheduled_for)
     worker.wake()
@@ -156,11 +164,11 @@ def handle_question_submission(
     body: dict[str, Any],
     view: dict[str, Any],
     context: BoltContext,
-    client: WebClient,
     db: SessionScope,
     homes: HomeRefresh,
+    worker: Waker,
 ) -> None:
-    """Post a question in the announcement's thread and track it until answered."""
+    """Store a question with its post in the announcement's thread; track it until answered."""
     meta = metadata_object(view)
     field = state_values(view).get(Ids.QUESTION_TEXT)
     question_text = strip_controls(
@@ -182,25 +190,23 @@ def handle_question_submission(
     if not (campaign_id and channel_id and thread_ts and team_id and asker_id):
         ack(response_action="errors", errors={Ids.QUESTION_TEXT: OUT_OF_DATE})
         return
+    # The question and its post are committed together before the 200: the delivery
+    # worker posts it (after a restart too), and closes it, telling the asker, if Slack
+    # refuses it for good.
+    try:
+        with db() as session:
+            asked = launches.ask_question(
+                session=session,
+                team_id=team_id,
+                campaign_id=campaign_id,
+                user_id=asker_id,
+                text=question_text,
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+            )
+    except UserError as error:  # the launch was deleted while the form was open
+        ack(response_action="errors", errors={Ids.QUESTION_TEXT: str(error)})
+        return
     ack()
-    with db() as session:
-        question = launches.add_question(
-            session=session,
-            team_id=team_id,
-            campaign_id=campaign_id,
-            user_id=asker_id,
-            text=question_text,
-            channel_id=channel_id,
-        )
-        marketer = launches.campaign_marketer(session=session, campaign_id=campaign_id)
-    assert question.id is not None
-    if marketer:
-        homes.refresh(team_id, marketer)
-    message = build_question_message(
-        question_id=question.id, asker_id=asker_id, text=question_text, answered_by=None
-    )
-    posted = client.chat_postMessage(
-        channel=channel_id, thread_ts=thread_ts, text=message["text"], blocks=message["blocks"]
-    )
-    with db() as session:
-        launches.set_question_ts(session=session, question_id=question.id, ts=str(posted["ts"]))
+    worker.wake()
+    homes.refresh(team_id, asked.marketer_id)
