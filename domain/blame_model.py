@@ -71,6 +71,10 @@ def features(
     words = _WORD.findall(text)
     found = {"w:" + word for word in words}
     found.update(f"b:{a}_{b}" for a, b in pairwise(words))
+    if words:  # how a comment opens and ends carries its tone ("oh good, ...", "... né")
+        found.add("f:" + words[0])
+        found.add("f:" + "_".join(words[:2]))
+        found.add("z:" + words[-1])
     for word in words:
         if len(word) > 3 and not word.isdigit():
             padded = f"<{word}>"
@@ -89,8 +93,11 @@ def features(
         found.add("p:caps")
     if not words:
         found.add("p:nowords")
+    cues, references = list(cues), list(references)
     found.update("q:" + cue for cue in cues)
     found.update("r:" + reference for reference in references)
+    # Who and what together: a person with a problem is the shape of blame.
+    found.update(f"x:{reference}+{cue}" for reference in references for cue in cues)
     found.add(f"l:{language or 'none'}")
     return found
 

@@ -789,6 +789,44 @@ def _decide(text: str, folded: str, cues: _Cues, *, hostile_emoji: bool) -> list
     return [reason for reason in REASONS if reason in reasons]
 
 
+_FIRST_CLAUSE = re.compile(r"\W*([^,;:.!?\n]*)[,;:.!?\n]")
+
+
+def _cheer_first(folded: str, cues: _Cues) -> bool:
+    """A short cheer that opens the comment ("Super, 60 slides for 30 minutes").
+
+    Praise that opens with an exclamation reads as sarcasm as often as not when what
+    follows reports a problem only by implication; such a comment is never quoted.
+    """
+    match = _FIRST_CLAUSE.match(folded)
+    if match is None or len(match.group(1).split()) > 3:
+        return False
+    end = match.end(1)
+    return any(
+        hit.start < end
+        for category in (OPENER, IRONIC, PRAISE)
+        for hit in cues.hits.get(category, [])
+    )
+
+
+def _proper_noun_inside(cased: str, folded: str, language: str | None) -> bool:
+    """A capitalised word inside a sentence: maybe a colleague's name (quote gate only).
+
+    The rules take "Blanca", "Rose" or "Bianchi" inside a sentence for a customer or a
+    brand when no dictionary knows the name; for a quote that is not evidence enough.
+    German capitalises every noun, so there only the rules' own names count.
+    """
+    if language == "de":
+        return False
+    for match in _CAPITALISED.finditer(cased):
+        start = match.start(1)
+        if match.group(1).casefold() in _FUNCTION_WORDS:
+            continue
+        if not _SENTENCE_START.search(folded[max(0, start - 24) : start]):
+            return True
+    return False
+
+
 def _plainly_worded(prepared: str, cased: str) -> bool:
     """No tone marks, shouting, emoji or symbols but a plain statement (quote gate only)."""
     if _TONE_MARKS.search(prepared) or _SOFT_SMILE.search(prepared):
@@ -871,8 +909,10 @@ def _analyse(text: str, people: Iterable[str]) -> _Analysis:
         and letters >= MIN_QUOTE_LETTERS
         and not any(cues.has(category) for category in _NOT_IN_QUOTES)
         and not ((cues.has(OPENER) or cues.has(IRONIC)) and cues.has(PROBLEM))
+        and not _cheer_first(folded, cues)
         and len(prepared) <= MAX_QUOTE_CHARS
         and _plainly_worded(prepared, cased)
+        and not _proper_noun_inside(cased, folded, language)
     )
     found = blame_model.features(
         folded,

@@ -10,8 +10,9 @@ the training rows only, never from a held-out set:
 
 - `flag` is the lowest threshold at which, with the rules, at most MAX_OK_NUDGED of the
   constructive comments would be nudged out of fold;
-- `quote` is below every blaming comment that the rules would have let through to the
-  quote gate, out of fold, with a margin (QUOTE_MARGIN).
+- `quote` is the highest threshold (at most 0.3) below which at most QUOTE_LEAK of the
+  blaming comments that the rules let through to the quote gate fall, out of fold. The
+  digest's other gates (three commenters, ranking) stand behind it.
 
 Why hand-written: the fit is thirty lines; a library for it would be the project's only
 use of one, for a file regenerated when the corpora change.
@@ -34,15 +35,16 @@ from domain.review import model_features, review_by_rules
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "tests" / "domain" / "corpus"
 SEED = 14
-EPOCHS = 30
-RATE = 0.3
-L2 = 1e-4
+EPOCHS = 15
+RATE = 0.1
+L2 = 1e-3
 MIN_COUNT = 2  # a feature seen in one comment only says nothing general
-MAX_OK_NUDGED = 0.03  # out of fold; the target on unseen comments is 5%
-QUOTE_MARGIN = 0.5  # the quote threshold sits at half the least suspicious blame's score
+MAX_OK_NUDGED = 0.04  # out of fold on the blind sets; the target on unseen comments is 5%
+QUOTE_LEAK = 0.03  # of the blaming comments the rules let through, out of fold
 FOLDS = 5
 
-Row = tuple[frozenset[str], int, bool, bool]  # features, label, rules flag, quote candidate
+# features, label, rules flag, quote candidate, and whether the rules were tuned on it
+Row = tuple[frozenset[str], int, bool, bool, bool]
 
 
 def training_files() -> list[Path]:
@@ -50,12 +52,28 @@ def training_files() -> list[Path]:
     return sorted([CORPORA / "tune.jsonl", *sorted((CORPORA / "train").glob("*.jsonl"))])
 
 
+def own_examples() -> list[dict[str, object]]:
+    """The project's own labelled English examples (tests/domain/nudge_corpus.py).
+
+    Not blind, so like tune.jsonl they teach but never choose a threshold: they mark
+    where the product draws its line ("Sales always spike in Q4" is about a season).
+    """
+    from tests.domain.nudge_corpus import CORPUS
+
+    return [
+        {"text": text, "label": "blame" if blame else "ok", "lang": "en", "tuned": True}
+        for text, blame in CORPUS
+    ]
+
+
 def load(paths: Sequence[Path]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                rows.append(json.loads(line))
+                row = json.loads(line)
+                row["tuned"] = path.name == "tune.jsonl"
+                rows.append(row)
     return rows
 
 
@@ -70,6 +88,7 @@ def prepare_rows(rows: list[dict[str, object]]) -> list[Row]:
                 1 if row["label"] == "blame" else 0,
                 rules.flagged,
                 rules.quotable,
+                bool(row.get("tuned")),
             )
         )
     return prepared
@@ -121,19 +140,29 @@ def out_of_fold(rows: Sequence[Row]) -> list[float]:
 
 
 def thresholds(rows: Sequence[Row], scores: Sequence[float]) -> tuple[float, float, str]:
+    # The lexicon rules were written looking at tune.jsonl, so there they catch nearly
+    # everything: thresholds chosen on it would trust the rules too much. They are chosen
+    # on the blind training sets alone, where the rules miss what they miss anywhere.
+    if any(not row[4] for row in rows):
+        pairs = [(row, s) for row, s in zip(rows, scores, strict=True) if not row[4]]
+        rows, scores = [row for row, _ in pairs], [s for _, s in pairs]
     ok = [(row, s) for row, s in zip(rows, scores, strict=True) if row[1] == 0]
     blame = [(row, s) for row, s in zip(rows, scores, strict=True) if row[1] == 1]
     flag = 0.99
-    for step in range(30, 100):
-        t = step / 100
+    for step in range(60, 200):
+        t = step / 200
         nudged = sum(1 for row, s in ok if row[2] or s >= t) / max(1, len(ok))
         if nudged <= MAX_OK_NUDGED:
             flag = t
             break
     caught = sum(1 for row, s in blame if row[2] or s >= flag) / max(1, len(blame))
     nudged = sum(1 for row, s in ok if row[2] or s >= flag) / max(1, len(ok))
-    through = [s for row, s in blame if row[3] and s < flag]
-    quote = QUOTE_MARGIN * min(through, default=flag)
+    through = sorted(s for row, s in blame if row[3] and s < flag)
+    quote = 0.01
+    for step in range(1, 31):
+        t = step / 100
+        if sum(1 for s in through if s < t) <= QUOTE_LEAK * len(through):
+            quote = t
     kept = [s for row, s in ok if row[3]]
     quotable = sum(1 for s in kept if s < quote) / max(1, len(kept))
     summary = (
@@ -149,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="fit and report, write nothing")
     args = parser.parse_args(argv)
     files = training_files()
-    rows = prepare_rows(load(files))
+    rows = prepare_rows(load(files) + own_examples())
     print(f"{len(rows)} comments from {len(files)} file(s)")
     scores = out_of_fold(rows)
     flag, quote, summary = thresholds(rows, scores)
