@@ -39,7 +39,8 @@ EPOCHS = 15
 RATE = 0.1
 L2 = 1e-3
 MIN_COUNT = 2  # a feature seen in one comment only says nothing general
-MAX_OK_NUDGED = 0.04  # out of fold on the blind sets; the target on unseen comments is 5%
+MAX_OK_NUDGED = 0.05  # out of fold on the blind sets: the target on unseen comments
+MODEL_EXTRA_NUDGED = 0.02  # out of fold: what the model may add to the rules' own nudges
 QUOTE_LEAK = 0.03  # of the blaming comments the rules let through, out of fold
 FOLDS = 5
 
@@ -148,11 +149,17 @@ def thresholds(rows: Sequence[Row], scores: Sequence[float]) -> tuple[float, flo
         rows, scores = [row for row, _ in pairs], [s for _, s in pairs]
     ok = [(row, s) for row, s in zip(rows, scores, strict=True) if row[1] == 0]
     blame = [(row, s) for row, s in zip(rows, scores, strict=True) if row[1] == 1]
-    flag = 0.99
+    # The model may add at most MODEL_EXTRA_NUDGED to what the rules nudge by themselves,
+    # and the two together stay within MAX_OK_NUDGED where the rules leave room.
+    by_rules = sum(1 for row, _ in ok if row[2]) / max(1, len(ok))
+    allowed = min(MAX_OK_NUDGED, by_rules + MODEL_EXTRA_NUDGED)
+    if by_rules >= MAX_OK_NUDGED:
+        allowed = by_rules + MODEL_EXTRA_NUDGED / 2
+    flag = 0.995
     for step in range(60, 200):
         t = step / 200
         nudged = sum(1 for row, s in ok if row[2] or s >= t) / max(1, len(ok))
-        if nudged <= MAX_OK_NUDGED:
+        if nudged <= allowed:
             flag = t
             break
     caught = sum(1 for row, s in blame if row[2] or s >= flag) / max(1, len(blame))
@@ -166,6 +173,7 @@ def thresholds(rows: Sequence[Row], scores: Sequence[float]) -> tuple[float, flo
     kept = [s for row, s in ok if row[3]]
     quotable = sum(1 for s in kept if s < quote) / max(1, len(kept))
     summary = (
+        f"rules alone nudge {by_rules:.1%} of ok comments; "
         f"out of fold: recall {caught:.1%}, ok nudged {nudged:.1%}, flag {flag:.2f}; "
         f"{len(through)} blaming comments reached the quote gate, quote {quote:.3f}, "
         f"{quotable:.0%} of quotable ok comments stay quotable"

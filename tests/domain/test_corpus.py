@@ -42,7 +42,7 @@ CORPUS = Path(os.environ.get("LIAISON_CORPUS") or DEFAULT)
 MAX_NUDGED = 0.05  # the target
 # Measured on the held-out part when the blame model was fitted (README): floors, not targets.
 HELDOUT_RECALL_FLOOR = 0.70
-HELDOUT_QUOTABLE_BLAME_CEILING = 2
+HELDOUT_QUOTABLE_BLAME_CEILING = 0
 
 
 @pytest.fixture(scope="module")
