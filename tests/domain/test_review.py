@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.nudge import build_nudge
 from domain import blame_model
+from domain.nudge import build_nudge
 from domain.review import REASONS, REFERENCES, review_by_rules, review_comment
 from tests.domain.nudge_corpus import CORPUS
 
