@@ -49,10 +49,10 @@ class BlameModel:
     flag: float
     quote: float
 
-    def probability(self, features: Iterable[str]) -> float:
+    def probability(self, features: set[str]) -> float:
         """How likely the comment blames people, from 0 to 1."""
-        weights = self.weights
-        z = self.bias + sum(weights.get(feature, 0.0) for feature in set(features))
+        get = self.weights.get
+        z = self.bias + sum(get(feature, 0.0) for feature in features)
         if z < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
