@@ -26,6 +26,7 @@ WHY = {
     "sarcasm": "it reads as sarcasm",
     "passive_aggression": "it reads as a dig",
     "hostile_emoji": "its emoji read as hostile",
+    "tone": "it reads as aimed at people rather than at the material",
 }
 OPENING = "Thanks, your feedback is saved and counts toward the digest's themes."
 

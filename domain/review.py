@@ -21,10 +21,13 @@ SCAN_LIMIT characters are read for cues, MENTION_LIMIT for mentions.
 from __future__ import annotations
 
 import bisect
+import math
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from domain import blame_model
 from domain.disguise import disguised_swearing
 from domain.language import detect_language, is_supported
 from domain.lexicon import Hit, matcher
@@ -62,6 +65,7 @@ REASONS = (
     "sarcasm",
     "passive_aggression",
     "hostile_emoji",
+    "tone",  # no rule fired, but the blame model reads it as aimed at people
 )
 # Who a comment refers to (any of them: never quoted).
 REFERENCES = ("person", "role", "team")
@@ -74,6 +78,14 @@ _SENTENCE_BREAK = re.compile(r"[.!?\n]")
 _BROADCAST = re.compile(r"<!(?:channel|here|everyone)|@(?:channel|here|everyone)\b", re.I)
 _LETTERS = re.compile(r"[^\W\d_]")  # how near a cue must be to the person or team it goes with
 MIN_QUOTE_LETTERS = 15
+MAX_QUOTE_CHARS = 400  # a quote is a sentence or two; a long text hides more than it shows
+# Cues that never go with a quote, even where they flag nothing by themselves: a habit
+# ("as usual"), a rhetorical question, a hostile turn. A cheer or ironic praise goes
+# only where no problem is named.
+_NOT_IN_QUOTES = (HABIT, SARCASM, PASSIVE, QUESTION, NEVER_MET, HOSTILE)
+# Wording that is a tone more than a statement: emphasis, ellipses, scare quotes, a
+# question (a question asks, it does not report), a smile after a statement.
+_TONE_MARKS = re.compile(r"[!?]{2}|[?\u2026\u00ab\u00bb\u201c\u201d\u201e\"]|\.\.\.")
 
 # --- emoji and punctuation ----------------------------------------------------------------
 
@@ -241,6 +253,7 @@ class Review:
     mentions: bool = False  # a Slack mention or typed @handle
     usefulness: int = 0  # higher: more specific, actionable, about a customer outcome
     cues: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    blame_score: float = 0.0  # the blame model's probability (domain.blame_model)
 
     @property
     def supported(self) -> bool:
@@ -776,6 +789,54 @@ def _decide(text: str, folded: str, cues: _Cues, *, hostile_emoji: bool) -> list
     return [reason for reason in REASONS if reason in reasons]
 
 
+_FIRST_CLAUSE = re.compile(r"\W*([^,;:.!?\n]*)[,;:.!?\n]")
+
+
+def _cheer_first(folded: str, cues: _Cues) -> bool:
+    """A short cheer that opens the comment ("Super, 60 slides for 30 minutes").
+
+    Praise that opens with an exclamation reads as sarcasm as often as not when what
+    follows reports a problem only by implication; such a comment is never quoted.
+    """
+    match = _FIRST_CLAUSE.match(folded)
+    if match is None or len(match.group(1).split()) > 3:
+        return False
+    end = match.end(1)
+    return any(
+        hit.start < end
+        for category in (OPENER, IRONIC, PRAISE)
+        for hit in cues.hits.get(category, [])
+    )
+
+
+def _proper_noun_inside(cased: str, folded: str, language: str | None) -> bool:
+    """A capitalised word inside a sentence: maybe a colleague's name (quote gate only).
+
+    The rules take "Blanca", "Rose" or "Bianchi" inside a sentence for a customer or a
+    brand when no dictionary knows the name; for a quote that is not evidence enough.
+    German capitalises every noun, so there only the rules' own names count.
+    """
+    if language == "de":
+        return False
+    for match in _CAPITALISED.finditer(cased):
+        start = match.start(1)
+        if match.group(1).casefold() in _FUNCTION_WORDS:
+            continue
+        if not _SENTENCE_START.search(folded[max(0, start - 24) : start]):
+            return True
+    return False
+
+
+def _plainly_worded(prepared: str, cased: str) -> bool:
+    """No tone marks, shouting, emoji or symbols but a plain statement (quote gate only)."""
+    if _TONE_MARKS.search(prepared) or _SOFT_SMILE.search(prepared):
+        return False
+    if any(m.group(0) not in _ACRONYMS for m in _SHOUT.finditer(cased)):
+        return False
+    # Emoji and symbols say how someone feels, not what the asset says.
+    return not any(unicodedata.category(ch) in ("So", "Sk") for ch in prepared)
+
+
 def _usefulness(folded: str, cues: _Cues) -> int:
     score = 0
     if re.search(r"\d", folded):
@@ -790,8 +851,22 @@ def _usefulness(folded: str, cues: _Cues) -> int:
     return score + min(words // 12, 2)
 
 
-def review_comment(text: str, *, people: Iterable[str] = ()) -> Review:
-    """Judge a feedback comment: nudge its author or not, and whether it may be quoted."""
+@dataclass(frozen=True)
+class _Analysis:
+    """What the rules found in one comment, before the model has its say."""
+
+    reasons: list[str]
+    references: tuple[str, ...]
+    language: str | None
+    candidate: bool  # nothing stands in the way of quoting it but the model
+    asset: bool  # it names the asset's content (slides, prices, the demo, ...)
+    mentions: bool
+    usefulness: int
+    grouped: dict[str, list[Hit]]
+    features: set[str]
+
+
+def _analyse(text: str, people: Iterable[str]) -> _Analysis:
     if not isinstance(text, str):
         text = ""
     prepared = prepare(text[:MENTION_LIMIT])
@@ -832,24 +907,79 @@ def review_comment(text: str, *, people: Iterable[str] = ()) -> Review:
         and not references
         and is_supported(language)
         and letters >= MIN_QUOTE_LETTERS
-        and not cues.has(HOSTILE)
-        and len(prepared) <= SCAN_LIMIT
+        and not any(cues.has(category) for category in _NOT_IN_QUOTES)
+        and not ((cues.has(OPENER) or cues.has(IRONIC)) and cues.has(PROBLEM))
+        and not _cheer_first(folded, cues)
+        and len(prepared) <= MAX_QUOTE_CHARS
+        and _plainly_worded(prepared, cased)
+        and not _proper_noun_inside(cased, folded, language)
     )
+    found = blame_model.features(
+        folded,
+        cased,
+        cues=[category for category, spans in grouped.items() if spans],
+        references=[kind for kind, spans in refs.items() if spans],
+        language=language,
+    )
+    if hostile_emoji:
+        found.add("q:hostile_emoji")
     if candidate:  # only a comment that may be quoted needs its content cues
         for hit in matcher("quote").find(folded, lang=lang_found):
             grouped.setdefault(hit.category, []).append(hit)
-    quotable = candidate and cues.has(ASSET)
-    flagged = bool(reasons)
-    return Review(
-        flagged=flagged,
-        reasons=tuple(reasons),
-        quotable=quotable,
-        language=language,
+    return _Analysis(
+        reasons=reasons,
         references=references,
+        language=language,
+        candidate=candidate,
+        asset=candidate and bool(grouped.get(ASSET)),
         mentions=bool(mention_spans),
         usefulness=_usefulness(folded, cues),
-        cues={category: len(found) for category, found in grouped.items()},
+        grouped=grouped,
+        features=found,
     )
+
+
+def review_by_rules(text: str, *, people: Iterable[str] = ()) -> Review:
+    """The rules' verdict alone (what the model is trained beside; tests and tools)."""
+    analysis = _analyse(text, people)
+    return _verdict(analysis, probability=0.0, flag=math.inf, quote=math.inf)
+
+
+def model_features(text: str, *, people: Iterable[str] = ()) -> set[str]:
+    """The features the blame model reads for `text` (for training it)."""
+    return _analyse(text, people).features
+
+
+def _verdict(analysis: _Analysis, *, probability: float, flag: float, quote: float) -> Review:
+    reasons = list(analysis.reasons)
+    if not reasons and probability >= flag:
+        reasons = ["tone"]
+    quotable = analysis.candidate and not reasons and analysis.asset and probability < quote
+    cues = {category: len(found) for category, found in analysis.grouped.items()}
+    return Review(
+        flagged=bool(reasons),
+        reasons=tuple(reason for reason in REASONS if reason in reasons),
+        quotable=quotable,
+        language=analysis.language,
+        references=analysis.references,
+        mentions=analysis.mentions,
+        usefulness=analysis.usefulness,
+        cues=cues,
+        blame_score=round(probability, 3),
+    )
+
+
+def review_comment(text: str, *, people: Iterable[str] = ()) -> Review:
+    """Judge a feedback comment: nudge its author or not, and whether it may be quoted.
+
+    The rules decide first; the blame model (domain.blame_model) can only add: it nudges
+    a comment no rule caught when it reads as aimed at people, and it keeps from quotes
+    any comment it has the least doubt about.
+    """
+    analysis = _analyse(text, people)
+    shipped = blame_model.model()
+    probability = shipped.probability(analysis.features)
+    return _verdict(analysis, probability=probability, flag=shipped.flag, quote=shipped.quote)
 
 
 def cue_spans(text: str, *, language: str | None) -> tuple[str, list[int], list[Hit]]:

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain import blame_model
 from domain.nudge import build_nudge
-from domain.review import REASONS, REFERENCES, review_comment
+from domain.review import REASONS, REFERENCES, review_by_rules, review_comment
 from tests.domain.nudge_corpus import CORPUS
 
 
@@ -300,12 +301,24 @@ def test_things_that_look_like_mentions_are_not(text: str) -> None:
         ("De prijsslide overtuigde de klant meteen, zo laten graag", "nl"),
     ],
 )
-def test_content_about_the_asset_in_a_supported_language_is_quotable(
+def test_content_about_the_asset_in_a_supported_language_passes_the_rules_quote_gate(
     text: str, language: str
 ) -> None:
+    """The rules see the evidence; the blame model then quotes only what it has no doubt
+    about (a low score), so some of these only count: quoting less is the safe side."""
+    assert review_by_rules(text).quotable
     review = review_comment(text)
-    assert review.quotable
+    assert not review.flagged
     assert review.language == language
+    assert review.quotable == (review.blame_score < blame_model.model().quote)
+
+
+def test_plain_specific_praise_of_content_is_quoted() -> None:
+    for text in (
+        "The pricing slide converted two prospects this week, keep it",
+        "Slide 6 pricing made the CFO ask for a proposal; add the EMEA tiers after it",
+    ):
+        assert review_comment(text).quotable, text
 
 
 @pytest.mark.parametrize(

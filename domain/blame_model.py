@@ -1,0 +1,114 @@
+"""A small linear model of blame, trained on comments written blind (SPEC: blame-free rules).
+
+The lexicon rules in domain.review catch what they list; comments written by people who
+never saw the lists showed that blame hides in wording no list holds ("Que alguien le
+explique a producto lo que es un cliente"). This model reads the same folded text as the
+rules and scores how much a comment reads as aimed at people rather than at the material.
+
+It is a logistic regression over sparse binary features: words, word pairs, character
+4-grams inside words (they carry meaning across the inflections of seven languages),
+emoji, a few shapes of punctuation, and the rules' own cue categories. Scoring is a sum
+of weights, so it costs a few dictionary lookups per word and needs no library at run
+time; the weights ship in blame_model.json beside the lexicons (nothing is downloaded).
+`scripts/train_blame_model.py` fits it from the corpora under tests/domain/corpus
+(writers who had not read the rules) and chooses the two thresholds by cross-validation:
+
+- `flag`: at or above it, the comment is nudged even when no rule fired;
+- `quote`: below it only may a comment be quoted. It is set low, so that a comment the
+  model has any doubt about only counts toward themes (quote by evidence, never by
+  absence of evidence).
+
+Why hand-written: inference is a dot product over a few hundred features; a machine
+learning library would add hundreds of megabytes to every install for that sum.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from itertools import pairwise
+from pathlib import Path
+
+MODEL_FILE = Path(__file__).resolve().parent / "lexicon" / "blame_model.json"
+FEATURE_LIMIT = 1_500  # characters of a comment the model reads: its opening says enough
+_WORD = re.compile(r"[^\W\d_]+|\d+")
+_CAPS = re.compile(r"(?<!\w)[^\W\d_a-z]{4,}(?!\w)")
+
+
+@dataclass(frozen=True)
+class BlameModel:
+    """Weights, bias and the two thresholds chosen by cross-validation."""
+
+    weights: Mapping[str, float]
+    bias: float
+    flag: float
+    quote: float
+
+    def probability(self, features: set[str]) -> float:
+        """How likely the comment blames people, from 0 to 1."""
+        get = self.weights.get
+        z = self.bias + sum(get(feature, 0.0) for feature in features)
+        if z < -30:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+def features(
+    folded: str,
+    cased: str,
+    *,
+    cues: Iterable[str] = (),
+    references: Iterable[str] = (),
+    language: str | None = None,
+) -> set[str]:
+    """The sparse binary features of one comment (folded and cased as domain.review has them)."""
+    text = folded[:FEATURE_LIMIT]
+    words = _WORD.findall(text)
+    found = {"w:" + word for word in words}
+    found.update(f"b:{a}_{b}" for a, b in pairwise(words))
+    if words:  # how a comment opens and ends carries its tone ("oh good, ...", "... né")
+        found.add("f:" + words[0])
+        found.add("f:" + "_".join(words[:2]))
+        found.add("z:" + words[-1])
+    for word in words:
+        if len(word) > 3 and not word.isdigit():
+            padded = f"<{word}>"
+            found.update("c:" + padded[i : i + 4] for i in range(len(padded) - 3))
+    raw = cased[:FEATURE_LIMIT]
+    found.update("e:" + ch for ch in raw if unicodedata.category(ch) == "So")
+    if "!!" in raw:
+        found.add("p:!!")
+    if "?!" in raw or "!?" in raw or "??" in raw:
+        found.add("p:?!")
+    if "..." in raw or "\u2026" in raw:
+        found.add("p:...")
+    if '"' in raw or "\u201c" in raw or "\u00ab" in raw:
+        found.add("p:quote")
+    if _CAPS.search(raw):
+        found.add("p:caps")
+    if not words:
+        found.add("p:nowords")
+    cues, references = list(cues), list(references)
+    found.update("q:" + cue for cue in cues)
+    found.update("r:" + reference for reference in references)
+    # Who and what together: a person with a problem is the shape of blame.
+    found.update(f"x:{reference}+{cue}" for reference in references for cue in cues)
+    found.add(f"l:{language or 'none'}")
+    return found
+
+
+@cache
+def model() -> BlameModel:
+    """The shipped model, read once on first use."""
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    return BlameModel(
+        weights={str(k): float(v) for k, v in data["weights"].items()},
+        bias=float(data["bias"]),
+        flag=float(data["flag"]),
+        quote=float(data["quote"]),
+    )
