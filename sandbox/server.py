@@ -555,7 +555,8 @@ class SlackSandbox:
         ``status=429`` answers ``ratelimited`` with a ``Retry-After`` header (``retry_after``
         seconds, 1 when not given, as Slack always sends one); 5xx answers an HTML error
         page; ``error="..."`` answers HTTP 200 ``{"ok": false, "error": error}`` whatever
-        the status.
+        the status (with a ``Retry-After`` header when ``retry_after`` is given, e.g. for
+        a ``rate_limited`` body).
         """
         with self._lock:
             self._faults.setdefault(method, deque()).append(
@@ -854,7 +855,9 @@ class SlackSandbox:
         extra: dict[str, str] = {}
         if fault.error is not None:
             status, response = 200, {"ok": False, "error": fault.error}
-            req.reply(200, json.dumps(response).encode(), "application/json; charset=utf-8")
+            if fault.retry_after is not None:
+                extra["Retry-After"] = str(fault.retry_after)
+            req.reply(200, json.dumps(response).encode(), "application/json; charset=utf-8", extra)
         elif fault.status == 429:
             status, response = 429, {"ok": False, "error": "ratelimited"}
             extra["Retry-After"] = str(fault.retry_after if fault.retry_after is not None else 1)
