@@ -27,8 +27,9 @@ from models import (
     Question,
 )
 from sandbox import SlackDriver, SlackSandbox, block_actions, button_action, view_submission
+from sandbox.payloads import new_trigger_id
 from tests.conftest import Served
-from tests.factories import message_text, reply_text
+from tests.factories import message_text, reply_text, shown_modal
 
 MARKETER = "U0MKT1"
 TZ = "America/New_York"  # the seeded marketer's zone
@@ -150,8 +151,8 @@ def test_launch_command_opens_the_modal_with_the_sales_channels(
     )
     response = slack.command("/launch", "Spring launch", user_id=MARKETER)
     assert response.status_code == 200
-    [call] = sandbox.wait_for_calls("views.open")
-    view = call.json_param("view")
+    view = shown_modal(sandbox)
+    assert len(sandbox.calls("views.open")) == 1
     assert view["callback_id"] == Ids.LAUNCH_MODAL
     assert json.loads(view["private_metadata"])["tz"] == TZ
     channels = next(b for b in view["blocks"] if b.get("block_id") == LaunchField.CHANNELS)
@@ -343,7 +344,7 @@ def test_a_question_is_posted_in_the_thread_and_only_the_marketer_marks_it_answe
     parent = _announcement(sandbox)
     [campaign] = rows(engine, Campaign)
     _click(slack, sandbox, "U0REP1", Ids.ASK_QUESTION, str(campaign.id), parent)
-    view = sandbox.wait_for_calls("views.open")[-1].json_param("view")
+    view = shown_modal(sandbox)
     assert view["callback_id"] == Ids.QUESTION_MODAL
     empty = slack.interactive(
         view_submission(
@@ -398,7 +399,7 @@ def test_the_marketer_edits_a_launch_and_every_announcement_updates(
     shortcut = {
         "type": "message_action",
         "callback_id": Ids.EDIT_LAUNCH,
-        "trigger_id": "trig-edit-1",
+        "trigger_id": new_trigger_id(),
         "team": {"id": sandbox.TEAM_ID, "domain": "sandbox"},
         "user": {"id": MARKETER},
         "channel": {"id": "C0SALES", "name": "sales"},
@@ -409,12 +410,14 @@ def test_the_marketer_edits_a_launch_and_every_announcement_updates(
         "token": "x",
         "api_app_id": sandbox.APP_ID,
     }
-    # Someone else's shortcut gets a refusal and no modal.
-    refused = slack.interactive({**shortcut, "user": {"id": "U0REP1"}, "trigger_id": "trig-edit-0"})
+    # Someone else's shortcut gets a refusal (in the modal, opened first) and no form.
+    someone_else = {**shortcut, "user": {"id": "U0REP1"}, "trigger_id": new_trigger_id()}
+    refused = slack.interactive(someone_else)
     assert refused.status_code == 200
-    wait_until(lambda: any("Only" in message_text(r) for r in sandbox.responses()), what="refusal")
-    slack.interactive(shortcut)
-    view = sandbox.wait_for_calls("views.open")[-1].json_param("view")
+    notice = shown_modal(sandbox)
+    assert notice["callback_id"] == Ids.NOTICE_MODAL and "Only" in message_text(notice)
+    slack.interactive({**shortcut, "trigger_id": new_trigger_id()})
+    view = shown_modal(sandbox, count=2)
     assert view["callback_id"] == Ids.EDIT_LAUNCH_MODAL
     values = state(name="Q3 pricing refresh (v2)", summary="Updated tiers.")
     for field in (LaunchField.CHANNELS, LaunchField.COLLATERAL):
@@ -477,7 +480,7 @@ def test_a_later_launch_date_schedules_the_post_for_0900_in_the_marketers_zone(
             response_url=sandbox.new_response_url(),
         )
     )
-    view = sandbox.wait_for_calls("views.open")[-1].json_param("view")
+    view = shown_modal(sandbox)
     values = state(launch_date=today_there(), collateral="")
     for field in (LaunchField.CHANNELS, LaunchField.COLLATERAL):
         values.pop(str(field))
@@ -499,10 +502,12 @@ def test_launching_can_be_limited_to_named_people_or_a_user_group(
     reply_text(
         slack.command("/liaison", "launchers add <@U0MKT2>", user_id="UADMIN"), slack, sandbox
     )
-    refused = reply_text(slack.command("/launch", "", user_id=MARKETER), slack, sandbox)
-    assert "limited" in refused and sandbox.calls("views.open") == []
+    # The modal opens first (Slack's trigger lives 3 s); a refusal replaces its loading view.
+    slack.command("/launch", "", user_id=MARKETER)
+    refused = shown_modal(sandbox, count=1)
+    assert refused["callback_id"] == Ids.NOTICE_MODAL and "limited" in message_text(refused)
     slack.command("/launch", "", user_id="U0MKT2")
-    sandbox.wait_for_calls("views.open")
+    assert shown_modal(sandbox, count=2)["callback_id"] == Ids.LAUNCH_MODAL
     reply_text(
         slack.command(
             "/liaison", "launchers group <!subteam^S0SALESTEAM|@sales-team>", user_id="UADMIN"
@@ -511,11 +516,13 @@ def test_launching_can_be_limited_to_named_people_or_a_user_group(
         sandbox,
     )
     slack.command("/launch", "", user_id="U0REP1")  # a member of the group
-    sandbox.wait_for_calls("views.open", count=2)
-    assert "limited" in reply_text(slack.command("/launch", "", user_id="U0MKT2"), slack, sandbox)
+    assert shown_modal(sandbox, count=3)["callback_id"] == Ids.LAUNCH_MODAL
+    slack.command("/launch", "", user_id="U0MKT2")
+    refused = shown_modal(sandbox, count=4)
+    assert refused["callback_id"] == Ids.NOTICE_MODAL and "limited" in message_text(refused)
     # Admins always may.
     slack.command("/launch", "", user_id="UADMIN")
-    sandbox.wait_for_calls("views.open", count=3)
+    assert shown_modal(sandbox, count=5)["callback_id"] == Ids.LAUNCH_MODAL
 
 
 @pytest.mark.parametrize("value", ["", "abc", "99999999"])
