@@ -161,6 +161,37 @@ def test_launch_command_opens_the_modal_with_the_sales_channels(
     assert name["element"]["initial_value"] == "Spring launch"
 
 
+def test_launch_opens_its_modal_first_while_users_info_is_rate_limited_for_seconds(
+    slack: SlackDriver, sandbox: SlackSandbox
+) -> None:
+    """Slack's trigger lives 3 s (the sandbox refuses a later views.open): the loading view
+    opens before any lookup, and the form replaces it once the rate limit has passed."""
+    sandbox.fail_next("users.info", status=429, retry_after=5)
+    started = time.monotonic()
+    response = slack.command("/launch", "Spring launch", user_id=MARKETER)
+    assert response.status_code == 200
+    view = shown_modal(sandbox, timeout=20)
+    assert time.monotonic() - started >= 5  # the rate limit was waited out, not skipped
+    assert view["callback_id"] == Ids.LAUNCH_MODAL
+    assert json.loads(view["private_metadata"])["tz"] == TZ
+    [opened] = sandbox.calls("views.open")
+    assert opened.ok  # within the trigger's 3 s
+    order = [c.method for c in sandbox.calls() if c.method in ("views.open", "users.info")]
+    assert order[0] == "views.open" and order.count("users.info") == 2, order
+
+
+def test_launch_says_in_its_modal_when_a_lookup_fails(
+    slack: SlackDriver, sandbox: SlackSandbox
+) -> None:
+    sandbox.fail_next("users.info", status=429, retry_after=120)
+    response = slack.command("/launch", "", user_id=MARKETER)
+    assert response.status_code == 200
+    notice = shown_modal(sandbox, timeout=20)
+    assert notice["callback_id"] == Ids.NOTICE_MODAL
+    assert "slow down" in message_text(notice)
+    assert not any(c.method == "views.open" and not c.ok for c in sandbox.calls())
+
+
 def test_launch_help(slack: SlackDriver, sandbox: SlackSandbox) -> None:
     assert "/launch" in reply_text(slack.command("/launch", "help"), slack, sandbox)
     assert sandbox.calls("views.open") == []
