@@ -58,6 +58,11 @@ model and why chat.update and chat.postEphemeral stay unlimited): a post over a 
 HTTP 429, ``Retry-After`` and ``ratelimited`` with no side effect. ``post_times()`` and
 ``rate_limit_stats()`` report accepted posts (recorded whether limits are on or off).
 ``reset()`` turns limits off again.
+
+Trigger ids behave as Slack's (see ``triggers.py``): ``views.open`` and ``views.push``
+accept one only within 3 seconds of its issue (``payloads.new_trigger_id()``, which every
+interaction payload builder uses) and only once; a late one gets ``expired_trigger_id``,
+one the sandbox never issued ``invalid_trigger_id``.
 """
 
 from __future__ import annotations

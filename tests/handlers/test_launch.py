@@ -180,10 +180,15 @@ def test_launch_opens_its_modal_first_while_users_info_is_rate_limited_for_secon
     assert order[0] == "views.open" and order.count("users.info") == 2, order
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [{"status": 429, "retry_after": 120}, {"error": "rate_limited"}],
+    ids=["429-for-two-minutes", "rate_limited-body"],
+)
 def test_launch_says_in_its_modal_when_a_lookup_fails(
-    slack: SlackDriver, sandbox: SlackSandbox
+    slack: SlackDriver, sandbox: SlackSandbox, fault: dict[str, Any]
 ) -> None:
-    sandbox.fail_next("users.info", status=429, retry_after=120)
+    sandbox.fail_next("users.info", **fault)
     response = slack.command("/launch", "", user_id=MARKETER)
     assert response.status_code == 200
     notice = shown_modal(sandbox, timeout=20)
