@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from blocks.loading import build_loading_modal, build_notice_modal
 from core.errors import reply_for
@@ -29,7 +30,13 @@ class OpenModal:
 
     def show(self, view: dict[str, Any]) -> None:
         """Replace what the modal shows (its callback_id and private_metadata included)."""
-        self.client.views_update(view_id=self.view_id, view=view)
+        try:
+            self.client.views_update(view_id=self.view_id, view=view)
+        except SlackApiError as error:
+            if error.response.get("error") != "not_found":
+                raise
+            # The person closed the loading modal: nothing is waiting for this view.
+            logger.info("the modal %s was closed before it was filled", self.view_id)
 
     def tell(self, text: str) -> None:
         """Replace the modal with a short message (a refusal, an error)."""

@@ -197,6 +197,24 @@ def test_launch_says_in_its_modal_when_a_lookup_fails(
     assert not any(c.method == "views.open" and not c.ok for c in sandbox.calls())
 
 
+def test_a_loading_modal_closed_before_it_is_filled_is_no_error(
+    slack: SlackDriver, sandbox: SlackSandbox
+) -> None:
+    """Slack answers views.update with not_found once the person closed the modal."""
+    sandbox.fail_next("views.update", error="not_found")
+    response = slack.command("/launch", "", user_id=MARKETER)
+    assert response.status_code == 200
+    [update] = sandbox.wait_for_calls("views.update")
+    assert update.response["error"] == "not_found"
+    # The listener finishes without telling the person anything went wrong.
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        assert sandbox.responses(slack.last_response_url) == []
+        assert sandbox.calls("chat.postMessage") == []
+        time.sleep(0.05)
+    assert len(sandbox.calls("views.update")) == 1
+
+
 def test_launch_help(slack: SlackDriver, sandbox: SlackSandbox) -> None:
     assert "/launch" in reply_text(slack.command("/launch", "help"), slack, sandbox)
     assert sandbox.calls("views.open") == []
