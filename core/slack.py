@@ -137,6 +137,12 @@ def patient_copy(client: WebClient) -> WebClient:
         token=client.token,
         base_url=client.base_url,
         timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers),
+        # An org-wide install's client names the workspace it acts in.
+        team_id=client.default_params.get("team_id"),
+        logger=client.logger,
         retry_handlers=[
             *counting,
             ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
