@@ -35,6 +35,7 @@ from slack_sdk.errors import SlackApiError
 from core.clients import NotInstalled, SlackClients
 from core.db import SessionScope
 from domain.delivery import CHANNEL_INTERVAL_S, Action, Decision, decide
+from domain.slack_errors import Kind, classify
 from services import delivery, launches
 from services.delivery import METADATA_EVENT, Failed, Job, Outcome, Retry, Sent
 
@@ -311,10 +312,10 @@ class DeliveryWorker:
             if found is not None:
                 logger.info("outbox message %d was already posted (ts %s)", job.id, found)
                 return Sent(job_id=job.id, ts=found, at=delivery.now_utc())
-        joined = False
+        joined, join_refused = False, None
         if job.kind == launches.ANNOUNCEMENT:
             # Reaction votes arrive only from channels the bot is in (SPEC: platform facts).
-            joined = self._ensure_member(job, client)
+            joined, join_refused = self._ensure_member(job, client)
         while True:
             if not self._renew(job):
                 return None  # another process took the message over; it decides now
@@ -338,6 +339,9 @@ class DeliveryWorker:
                     if refused is None:
                         continue
                     return self._api_error(job, refused, verify_first=False, joining=True)
+                if exc.response.get("error") == "not_in_channel" and join_refused is not None:
+                    # Why the join before the post failed says what to do (wait, give up).
+                    return self._api_error(job, join_refused, verify_first=False, joining=True)
                 return self._api_error(job, exc, verify_first=False)
             except OSError as exc:  # timeouts, resets: the post may or may not have landed
                 decision = decide(
@@ -381,7 +385,7 @@ class DeliveryWorker:
             # The check itself failed for good: the message can't be confirmed either way.
             decision = decide(error=None, status=None, retry_after=None, attempts=job.attempts + 1)
         if decision.action is Action.JOIN_THEN_RETRY or (
-            joining and decision.action is Action.FAIL
+            joining and classify("conversations.join", error).kind is Kind.PERMANENT
         ):
             # Not a member and cannot join (a private channel, an archived one, ...).
             decision = decide(error="channel_not_found", status=200, retry_after=None, attempts=1)
@@ -436,14 +440,15 @@ class DeliveryWorker:
                 self._next_allowed.get(channel_id, 0.0), time.monotonic() + seconds
             )
 
-    def _ensure_member(self, job: Job, client: WebClient) -> bool:
-        """Join a public channel the bot is not in yet; True when a join was attempted."""
+    def _ensure_member(self, job: Job, client: WebClient) -> tuple[bool, SlackApiError | None]:
+        """Join a public channel the bot is not in yet: whether a join was attempted, and
+        Slack's refusal if it failed."""
         workspace, channel_id = job.workspace_id, job.channel_id
         with self._lock:
             fresh = self._members_fresh(workspace)
             known = channel_id in self._members.get(workspace, ())
         if fresh and known:
-            return False
+            return False, None
         if not fresh:
             # One listing at a time: a fan-out's first announcements all get here at once.
             with self._members_loading:
@@ -453,9 +458,8 @@ class DeliveryWorker:
                     self._load_memberships(workspace, client)
             with self._lock:
                 if channel_id in self._members.get(workspace, ()):
-                    return False
-        self._join(workspace, channel_id, client)
-        return True
+                    return False, None
+        return True, self._join(workspace, channel_id, client)
 
     def _members_fresh(self, workspace: int) -> bool:
         loaded = self._members_loaded_at.get(workspace, -MEMBERSHIP_TTL_S)

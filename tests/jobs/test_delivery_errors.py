@@ -106,3 +106,20 @@ def test_a_rate_limited_body_is_waited_out_without_using_attempts(
     assert {r.status for r in rows} == {OutboxStatus.SENT}
     # Only the successful post counted as an attempt.
     assert [r.attempts for r in rows] == [1] * len(rows)
+
+
+def test_a_refused_join_does_not_hold_back_the_announcement(
+    engine: Engine, sandbox: SlackSandbox
+) -> None:
+    """A public channel the bot has not joined: with chat:write.public (manifest.yml) the
+    post goes through although the join before it was rate-limited, using one attempt."""
+    sandbox.add_channel(CHANNEL, name="errors", bot_is_member=False)
+    sandbox.fail_next("conversations.join", error="rate_limited", retry_after=1)
+    launch(engine)
+    summary_when_done(engine, sandbox, within_s=30)
+    assert [c.ok for c in sandbox.calls("conversations.join")] == [False]
+    assert len(sandbox.find_messages(CHANNEL, event_type="liaison_outbox")) == 1
+    with Session(engine) as session:
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.channel_id == CHANNEL)).all()
+    assert len(rows) == 2 and {r.status for r in rows} == {OutboxStatus.SENT}
+    assert [r.attempts for r in rows] == [1] * len(rows)
