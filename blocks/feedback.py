@@ -39,6 +39,10 @@ MAX_OPTION_TEXT = 75  # an option's plain_text limit
 VERDICT_LABELS = {Verdict.USEFUL: "👍 Useful", Verdict.NEEDS_WORK: "👎 Needs work"}
 
 
+FEEDBACK_TITLE = "Give feedback"
+REWORD_TITLE = "Reword your comment"
+
+
 def asset_label(ref: AssetRef) -> str:
     """`PD-3 · Pricing deck`, cut to an option's 75 characters."""
     return shorten(f"{ref.handle} · {one_line(ref.title)}", MAX_OPTION_TEXT)
@@ -75,7 +79,7 @@ def build_feedback_modal(
     view = View(
         type="modal",
         callback_id=Ids.FEEDBACK_MODAL,
-        title="Give feedback",
+        title=FEEDBACK_TITLE,
         submit="Send",
         close="Cancel",
         private_metadata=campaign_metadata(campaign_id),
@@ -228,7 +232,7 @@ def build_reword_modal(*, comment_id: int, handle: str, title: str, rewording: s
     view = View(
         type="modal",
         callback_id=Ids.REWORD_MODAL,
-        title="Reword your comment",
+        title=REWORD_TITLE,
         submit="Replace",
         close="Cancel",
         private_metadata=str(comment_id),

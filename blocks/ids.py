@@ -22,6 +22,9 @@ class Ids(StrEnum):
     ANNOUNCEMENT_ACTIONS = "announcement_actions"
     QUESTION_MODAL = "question_modal"
     QUESTION_TEXT = "question_text"
+    # A modal opened at once, before the lookups that fill it (Slack's trigger lives 3 s)
+    LOADING_MODAL = "loading_modal"
+    NOTICE_MODAL = "notice_modal"
     # Feedback
     FEEDBACK_MODAL = "feedback_modal"
     ASSET_PICKER = "asset_picker"

@@ -150,7 +150,7 @@ def build_launch_modal(defaults: LaunchDefaults) -> Payload:
     view = View(
         type="modal",
         callback_id=Ids.EDIT_LAUNCH_MODAL if editing else Ids.LAUNCH_MODAL,
-        title="Edit launch" if editing else "Launch a campaign",
+        title=EDIT_TITLE if editing else LAUNCH_TITLE,
         submit="Save" if editing else "Announce",
         close="Cancel",
         private_metadata=launch_metadata(defaults.campaign_id, defaults.timezone),
@@ -315,7 +315,7 @@ def build_question_modal(
     view = View(
         type="modal",
         callback_id=Ids.QUESTION_MODAL,
-        title="Ask a question",
+        title=QUESTION_TITLE,
         submit="Post question",
         close="Cancel",
         private_metadata=metadata,
@@ -480,6 +480,9 @@ def _bulleted(lines: list[str], limit: int) -> str:
     return text
 
 
+LAUNCH_TITLE = "Launch a campaign"
+EDIT_TITLE = "Edit launch"
+QUESTION_TITLE = "Ask a question"
 LAUNCH_REFUSED = (
     "Launching is limited to certain people in this workspace (and its admins): "
     "`/liaison launchers list` shows who. A Liaison admin can change that with "

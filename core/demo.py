@@ -144,7 +144,9 @@ class Tour:
         """Morgan launches a campaign to two channels; a rep confirms they're ready."""
         self.say("3. Marketing launches a campaign to #sales and #sales-west with /launch.")
         self.driver.command("/launch", "Q3 pricing refresh", user_id="U0MKT1")
-        view = self.sandbox.wait_for_calls("views.open")[-1].json_param("view")
+        # The modal opens at once ("Loading…"); the form replaces it once Liaison looked up
+        # Morgan's time zone and the sales channels.
+        view = self.sandbox.wait_for_calls("views.update", timeout=10)[-1].json_param("view")
         self._print(f"\n  Morgan fills in the form “{view['title']['text']}” and presses Announce.")
         values = _launch_values(
             name="Q3 pricing refresh",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks.digest import build_digest_message
@@ -13,7 +14,6 @@ from core.db import make_engine, session_scope_for
 from core.fetch import make_http_client
 from core.run import migrate_or_explain
 from core.settings import Settings, SettingsError
-from core.slack import make_client
 from models import utcnow
 from services.digest_access import shared_channel_refused
 from services.digest_runs import digest_settings_for_team, on_demand_digest
@@ -30,6 +30,7 @@ def run_digest(settings: Settings, *, team_id: str, post: bool) -> int:
     engine = make_engine(settings.database_url)
     db = session_scope_for(engine)
     clients = SlackClients(settings=settings, db=db, store=installation_store(settings, db))
+    client: WebClient | None
     try:
         client = clients.for_team(team_id)
     except NotInstalled:
@@ -37,8 +38,16 @@ def run_digest(settings: Settings, *, team_id: str, post: bool) -> int:
             print(f"liaison: Liaison is not installed in {team_id!r}", file=sys.stderr)
             engine.dispose()
             return 1
+        client = None
+    if client is None or not client.token:
         # Without a token people can't be listed: the digest quotes nobody (fails closed).
-        client = make_client(token=None, base_url=settings.slack_api_url)
+        client = None
+        print(
+            f"liaison: no Slack token for {team_id!r} (set SLACK_BOT_TOKEN, or install "
+            "Liaison there with OAuth): this preview names no one, so it quotes no comments "
+            "or questions; scores, trends and themes are complete.",
+            file=sys.stderr,
+        )
     http = make_http_client()
     try:
         with db() as session:
@@ -64,7 +73,7 @@ def run_digest(settings: Settings, *, team_id: str, post: bool) -> int:
         message = build_digest_message(digest)
         print(render_message(message))
         if post:
-            assert found.channel_id is not None
+            assert found.channel_id is not None and client is not None
             if shared_channel_refused(
                 client=client, channel_id=found.channel_id, allowed=found.shared_allowed
             ):

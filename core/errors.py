@@ -35,7 +35,7 @@ def reply_for(error: Exception) -> str:
     """The text a person sees for an error; unknown errors are logged with a reference."""
     if isinstance(error, KNOWN):
         return str(error)
-    if isinstance(error, SlackApiError) and _slack_error(error) == "ratelimited":
+    if isinstance(error, SlackApiError) and _slack_error(error) in ("ratelimited", "rate_limited"):
         # Listeners wait out only short rate limits (core.slack): say so, no traceback.
         logger.warning("a Slack call was rate limited for longer than a person can wait")
         return BUSY

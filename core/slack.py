@@ -75,8 +75,8 @@ LISTENER_RATE_LIMIT_WAIT_S = 2
 class BriefRateLimitRetryHandler(RateLimitErrorRetryHandler):
     """Waits out a 429 only when its Retry-After is short."""
 
-    def __init__(self, *, max_wait_s: int) -> None:
-        super().__init__(max_retry_count=1)
+    def __init__(self, *, max_wait_s: int, retries: int = 1) -> None:
+        super().__init__(max_retry_count=retries)
         self.max_wait_s = max_wait_s
 
     def _can_retry(
@@ -120,6 +120,37 @@ def make_client(
         # Never None (that would get slack_sdk's default connection retries): without
         # `retry` the list holds only the counter, which retries nothing.
         retry_handlers=[CountingHandler(), *(retries if retry else [])],
+    )
+
+
+# Behind a modal that is already open (its "Loading…" view) the person sees that Liaison is
+# working, and views.update has no 3-second deadline: rate limits are waited out longer.
+MODAL_RATE_LIMIT_WAIT_S = 10
+MODAL_RATE_LIMIT_RETRIES = 3
+
+
+def patient_copy(client: WebClient) -> WebClient:
+    """The same client (token, URL, counting) waiting out longer rate limits, for the
+    lookups done behind an open modal."""
+    counting = [h for h in client.retry_handlers if isinstance(h, CountingHandler)]
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        ssl=client.ssl,
+        proxy=client.proxy,
+        headers=dict(client.headers),
+        # An org-wide install's client names the workspace it acts in.
+        team_id=client.default_params.get("team_id"),
+        logger=client.logger,
+        retry_handlers=[
+            *counting,
+            ConnectionErrorRetryHandler(max_retry_count=CONNECTION_RETRIES),
+            BriefRateLimitRetryHandler(
+                max_wait_s=MODAL_RATE_LIMIT_WAIT_S, retries=MODAL_RATE_LIMIT_RETRIES
+            ),
+            ServerErrorRetryHandler(max_retry_count=SERVER_ERROR_RETRIES),
+        ],
     )
 
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.slack_errors import Kind, classify
+
 # Transient trouble is retried for hours (1, 2, 4 … 600 s): an outage of Slack or of the
 # network delays messages but does not lose them.
 MAX_ATTEMPTS = 30
 BASE_DELAY_S = 1.0
 MAX_DELAY_S = 600.0
-# Errors Slack documents as possibly having done part of the work.
-AMBIGUOUS = frozenset({"internal_error", "fatal_error", "request_timeout", "service_unavailable"})
+# A `rate_limited` body (HTTP 200) names no Retry-After: wait this long before posting again.
+RATE_LIMITED_WAIT_S = 5.0
 # Slack allows about one message per second per channel.
 CHANNEL_INTERVAL_S = 1.0
 
@@ -34,30 +36,8 @@ class Decision:
     reason: str = ""
     # The request may have reached Slack (timeouts, 5xx): check before posting again.
     verify_first: bool = False
-
-
-PERMANENT = {
-    "channel_not_found": (
-        "Liaison isn't in this channel: private channels need an invitation "
-        "(`/invite @Liaison`), or the channel no longer exists"
-    ),
-    "is_archived": "the channel is archived",
-    "restricted_action": "posting is restricted in this channel",
-    "restricted_action_read_only_channel": "the channel is read-only",
-    "restricted_action_thread_only_channel": "the channel only allows replies in threads",
-    "restricted_action_non_threadable_channel": "the channel does not allow threads",
-    "ekm_access_denied": "the workspace's key management refused the message",
-    "msg_too_long": "the message was too long",
-    "invalid_blocks": "Slack refused the message's layout",
-    "no_text": "the message was empty",
-    "not_authed": "Liaison is not installed in this workspace any more",
-    "invalid_auth": "Liaison is not installed in this workspace any more",
-    "account_inactive": "Liaison is not installed in this workspace any more",
-    "token_revoked": "Liaison is not installed in this workspace any more",
-    "missing_scope": "Liaison lacks a permission to post here (reinstall it from manifest.yml)",
-    "thread_not_found": "the announcement this belongs to is gone",
-    "message_not_found": "the announcement this belongs to is gone",
-}
+    # Slack asked us to wait (429 or a `rate_limited` body): no attempt is used up.
+    rate_limited: bool = False
 
 
 def backoff(attempts: int) -> float:
@@ -66,19 +46,27 @@ def backoff(attempts: int) -> float:
 
 
 def decide(
-    *, error: str | None, status: int | None, retry_after: float | None, attempts: int
+    *,
+    error: str | None,
+    status: int | None,
+    retry_after: float | None,
+    attempts: int,
+    method: str = "chat.postMessage",
 ) -> Decision:
-    """Classify one refusal. `attempts` counts attempts made, including this one."""
-    if status == 429 or error == "ratelimited":
+    """Classify one refusal of `method`. `attempts` counts attempts made, including this one."""
+    meaning = classify(method, error)
+    if status == 429 or meaning.kind is Kind.RATE_LIMITED:
         # Being told to wait is not a failure: no attempt is used up.
-        return Decision(Action.RETRY, delay_s=max(retry_after or 1.0, 1.0))
-    if error == "not_in_channel":
+        default = 1.0 if status == 429 else RATE_LIMITED_WAIT_S
+        wait = max(retry_after if retry_after is not None else default, 1.0)
+        return Decision(Action.RETRY, delay_s=wait, rate_limited=True)
+    if meaning.kind is Kind.JOIN:
         return Decision(Action.JOIN_THEN_RETRY)
-    if error in PERMANENT:
-        return Decision(Action.FAIL, reason=PERMANENT[error])
+    if meaning.kind in (Kind.PERMANENT, Kind.REVOKED):
+        return Decision(Action.FAIL, reason=meaning.reason)
     if attempts >= MAX_ATTEMPTS:
         return Decision(
             Action.FAIL, reason=f"Slack kept failing ({error or status or 'no answer'})"
         )
-    ambiguous = error is None or error in AMBIGUOUS or (status is not None and status >= 500)
+    ambiguous = error is None or meaning.maybe_done or (status is not None and status >= 500)
     return Decision(Action.RETRY, delay_s=backoff(attempts), verify_first=ambiguous)

@@ -35,6 +35,7 @@ from slack_sdk.errors import SlackApiError
 from core.clients import NotInstalled, SlackClients
 from core.db import SessionScope
 from domain.delivery import CHANNEL_INTERVAL_S, Action, Decision, decide
+from domain.slack_errors import Kind, classify
 from services import delivery, launches
 from services.delivery import METADATA_EVENT, Failed, Job, Outcome, Retry, Sent
 
@@ -300,14 +301,14 @@ class DeliveryWorker:
                 found = self._find_posted(job, client)
             except SlackApiError as exc:
                 # Not knowing is not "not posted": look again later instead of risking a twin.
-                return self._api_error(job, exc, verify_first=True)
+                return self._api_error(job, exc, verify_first=True, method="conversations.history")
             if found is not None:
                 logger.info("outbox message %d was already posted (ts %s)", job.id, found)
                 return Sent(job_id=job.id, ts=found, at=delivery.now_utc())
-        joined = False
+        joined, join_refused = False, None
         if job.kind == launches.ANNOUNCEMENT:
             # Reaction votes arrive only from channels the bot is in (SPEC: platform facts).
-            joined = self._ensure_member(job, client)
+            joined, join_refused = self._ensure_member(job, client)
         while True:
             if not self._renew(job):
                 return None  # another process took the message over; it decides now
@@ -327,20 +328,19 @@ class DeliveryWorker:
             except SlackApiError as exc:
                 if exc.response.get("error") == "not_in_channel" and not joined:
                     joined = True
-                    if self._join(job.workspace_id, job.channel_id, client):
+                    refused = self._join(job.workspace_id, job.channel_id, client)
+                    if refused is None:
                         continue
-                    return _refusal(
-                        job,
-                        decide(error="channel_not_found", status=200, retry_after=None, attempts=1),
-                        "not_in_channel",
-                        rate_limited=False,
-                    )
+                    return self._api_error(job, refused, verify_first=False, joining=True)
+                if exc.response.get("error") == "not_in_channel" and join_refused is not None:
+                    # Why the join before the post failed says what to do (wait, give up).
+                    return self._api_error(job, join_refused, verify_first=False, joining=True)
                 return self._api_error(job, exc, verify_first=False)
             except OSError as exc:  # timeouts, resets: the post may or may not have landed
                 decision = decide(
                     error=None, status=None, retry_after=None, attempts=job.attempts + 1
                 )
-                return _refusal(job, decision, f"network: {type(exc).__name__}", rate_limited=False)
+                return _refusal(job, decision, f"network: {type(exc).__name__}")
             # Slack counts a channel's rate from when it accepted the post, which is before
             # the answer arrived: pacing from the answer can't be early. The database pace
             # (for every process) starts from the same instant, not from when it is written.
@@ -350,24 +350,41 @@ class DeliveryWorker:
                 job_id=job.id, ts=str(response["ts"]), at=at, pace_s=self.channel_interval_s
             )
 
-    def _api_error(self, job: Job, exc: SlackApiError, *, verify_first: bool) -> Outcome:
+    def _api_error(
+        self,
+        job: Job,
+        exc: SlackApiError,
+        *,
+        verify_first: bool,
+        method: str = "chat.postMessage",
+        joining: bool = False,
+    ) -> Outcome:
+        """What Slack's refusal means for the message (domain.slack_errors classifies it)."""
         data = exc.response.data if isinstance(exc.response.data, dict) else {}
         error = data.get("error")
         status = exc.response.status_code
         retry_after = _retry_after(exc.response.headers)
-        if status == 429:
-            self._pace(job.channel_id, retry_after or 1.0)
         decision = decide(
-            error=error, status=status, retry_after=retry_after, attempts=job.attempts + 1
+            method="conversations.join" if joining else method,
+            error=error,
+            status=status,
+            retry_after=retry_after,
+            attempts=job.attempts + 1,
         )
+        if decision.rate_limited:
+            # A 429 or a `rate_limited` body: hold the channel back, as Slack asks.
+            self._pace(job.channel_id, decision.delay_s)
         if verify_first and decision.action is not Action.RETRY:
             # The check itself failed for good: the message can't be confirmed either way.
             decision = decide(error=None, status=None, retry_after=None, attempts=job.attempts + 1)
-        if decision.action is Action.JOIN_THEN_RETRY:
+        if decision.action is Action.JOIN_THEN_RETRY or (
+            joining and classify("conversations.join", error).kind is Kind.PERMANENT
+        ):
+            # Not a member and cannot join (a private channel, an archived one, ...).
             decision = decide(error="channel_not_found", status=200, retry_after=None, attempts=1)
         if verify_first and decision.action is Action.RETRY:
             decision = replace(decision, verify_first=True)
-        return _refusal(job, decision, error or f"HTTP {status}", rate_limited=status == 429)
+        return _refusal(job, decision, error or f"HTTP {status}")
 
     def _renew(self, job: Job) -> bool:
         if time.monotonic() - job.claimed_at < self.lock_s / 3:
@@ -396,13 +413,17 @@ class DeliveryWorker:
                 blocks=rendered.get("blocks"),
             )
         except SlackApiError as exc:
-            return self._api_error(job, exc, verify_first=False)
+            return self._api_error(job, exc, verify_first=False, method="chat.update")
         except OSError as exc:
             # An update is idempotent: just try again.
             decision = decide(
-                error="network", status=None, retry_after=None, attempts=job.attempts + 1
+                method="chat.update",
+                error="network",
+                status=None,
+                retry_after=None,
+                attempts=job.attempts + 1,
             )
-            return _refusal(job, decision, f"network: {type(exc).__name__}", rate_limited=False)
+            return _refusal(job, decision, f"network: {type(exc).__name__}")
         # Refreshes aren't posts: no pacing.
         return Sent(job_id=job.id, ts=job.thread_ts, at=delivery.now_utc())
 
@@ -412,14 +433,15 @@ class DeliveryWorker:
                 self._next_allowed.get(channel_id, 0.0), time.monotonic() + seconds
             )
 
-    def _ensure_member(self, job: Job, client: WebClient) -> bool:
-        """Join a public channel the bot is not in yet; True when a join was attempted."""
+    def _ensure_member(self, job: Job, client: WebClient) -> tuple[bool, SlackApiError | None]:
+        """Join a public channel the bot is not in yet: whether a join was attempted, and
+        Slack's refusal if it failed."""
         workspace, channel_id = job.workspace_id, job.channel_id
         with self._lock:
             fresh = self._members_fresh(workspace)
             known = channel_id in self._members.get(workspace, ())
         if fresh and known:
-            return False
+            return False, None
         if not fresh:
             # One listing at a time: a fan-out's first announcements all get here at once.
             with self._members_loading:
@@ -429,8 +451,8 @@ class DeliveryWorker:
                     self._load_memberships(workspace, client)
             with self._lock:
                 if channel_id in self._members.get(workspace, ()):
-                    return False
-        return self._join(workspace, channel_id, client) or True
+                    return False, None
+        return True, self._join(workspace, channel_id, client)
 
     def _members_fresh(self, workspace: int) -> bool:
         loaded = self._members_loaded_at.get(workspace, -MEMBERSHIP_TTL_S)
@@ -450,15 +472,16 @@ class DeliveryWorker:
             self._members[workspace] = members
             self._members_loaded_at[workspace] = time.monotonic()
 
-    def _join(self, workspace: int, channel_id: str, client: WebClient) -> bool:
+    def _join(self, workspace: int, channel_id: str, client: WebClient) -> SlackApiError | None:
+        """Join a channel; None when joined, else Slack's refusal."""
         try:
             client.conversations_join(channel=channel_id)
             with self._lock:
                 self._members.setdefault(workspace, set()).add(channel_id)
-            return True
+            return None
         except SlackApiError as exc:
             logger.info("could not join %s: %s", channel_id, exc.response.get("error"))
-            return False
+            return exc
 
     def _find_posted(self, job: Job, client: WebClient) -> str | None:
         """The ts of this job's message if an earlier attempt did post it (raises if unsure)."""
@@ -489,15 +512,15 @@ class DeliveryWorker:
         return None
 
 
-def _refusal(job: Job, decision: Decision, error: str, *, rate_limited: bool) -> Outcome:
-    """The outcome of a message Slack did not take (a 429 uses up no attempt)."""
+def _refusal(job: Job, decision: Decision, error: str) -> Outcome:
+    """The outcome of a message Slack did not take (being told to wait uses no attempt)."""
     if decision.action is Action.FAIL:
         return Failed(job_id=job.id, reason=decision.reason)
     return Retry(
         job_id=job.id,
         delay_s=decision.delay_s,
         error=error,
-        counts=not rate_limited,
+        counts=not decision.rate_limited,
         verify_first=decision.verify_first,
     )
 

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from sandbox import triggers
 from sandbox.constants import (
     APP_ID,
     BOT_ID,
@@ -34,11 +35,9 @@ _ts_lock = threading.Lock()
 _last_micros = 0
 
 
-def new_trigger_id() -> str:
-    """Return a fresh trigger id shaped like Slack's (``digits.digits.hex``)."""
-    return (
-        f"{secrets.randbelow(10**13):013d}.{secrets.randbelow(10**12):012d}.{secrets.token_hex(16)}"
-    )
+def new_trigger_id(issued_at: float | None = None) -> str:
+    """Return a fresh trigger id shaped like Slack's, valid for 3 s from now (or `issued_at`)."""
+    return triggers.issue(issued_at)
 
 
 def new_event_id() -> str:

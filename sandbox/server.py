@@ -58,6 +58,11 @@ model and why chat.update and chat.postEphemeral stay unlimited): a post over a 
 HTTP 429, ``Retry-After`` and ``ratelimited`` with no side effect. ``post_times()`` and
 ``rate_limit_stats()`` report accepted posts (recorded whether limits are on or off).
 ``reset()`` turns limits off again.
+
+Trigger ids behave as Slack's (see ``triggers.py``): ``views.open`` and ``views.push``
+accept one only within 3 seconds of its issue (``payloads.new_trigger_id()``, which every
+interaction payload builder uses) and only once; a late one gets ``expired_trigger_id``,
+one the sandbox never issued ``invalid_trigger_id``.
 """
 
 from __future__ import annotations
@@ -555,7 +560,8 @@ class SlackSandbox:
         ``status=429`` answers ``ratelimited`` with a ``Retry-After`` header (``retry_after``
         seconds, 1 when not given, as Slack always sends one); 5xx answers an HTML error
         page; ``error="..."`` answers HTTP 200 ``{"ok": false, "error": error}`` whatever
-        the status.
+        the status (with a ``Retry-After`` header when ``retry_after`` is given, e.g. for
+        a ``rate_limited`` body).
         """
         with self._lock:
             self._faults.setdefault(method, deque()).append(
@@ -854,7 +860,9 @@ class SlackSandbox:
         extra: dict[str, str] = {}
         if fault.error is not None:
             status, response = 200, {"ok": False, "error": fault.error}
-            req.reply(200, json.dumps(response).encode(), "application/json; charset=utf-8")
+            if fault.retry_after is not None:
+                extra["Retry-After"] = str(fault.retry_after)
+            req.reply(200, json.dumps(response).encode(), "application/json; charset=utf-8", extra)
         elif fault.status == 429:
             status, response = 429, {"ok": False, "error": "ratelimited"}
             extra["Retry-After"] = str(fault.retry_after if fault.retry_after is not None else 1)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sandbox import blockkit
+from sandbox import blockkit, triggers
 from sandbox.constants import (
     APP_ID,
     BOT_ID,
@@ -1334,8 +1334,11 @@ class Workspace:
                 "invalid_arguments",
                 response_metadata={"messages": ["[ERROR] missing required field: trigger_id"]},
             )
+        refused = triggers.refusal(trigger_id)
+        if refused is not None:
+            raise ApiError(refused)
         if trigger_id in self.used_triggers:
-            raise ApiError("expired_trigger_id")
+            raise ApiError("exchanged_trigger_id")
         self.used_triggers.add(trigger_id)
         return trigger_id
 

@@ -18,6 +18,7 @@ from datetime import datetime, time
 import httpx
 import sqlalchemy as sa
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from blocks.digest import build_digest_message
@@ -114,25 +115,33 @@ def is_claimed(*, session: Session, workspace_id: int, period: Period) -> bool:
 def make_digest(
     *,
     session: Session,
-    client: WebClient,
+    client: WebClient | None,
     http: httpx.Client,
     settings: DigestSettings,
     period: Period,
     allow_private: bool,
 ) -> Digest:
-    """Check links, learn who to redact, gather the period's records and assemble the digest."""
+    """Check links, learn who to redact, gather the period's records and assemble the digest.
+
+    Without a client (no token) nobody can be listed: the digest then quotes nothing.
+    """
     check_workspace_links(
         session=session,
         http=http,
         workspace_id=settings.workspace_id,
         allow_private=allow_private,
     )
-    people: list[str] | None
-    try:
-        people = people_terms(client=client)
-    except Exception:
-        logger.warning("could not list people for redaction: quoting nothing", exc_info=True)
-        people = None
+    people: list[str] | None = None
+    if client is not None and client.token:
+        try:
+            people = people_terms(client=client)
+        except SlackApiError as error:
+            logger.warning(
+                "could not list people for redaction (Slack said %s): quoting nothing",
+                error.response.get("error"),
+            )
+        except Exception:
+            logger.warning("could not list people for redaction: quoting nothing", exc_info=True)
     data = gather_digest(
         session=session,
         workspace_id=settings.workspace_id,
@@ -154,14 +163,16 @@ def bounded_for_analysis(data: DigestInput, people: list[str] | None) -> DigestI
 
     Without the workspace's list of people the redactor cannot know every name, so the
     digest fails closed (SPEC blame-free rule 1): comments and questions count but are
-    not quoted, and no theme is drawn from their words.
+    not quoted. Themes still come from their words: a theme is a label of the curated
+    taxonomy (`domain.themes`), never a word people wrote, so it names nobody.
     """
     comments = [
         replace(c, text=c.text[:MAX_ANALYSED_CHARS]) for c in data.comments[:MAX_ANALYSED_COMMENTS]
     ]
     questions = data.questions
     if people is None:
-        comments = [replace(c, text="", flagged=True) for c in comments]
+        # Flagged comments are never quoted (domain.themes.quote_allowed).
+        comments = [replace(c, flagged=True) for c in comments]
         questions = [replace(q, text="") for q in questions]
     return replace(data, comments=comments, questions=questions, people=people or [])
 
@@ -247,7 +258,7 @@ def settle_runs(
 def on_demand_digest(
     *,
     session: Session,
-    client: WebClient,
+    client: WebClient | None,
     http: httpx.Client,
     team_id: str,
     now: datetime,

@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from blocks.ids import Ids
 from models import Asset
 from sandbox import SlackDriver, SlackSandbox
 
@@ -81,3 +82,19 @@ def wait_until(check: Callable[[], bool], timeout: float = 15.0, what: str = "")
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or check}")
         time.sleep(0.05)
+
+
+def shown_modal(sandbox: SlackSandbox, count: int = 1, timeout: float = 10.0) -> dict[str, Any]:
+    """The view of the app's `count`-th views.update in this test, checking it replaced a
+    "Loading…" modal opened first (modals open before their lookups: triggers live 3 s)."""
+    update = sandbox.wait_for_calls("views.update", count, timeout=timeout)[count - 1]
+    assert update.ok, update.response
+    opened = {
+        str(call.response["view"]["id"]): call.json_param("view")
+        for call in sandbox.calls("views.open") + sandbox.calls("views.push")
+        if call.ok
+    }
+    first = opened.get(str(update.params.get("view_id")))
+    assert first is not None and first["callback_id"] == Ids.LOADING_MODAL, first
+    view: dict[str, Any] = update.json_param("view")
+    return view

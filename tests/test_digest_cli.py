@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from core.db import make_engine, migrate
-from models import Workspace
+from models import Asset, Comment, Source, VoteValue, Workspace
 from sandbox import SlackSandbox
 from sandbox.constants import TEAM_ID
 
@@ -90,3 +91,52 @@ def test_clear_errors(tmp_path: Path, database: str, sandbox: SlackSandbox) -> N
     assert "Traceback" not in unknown.stderr + no_token.stderr
     missing = run(tmp_path, "--preview", DATABASE_URL=database)
     assert missing.returncode == 2 and "--team" in missing.stderr
+
+
+def test_preview_without_a_bot_token_keeps_themes_and_says_what_is_missing(
+    tmp_path: Path, database: str
+) -> None:
+    """No token, no OAuth: the preview quotes nobody (people can't be listed) but still
+    shows the themes, and says so in one plain line, without a traceback."""
+    engine = make_engine(database)
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        workspace = session.exec(select(Workspace)).one()
+        deck = Asset(
+            workspace_id=workspace.id or 0,
+            number=1,
+            handle="PD-1",
+            title="Q3 deck",
+            url="https://example.com/pricing",
+            url_key="example.com/pricing",
+            added_by="U0MKT1",
+        )
+        session.add(deck)
+        session.flush()
+        for i, text in enumerate(
+            (
+                "The pricing tiers answer the budget question customers ask first",
+                "Customers liked the discount table, it closed the pricing talk fast",
+                "Clear on price per seat, the tiers made renewals easy",
+            )
+        ):
+            session.add(
+                Comment(
+                    workspace_id=workspace.id or 0,
+                    asset_id=deck.id,
+                    user_id=f"U0REP{i + 1}",
+                    text=text,
+                    value=VoteValue.USEFUL,
+                    source=Source.MODAL,
+                    created_at=now - timedelta(hours=i + 1),
+                )
+            )
+        session.commit()
+    engine.dispose()
+    done = run(tmp_path, "--team", TEAM_ID, "--preview", DATABASE_URL=database)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    assert "no Slack token" in done.stderr and "SLACK_BOT_TOKEN" in done.stderr
+    assert "• *Pricing* — 3 comments" in done.stdout  # the theme, from the taxonomy
+    # Fails closed: without the list of people nothing is quoted.
+    assert "budget question" not in done.stdout and "discount table" not in done.stdout

@@ -41,7 +41,7 @@ from sandbox import (
     view_submission,
 )
 from tests.conftest import SIGNING_SECRET, Served
-from tests.factories import message_text, reply_text, wait_until
+from tests.factories import message_text, reply_text, shown_modal, wait_until
 from tests.handlers.test_feedback import modal_state
 from tests.launching import Posted, launch
 from tests.oauth import TEAM_A, install, serve_oauth
@@ -115,10 +115,10 @@ def partner_uses_every_surface(
         (PARTNER, campaign.id)
     ]
 
-    before = len(sandbox.calls("views.open"))
+    before = len(sandbox.calls("views.update"))
     feedback, url = click(slack, sandbox, Ids.GIVE_FEEDBACK, campaign_id, parent)
     assert feedback.status_code == 200
-    opened = sandbox.wait_for_calls("views.open", before + 1)[-1].json_param("view")
+    opened = shown_modal(sandbox, before + 1)
     assert opened["callback_id"] == Ids.FEEDBACK_MODAL
     deck = posted[0]
     submitted = slack.interactive(
@@ -137,7 +137,7 @@ def partner_uses_every_surface(
 
     question, url = click(slack, sandbox, Ids.ASK_QUESTION, campaign_id, parent)
     assert question.status_code == 200
-    opened = sandbox.wait_for_calls("views.open", before + 2)[-1].json_param("view")
+    opened = shown_modal(sandbox, before + 2)
     assert opened["callback_id"] == Ids.QUESTION_MODAL
     text = {str(Ids.QUESTION_TEXT): {str(Ids.QUESTION_TEXT): {"type": "plain_text_input"}}}
     text[str(Ids.QUESTION_TEXT)][str(Ids.QUESTION_TEXT)]["value"] = "Does it cover EMEA?"
@@ -182,9 +182,13 @@ def partner_uses_every_surface(
         message=parent,
         response_url=url,
     )
+    updates = len(sandbox.calls("views.update"))
     edit = slack.interactive(as_partner(shortcut, user_id=PARTNER, team_id=PARTNER_TEAM))
     assert edit.status_code == 200
-    refusal = answer(sandbox, url)
+    # The modal opened first (Slack's trigger lives 3 s) says so.
+    notice = shown_modal(sandbox, updates + 1)
+    assert notice["callback_id"] == Ids.NOTICE_MODAL
+    refusal = message_text(notice)
     assert "no longer in Liaison" not in refusal and "isn't a Liaison launch" not in refusal
     assert "Only" in refusal
 
@@ -230,7 +234,8 @@ def test_with_oauth_the_installing_workspaces_token_answers_the_partner(
         token = {bearer(c) for c in sandbox.calls("chat.postMessage")}
         partner_uses_every_surface(slack, sandbox, engine, posted)
     # Every modal opened for the partner was opened with the installing workspace's token.
-    assert {bearer(c) for c in sandbox.calls("views.open")} <= token
+    opened = sandbox.calls("views.open") + sandbox.calls("views.update")
+    assert opened and {bearer(c) for c in opened} <= token
     assert {w.team_id for w in rows(engine, Workspace)} == {TEAM_A}
 
 
@@ -268,13 +273,23 @@ def test_partners_and_guests_cannot_launch_configure_or_read_the_digest(
             )
         configured = slack.command("/liaison", "sales here", user_id=user, channel_id=SHARED)
         assert "never guests" in reply_text(configured, slack, sandbox), user
+        # The modal opens first (Slack's trigger lives 3 s); the refusal replaces it.
+        updates = len(sandbox.calls("views.update"))
         launched = slack.command("/launch", "", user_id=user, channel_id=SHARED)
-        shown = reply_text(launched, slack, sandbox)
-        assert "Guests and people from another organisation" in shown, user
+        assert launched.status_code == 200
+        refused = shown_modal(sandbox, updates + 1)
+        assert refused["callback_id"] == Ids.NOTICE_MODAL, user
+        assert "Guests and people from another organisation" in message_text(refused), user
         exported = slack.command("/liaison", "export", user_id=user, channel_id=SHARED)
         assert "never guests" in reply_text(exported, slack, sandbox), user
     assert sandbox.uploaded_files() == []
-    assert sandbox.calls("views.open") == []
+    # No form was ever shown: only loading views, replaced by refusals.
+    assert {c.json_param("view")["callback_id"] for c in sandbox.calls("views.open")} == {
+        Ids.LOADING_MODAL
+    }
+    assert {c.json_param("view")["callback_id"] for c in sandbox.calls("views.update")} == {
+        Ids.NOTICE_MODAL
+    }
 
 
 def test_an_org_wide_install_is_one_workspace_for_the_whole_organisation(

@@ -7,12 +7,13 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from blocks.feedback import build_reword_modal
+from blocks.feedback import REWORD_TITLE, build_reword_modal
 from core.db import SessionScope
 from core.errors import after_ack
 from domain.nudge import build_nudge
 from domain.payloads import action_value, db_id, mapping, team_of, text, user_of
 from domain.review import review_comment
+from handlers.modals import modal_first
 from services.errors import UserError
 from services.votes import get_own_comment
 
@@ -36,21 +37,22 @@ def handle_reword_button(
     trigger_id = text(body, "trigger_id")
     if not (team_id and user_id and comment_id and trigger_id):
         raise UserError("That button is out of date.")
-    with db() as session:
-        own = get_own_comment(
-            session=session, team_id=team_id, user_id=user_id, comment_id=comment_id
+    # The trigger_id stays valid for 3 s: the form opens first, the comment is read after.
+    on_modal = bool(mapping(body.get("view")).get("id"))  # stack the form on that modal
+    with modal_first(client, trigger_id=trigger_id, title=REWORD_TITLE, push=on_modal) as modal:
+        with db() as session:
+            own = get_own_comment(
+                session=session, team_id=team_id, user_id=user_id, comment_id=comment_id
+            )
+        if own is None:
+            raise UserError(GONE)
+        review = review_comment(own.text)
+        nudge = build_nudge(own.text, review)
+        modal.show(
+            build_reword_modal(
+                comment_id=own.comment_id,
+                handle=own.asset_handle,
+                title=own.asset_title,
+                rewording=nudge.rewording if nudge is not None else own.text,
+            )
         )
-    if own is None:
-        raise UserError(GONE)
-    review = review_comment(own.text)
-    nudge = build_nudge(own.text, review)
-    modal = build_reword_modal(
-        comment_id=own.comment_id,
-        handle=own.asset_handle,
-        title=own.asset_title,
-        rewording=nudge.rewording if nudge is not None else own.text,
-    )
-    if mapping(body.get("view")).get("id"):  # the button is on a modal: stack the form on it
-        client.views_push(trigger_id=trigger_id, view=modal)
-    else:
-        client.views_open(trigger_id=trigger_id, view=modal)

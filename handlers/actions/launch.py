@@ -7,8 +7,10 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from blocks.feedback import build_feedback_modal
+from blocks.feedback import FEEDBACK_TITLE, build_feedback_modal
 from blocks.launch import (
+    EDIT_TITLE,
+    QUESTION_TITLE,
     LaunchDefaults,
     build_launch_modal,
     build_question_message,
@@ -28,6 +30,7 @@ from domain.payloads import (
     user_of,
 )
 from domain.schedule import local_today
+from handlers.modals import modal_first
 from models import utcnow
 from services import launches
 from services.access import get_user
@@ -36,6 +39,7 @@ from services.home import HomeRefresh
 from services.scheduling import Waker
 
 OUT_OF_DATE = "That button is out of date."
+NOT_AN_ANNOUNCEMENT = "That message isn't a Liaison launch announcement."
 
 
 def _button_id(body: dict[str, Any]) -> int:
@@ -123,17 +127,16 @@ def handle_give_feedback(
 ) -> None:
     """Open the feedback modal for this announcement's campaign."""
     ack()
-    with db() as session:
-        campaign = launches.require_campaign(
-            session=session, team_id=_team(body, context), campaign_id=_button_id(body)
+    team_id, campaign_id = _team(body, context), _button_id(body)
+    with modal_first(client, trigger_id=_trigger(body), title=FEEDBACK_TITLE) as modal:
+        with db() as session:
+            campaign = launches.require_campaign(
+                session=session, team_id=team_id, campaign_id=campaign_id
+            )
+            only = launches.only_asset(session=session, campaign_id=campaign.id or 0)
+        modal.show(
+            build_feedback_modal(campaign_id=campaign.id, campaign_name=campaign.name, initial=only)
         )
-        only = launches.only_asset(session=session, campaign_id=campaign.id or 0)
-    client.views_open(
-        trigger_id=_trigger(body),
-        view=build_feedback_modal(
-            campaign_id=campaign.id, campaign_name=campaign.name, initial=only
-        ),
-    )
 
 
 @after_ack
@@ -147,23 +150,23 @@ def handle_ask_question(
 ) -> None:
     """Open the question modal for this announcement."""
     ack()
-    campaign_id = _button_id(body)
-    with db() as session:
-        campaign = launches.require_campaign(
-            session=session, team_id=_team(body, context), campaign_id=campaign_id
-        )
+    campaign_id, team_id = _button_id(body), _team(body, context)
     channel_id, thread_ts = _container(body)
     if not (channel_id and thread_ts):
         raise UserError(OUT_OF_DATE)  # the question goes in the announcement's thread
-    client.views_open(
-        trigger_id=_trigger(body),
-        view=build_question_modal(
-            campaign_id=campaign_id,
-            channel_id=channel_id,
-            thread_ts=thread_ts,
-            campaign_name=campaign.name,
-        ),
-    )
+    with modal_first(client, trigger_id=_trigger(body), title=QUESTION_TITLE) as modal:
+        with db() as session:
+            campaign = launches.require_campaign(
+                session=session, team_id=team_id, campaign_id=campaign_id
+            )
+        modal.show(
+            build_question_modal(
+                campaign_id=campaign_id,
+                channel_id=channel_id,
+                thread_ts=thread_ts,
+                campaign_name=campaign.name,
+            )
+        )
 
 
 @after_ack
@@ -209,26 +212,40 @@ def _open_edit(
     client: WebClient,
     db: SessionScope,
     team_id: str,
-    campaign_id: int,
+    campaign_id: int | None,
     user_id: str,
     trigger_id: str,
+    message: tuple[str, str] | None = None,
 ) -> None:
-    with db() as session:
-        campaign = launches.get_campaign_for_edit(
-            session=session, team_id=team_id, campaign_id=campaign_id, editor_id=user_id
+    """Open the edit modal for a campaign, or for the one announced in `message`."""
+    with modal_first(client, trigger_id=trigger_id, title=EDIT_TITLE) as modal:
+        if campaign_id is None and message is not None:
+            with db() as session:
+                found = launches.campaign_for_message(
+                    session=session, team_id=team_id, channel_id=message[0], ts=message[1]
+                )
+            if found is None or found.id is None:
+                modal.tell(NOT_AN_ANNOUNCEMENT)
+                return
+            campaign_id = found.id
+        assert campaign_id is not None
+        with db() as session:
+            campaign = launches.get_campaign_for_edit(
+                session=session, team_id=team_id, campaign_id=campaign_id, editor_id=user_id
+            )
+        user = get_user(client=modal.client, user_id=user_id)
+        timezone = str(user.get("tz") or campaign.timezone)
+        defaults = LaunchDefaults(
+            channel_ids=(),
+            today=local_today(utcnow(), timezone),
+            name=campaign.name,
+            summary=campaign.summary,
+            launch_date=campaign.launch_date,
+            ask=campaign.ask,
+            campaign_id=campaign.id,
+            timezone=timezone,
         )
-    timezone = str(get_user(client=client, user_id=user_id).get("tz") or campaign.timezone)
-    defaults = LaunchDefaults(
-        channel_ids=(),
-        today=local_today(utcnow(), timezone),
-        name=campaign.name,
-        summary=campaign.summary,
-        launch_date=campaign.launch_date,
-        ask=campaign.ask,
-        campaign_id=campaign.id,
-        timezone=timezone,
-    )
-    client.views_open(trigger_id=trigger_id, view=build_launch_modal(defaults))
+        modal.show(build_launch_modal(defaults))
 
 
 @after_ack
@@ -270,18 +287,12 @@ def handle_edit_shortcut(
         or ""
     )
     team_id = _team(shortcut, context)
-    with db() as session:
-        campaign = launches.campaign_for_message(
-            session=session, team_id=team_id, channel_id=channel_id, ts=ts
-        )
-    if campaign is None or campaign.id is None:
-        respond(build_message("That message isn't a Liaison launch announcement."))
-        return
     _open_edit(
         client=client,
         db=db,
         team_id=team_id,
-        campaign_id=campaign.id,
+        campaign_id=None,
+        message=(channel_id, ts),
         user_id=_user(shortcut),
         trigger_id=_trigger(shortcut),
     )

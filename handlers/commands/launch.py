@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from blocks.launch import (
     LAUNCH_REFUSED,
     LAUNCH_REFUSED_OUTSIDER,
+    LAUNCH_TITLE,
     LaunchDefaults,
     build_launch_help,
     build_launch_modal,
@@ -20,6 +21,7 @@ from core.errors import after_ack
 from domain.launch import MAX_NAME
 from domain.schedule import local_today
 from domain.text import one_line, unescape_slack
+from handlers.modals import modal_first
 from models import utcnow
 from services.people import check_launcher
 
@@ -38,21 +40,22 @@ def handle_launch_command(
     if text.lower() == "help":
         ack(build_message(build_launch_help()))
         return
-    # The trigger_id stays valid for 3 s; Slack calls come first, the database after.
     ack()
-    check = check_launcher(
-        client=client,
-        db=db,
-        team_id=context.team_id or command["team_id"],
-        user_id=command["user_id"],
-    )
-    if not check.allowed:
-        respond(build_message(LAUNCH_REFUSED_OUTSIDER if check.outsider else LAUNCH_REFUSED))
-        return
-    defaults = LaunchDefaults(
-        channel_ids=check.sales_channels,
-        today=local_today(utcnow(), check.timezone),
-        name=text[:MAX_NAME],
-        timezone=check.timezone,
-    )
-    client.views_open(trigger_id=command["trigger_id"], view=build_launch_modal(defaults))
+    # The trigger_id stays valid for 3 s: the modal opens first, the lookups fill it after.
+    with modal_first(client, trigger_id=command["trigger_id"], title=LAUNCH_TITLE) as modal:
+        check = check_launcher(
+            client=modal.client,
+            db=db,
+            team_id=context.team_id or command["team_id"],
+            user_id=command["user_id"],
+        )
+        if not check.allowed:
+            modal.tell(LAUNCH_REFUSED_OUTSIDER if check.outsider else LAUNCH_REFUSED)
+            return
+        defaults = LaunchDefaults(
+            channel_ids=check.sales_channels,
+            today=local_today(utcnow(), check.timezone),
+            name=text[:MAX_NAME],
+            timezone=check.timezone,
+        )
+        modal.show(build_launch_modal(defaults))

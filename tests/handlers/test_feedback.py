@@ -21,7 +21,7 @@ from sandbox import (
     modal_view,
     view_submission,
 )
-from tests.factories import message_text, reply_text
+from tests.factories import message_text, reply_text, shown_modal
 from tests.handlers.test_launch import wait_until
 from tests.launching import Posted, launch
 
@@ -455,7 +455,7 @@ def test_give_feedback_button_opens_the_modal_for_the_campaign(
         )
     )
     assert response.status_code == 200
-    view = opened_view(sandbox)
+    view = shown_modal(sandbox)
     assert view["callback_id"] == Ids.FEEDBACK_MODAL
     assert view["private_metadata"] == f"campaign:{campaign.id}"
     assert campaign.name in message_text(view)

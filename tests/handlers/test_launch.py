@@ -27,8 +27,9 @@ from models import (
     Question,
 )
 from sandbox import SlackDriver, SlackSandbox, block_actions, button_action, view_submission
+from sandbox.payloads import new_trigger_id
 from tests.conftest import Served
-from tests.factories import message_text, reply_text
+from tests.factories import message_text, reply_text, shown_modal
 
 MARKETER = "U0MKT1"
 TZ = "America/New_York"  # the seeded marketer's zone
@@ -150,14 +151,68 @@ def test_launch_command_opens_the_modal_with_the_sales_channels(
     )
     response = slack.command("/launch", "Spring launch", user_id=MARKETER)
     assert response.status_code == 200
-    [call] = sandbox.wait_for_calls("views.open")
-    view = call.json_param("view")
+    view = shown_modal(sandbox)
+    assert len(sandbox.calls("views.open")) == 1
     assert view["callback_id"] == Ids.LAUNCH_MODAL
     assert json.loads(view["private_metadata"])["tz"] == TZ
     channels = next(b for b in view["blocks"] if b.get("block_id") == LaunchField.CHANNELS)
     assert channels["element"]["initial_conversations"] == ["C0SALES"]
     name = next(b for b in view["blocks"] if b.get("block_id") == LaunchField.NAME)
     assert name["element"]["initial_value"] == "Spring launch"
+
+
+def test_launch_opens_its_modal_first_while_users_info_is_rate_limited_for_seconds(
+    slack: SlackDriver, sandbox: SlackSandbox
+) -> None:
+    """Slack's trigger lives 3 s (the sandbox refuses a later views.open): the loading view
+    opens before any lookup, and the form replaces it once the rate limit has passed."""
+    sandbox.fail_next("users.info", status=429, retry_after=5)
+    started = time.monotonic()
+    response = slack.command("/launch", "Spring launch", user_id=MARKETER)
+    assert response.status_code == 200
+    view = shown_modal(sandbox, timeout=20)
+    assert time.monotonic() - started >= 5  # the rate limit was waited out, not skipped
+    assert view["callback_id"] == Ids.LAUNCH_MODAL
+    assert json.loads(view["private_metadata"])["tz"] == TZ
+    [opened] = sandbox.calls("views.open")
+    assert opened.ok  # within the trigger's 3 s
+    order = [c.method for c in sandbox.calls() if c.method in ("views.open", "users.info")]
+    assert order[0] == "views.open" and order.count("users.info") == 2, order
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [{"status": 429, "retry_after": 120}, {"error": "rate_limited"}],
+    ids=["429-for-two-minutes", "rate_limited-body"],
+)
+def test_launch_says_in_its_modal_when_a_lookup_fails(
+    slack: SlackDriver, sandbox: SlackSandbox, fault: dict[str, Any]
+) -> None:
+    sandbox.fail_next("users.info", **fault)
+    response = slack.command("/launch", "", user_id=MARKETER)
+    assert response.status_code == 200
+    notice = shown_modal(sandbox, timeout=20)
+    assert notice["callback_id"] == Ids.NOTICE_MODAL
+    assert "slow down" in message_text(notice)
+    assert not any(c.method == "views.open" and not c.ok for c in sandbox.calls())
+
+
+def test_a_loading_modal_closed_before_it_is_filled_is_no_error(
+    slack: SlackDriver, sandbox: SlackSandbox
+) -> None:
+    """Slack answers views.update with not_found once the person closed the modal."""
+    sandbox.fail_next("views.update", error="not_found")
+    response = slack.command("/launch", "", user_id=MARKETER)
+    assert response.status_code == 200
+    [update] = sandbox.wait_for_calls("views.update")
+    assert update.response["error"] == "not_found"
+    # The listener finishes without telling the person anything went wrong.
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        assert sandbox.responses(slack.last_response_url) == []
+        assert sandbox.calls("chat.postMessage") == []
+        time.sleep(0.05)
+    assert len(sandbox.calls("views.update")) == 1
 
 
 def test_launch_help(slack: SlackDriver, sandbox: SlackSandbox) -> None:
@@ -343,7 +398,7 @@ def test_a_question_is_posted_in_the_thread_and_only_the_marketer_marks_it_answe
     parent = _announcement(sandbox)
     [campaign] = rows(engine, Campaign)
     _click(slack, sandbox, "U0REP1", Ids.ASK_QUESTION, str(campaign.id), parent)
-    view = sandbox.wait_for_calls("views.open")[-1].json_param("view")
+    view = shown_modal(sandbox)
     assert view["callback_id"] == Ids.QUESTION_MODAL
     empty = slack.interactive(
         view_submission(
@@ -398,7 +453,7 @@ def test_the_marketer_edits_a_launch_and_every_announcement_updates(
     shortcut = {
         "type": "message_action",
         "callback_id": Ids.EDIT_LAUNCH,
-        "trigger_id": "trig-edit-1",
+        "trigger_id": new_trigger_id(),
         "team": {"id": sandbox.TEAM_ID, "domain": "sandbox"},
         "user": {"id": MARKETER},
         "channel": {"id": "C0SALES", "name": "sales"},
@@ -409,12 +464,14 @@ def test_the_marketer_edits_a_launch_and_every_announcement_updates(
         "token": "x",
         "api_app_id": sandbox.APP_ID,
     }
-    # Someone else's shortcut gets a refusal and no modal.
-    refused = slack.interactive({**shortcut, "user": {"id": "U0REP1"}, "trigger_id": "trig-edit-0"})
+    # Someone else's shortcut gets a refusal (in the modal, opened first) and no form.
+    someone_else = {**shortcut, "user": {"id": "U0REP1"}, "trigger_id": new_trigger_id()}
+    refused = slack.interactive(someone_else)
     assert refused.status_code == 200
-    wait_until(lambda: any("Only" in message_text(r) for r in sandbox.responses()), what="refusal")
-    slack.interactive(shortcut)
-    view = sandbox.wait_for_calls("views.open")[-1].json_param("view")
+    notice = shown_modal(sandbox)
+    assert notice["callback_id"] == Ids.NOTICE_MODAL and "Only" in message_text(notice)
+    slack.interactive({**shortcut, "trigger_id": new_trigger_id()})
+    view = shown_modal(sandbox, count=2)
     assert view["callback_id"] == Ids.EDIT_LAUNCH_MODAL
     values = state(name="Q3 pricing refresh (v2)", summary="Updated tiers.")
     for field in (LaunchField.CHANNELS, LaunchField.COLLATERAL):
@@ -477,7 +534,7 @@ def test_a_later_launch_date_schedules_the_post_for_0900_in_the_marketers_zone(
             response_url=sandbox.new_response_url(),
         )
     )
-    view = sandbox.wait_for_calls("views.open")[-1].json_param("view")
+    view = shown_modal(sandbox)
     values = state(launch_date=today_there(), collateral="")
     for field in (LaunchField.CHANNELS, LaunchField.COLLATERAL):
         values.pop(str(field))
@@ -499,10 +556,12 @@ def test_launching_can_be_limited_to_named_people_or_a_user_group(
     reply_text(
         slack.command("/liaison", "launchers add <@U0MKT2>", user_id="UADMIN"), slack, sandbox
     )
-    refused = reply_text(slack.command("/launch", "", user_id=MARKETER), slack, sandbox)
-    assert "limited" in refused and sandbox.calls("views.open") == []
+    # The modal opens first (Slack's trigger lives 3 s); a refusal replaces its loading view.
+    slack.command("/launch", "", user_id=MARKETER)
+    refused = shown_modal(sandbox, count=1)
+    assert refused["callback_id"] == Ids.NOTICE_MODAL and "limited" in message_text(refused)
     slack.command("/launch", "", user_id="U0MKT2")
-    sandbox.wait_for_calls("views.open")
+    assert shown_modal(sandbox, count=2)["callback_id"] == Ids.LAUNCH_MODAL
     reply_text(
         slack.command(
             "/liaison", "launchers group <!subteam^S0SALESTEAM|@sales-team>", user_id="UADMIN"
@@ -511,11 +570,13 @@ def test_launching_can_be_limited_to_named_people_or_a_user_group(
         sandbox,
     )
     slack.command("/launch", "", user_id="U0REP1")  # a member of the group
-    sandbox.wait_for_calls("views.open", count=2)
-    assert "limited" in reply_text(slack.command("/launch", "", user_id="U0MKT2"), slack, sandbox)
+    assert shown_modal(sandbox, count=3)["callback_id"] == Ids.LAUNCH_MODAL
+    slack.command("/launch", "", user_id="U0MKT2")
+    refused = shown_modal(sandbox, count=4)
+    assert refused["callback_id"] == Ids.NOTICE_MODAL and "limited" in message_text(refused)
     # Admins always may.
     slack.command("/launch", "", user_id="UADMIN")
-    sandbox.wait_for_calls("views.open", count=3)
+    assert shown_modal(sandbox, count=5)["callback_id"] == Ids.LAUNCH_MODAL
 
 
 @pytest.mark.parametrize("value", ["", "abc", "99999999"])
