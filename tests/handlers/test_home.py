@@ -108,7 +108,10 @@ def test_marketer_sees_counts_trend_and_anonymous_comments(
     )
     submit_feedback(
         slack,
-        modal_state(asset=str(deck.asset_id), comment="Slide 4 pricing table is clear, customers understood it"),
+        modal_state(
+            asset=str(deck.asset_id),
+            comment="Slide 4 pricing table is clear, customers understood it",
+        ),
         user="U0REP4",
     )
     submit_feedback(
