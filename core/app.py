@@ -6,7 +6,6 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +25,8 @@ import handlers
 from core.clients import ROTATE_BEFORE_MIN, SlackClients, installation_store
 from core.db import SessionScope, session_scope_for
 from core.errors import handle_error
+from core.fairness import FairExecutor
 from core.fetch import make_http_client
-from core.logs import ContextExecutor
 from core.scheduler import make_scheduler
 from core.settings import Settings
 from core.slack import make_client
@@ -85,8 +84,8 @@ class Runtime:
     clients: SlackClients
     # The OAuth installation store (None for a single workspace with SLACK_BOT_TOKEN).
     installations: DbInstallationStore | None
-    # Bolt runs listeners here after the ack; shutdown drains it (SPEC: SIGTERM within 15 s).
-    executor: ThreadPoolExecutor
+    # Bolt runs listeners here, fairly per person; shutdown drains it (SPEC: SIGTERM within 15 s).
+    executor: FairExecutor
     worker: DeliveryWorker
     scheduler: BackgroundScheduler
     homes: HomeRefresher
@@ -140,8 +139,13 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         ),
         clients=clients,
         installations=store,
-        # Listeners run after the ack in the request's context: their logs carry its id.
-        executor=ContextExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        # Listeners run in the request's context (their logs carry its id), a few per person
+        # at once so that one person's flood never holds every thread.
+        executor=FairExecutor(
+            LISTENER_THREADS,
+            per_person=settings.liaison_listeners_per_person,
+            thread_name_prefix="listener",
+        ),
         worker=worker,
         scheduler=make_scheduler(engine),
         homes=homes,
