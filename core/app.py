@@ -40,7 +40,7 @@ from jobs.launches import restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
 from jobs.votes import VoteRecorder
 from services.installations import DbInstallationStore, DbStateStore
-from services.reviewer import CommentReviewer, make_reviewer
+from services.reviewer import CommentReviewer, make_reviewer, prepare_rules
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,8 @@ class Runtime:
     settings: Settings
     engine: Engine
     db: SessionScope
+    # Sessions for paths that only read: never queued behind a writer (core/db.py).
+    read: SessionScope
     http: httpx.Client
     # The client Bolt copies for each request (with OAuth it carries no token: Bolt sets
     # the request's workspace token on its copy).
@@ -95,6 +97,8 @@ class Runtime:
 
     def start_background(self) -> None:
         """Start delivering queued messages and firing scheduled jobs (serve, tests, demo)."""
+        # Before any request: compiled on the first comment, the rules stalled every request.
+        prepare_rules()
         install(self)
         self.worker.start()
         self.homes.start()
@@ -117,6 +121,7 @@ class Runtime:
 def create_runtime(settings: Settings, engine: Engine) -> Runtime:
     """Build the shared, long-lived parts: session scopes, clients, worker and scheduler."""
     db = session_scope_for(engine)
+    read = session_scope_for(engine, read_only=True)
     store = installation_store(settings, db)
     worker = DeliveryWorker(
         db=db,
@@ -125,11 +130,12 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         lock_s=settings.liaison_delivery_lock_seconds,
     )
     clients = SlackClients(settings=settings, db=db, store=store)
-    homes = HomeRefresher(db=db, clients=clients)
+    homes = HomeRefresher(db=read, clients=clients)
     return Runtime(
         settings=settings,
         engine=engine,
         db=db,
+        read=read,
         http=make_http_client(),
         # Bolt's: rate limits are waited out only briefly (a person waits for the answer).
         client=make_client(
@@ -284,6 +290,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         # Bolt runs the listener after this returns, so a `with` here could not span it:
         # we inject the session *scope* and each listener opens exactly one.
         context["db"] = runtime.db
+        context["read"] = runtime.read
         context["http"] = runtime.http
         context["settings"] = settings
         context["worker"] = runtime.worker

@@ -14,7 +14,6 @@ from core.app import create_app, create_runtime
 from core.db import make_engine, migrate
 from core.serve import serve_http, serve_socket_mode
 from core.settings import HELP, Settings, SettingsError
-from services.reviewer import prepare_rules
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +61,6 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
             f"SLACK_API_URL could not be reached ({type(exc).__name__}: {str(exc)[:200]}); "
             f"check the network and SLACK_API_URL ({HELP})."
         ) from None
-    prepare_rules()
     runtime.start_background()
     if settings.slack_app_token:
         serve_socket_mode(app, runtime, app_token=settings.slack_app_token)
