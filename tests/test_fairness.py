@@ -19,13 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlmodel import col
+from sqlalchemy.engine import Engine
+from sqlmodel import SQLModel, col
 
 from core.db import make_engine
 from models import Asset, Vote, utcnow
 from sandbox import SlackDriver, SlackSandbox
 from tests.conftest import SIGNING_SECRET
-from tests.factories import message_text, reply, reply_text
+from tests.factories import message_text, reply, reply_text, wait_until
 from tests.processes import bot_serve
 
 pytestmark = pytest.mark.slow
@@ -69,13 +70,15 @@ def test_a_flood_from_one_person_does_not_delay_another_persons_commands(
         ]
         sent = threading.Semaphore(0)
 
-        def flood(index: int) -> list[int]:
+        def flood(index: int) -> list[tuple[float, int]]:
             with SlackDriver(url, SIGNING_SECRET, sandbox=sandbox, timeout=120) as slack:
-                statuses = []
+                answers = []
                 for command, text in commands[index::CONNECTIONS]:
                     sent.release()
-                    statuses.append(slack.command(command, text, user_id=FLOODER).status_code)
-                return statuses
+                    started = time.perf_counter()
+                    status = slack.command(command, text, user_id=FLOODER).status_code
+                    answers.append((time.perf_counter() - started, status))
+                return answers
 
         def other(index: int) -> list[tuple[float, httpx.Response]]:
             with SlackDriver(url, SIGNING_SECRET, sandbox=sandbox, timeout=120) as slack:
@@ -93,21 +96,34 @@ def test_a_flood_from_one_person_does_not_delay_another_persons_commands(
             # B's commands were answered while A's flood was still being served.
             still_flooding = not all(f.done() for f in floods)
             flooded = [status for f in floods for status in f.result()]
+        # None of A's work was dropped: every link A added is stored (some of A's own
+        # answers may come late: the flood waits its turn), and both people's votes.
+        engine = make_engine(database_url)
+        try:
+            wait_until(lambda: _count(engine, Asset) == 1 + FLOOD // 2, 60, "A's links")
+            with engine.connect() as connection:
+                voters = set(connection.execute(sa.select(col(Vote.user_id))).scalars())
+        finally:
+            engine.dispose()
     latencies = sorted(elapsed for elapsed, _ in answered)
-    print(f"\nother person's latencies (ms): {[round(x * 1000) for x in latencies]}")
+    late = sum(1 for elapsed, status in flooded if status != 200 or elapsed >= SLACK_S)
+    print(
+        f"\nother person's latencies (ms): {[round(x * 1000) for x in latencies]}; "
+        f"the flooder's own commands answered late: {late} of {FLOOD}"
+    )
     assert still_flooding
-    assert len(flooded) == FLOOD and set(flooded) == {200}
+    # Bolt answers 404 to a command whose listener did not acknowledge within 3 s.
+    assert len(flooded) == FLOOD and {status for _, status in flooded} <= {200, 404}
     assert len(answered) == OTHER
     assert all(response.status_code == 200 for _, response in answered)
     assert all("Recorded" in response.json()["text"] for _, response in answered)
     assert latencies[-1] < SLACK_S, latencies
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            voters = connection.execute(sa.text("SELECT DISTINCT user_id FROM vote")).all()
-    finally:
-        engine.dispose()
-    assert {row[0] for row in voters} == {FLOODER, OTHER_USER}
+    assert voters == {FLOODER, OTHER_USER}
+
+
+def _count(engine: Engine, table: type[SQLModel]) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
 LARGE_ASSETS = 100
