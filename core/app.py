@@ -122,7 +122,7 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
     """Build the shared, long-lived parts: session scopes, clients, worker and scheduler."""
     db = session_scope_for(engine)
     read = session_scope_for(engine, read_only=True)
-    store = installation_store(settings, db)
+    store = installation_store(settings, db, read)
     worker = DeliveryWorker(
         db=db,
         # The worker sees every refusal itself (a retried post might land twice).
@@ -280,7 +280,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
             before_authorize=before_authorize(
                 api_url=settings.slack_api_url,
                 installations=runtime.installations,
-                db=runtime.db,
+                db=runtime.read,  # a look-up on every request: never behind a writer
             ),
         )
     if runtime.installations is None:
