@@ -25,7 +25,7 @@ import handlers
 from core.clients import ROTATE_BEFORE_MIN, SlackClients, installation_store
 from core.db import SessionScope, session_scope_for
 from core.errors import handle_error
-from core.fairness import FairExecutor
+from core.fairness import FairExecutor, mark_person
 from core.fetch import make_http_client
 from core.scheduler import make_scheduler
 from core.settings import Settings
@@ -303,6 +303,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         return next()  # type: ignore[no-any-return]
 
     app.use(inject)
+    app.use(mark_person)
     app.error(handle_error)
     handlers.register(app)
     return app

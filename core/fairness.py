@@ -9,8 +9,9 @@ Two places hold a request's work, and each is shared by everyone:
   `per_person` listeners at once; the rest of theirs wait in their own queue, and free
   threads serve the people who wait in turn (round robin), never first come first served.
 
-The person is the one the current request is from (`PERSON`, set by the HTTP server);
-work without a person (Socket Mode, jobs) is never held back.
+The person is the one the current request is from (`PERSON`, set by the HTTP server and
+by `mark_person`, a Bolt middleware, in both modes); work without a person (jobs, app
+events) is never held back.
 """
 
 from __future__ import annotations
@@ -47,6 +48,16 @@ def person_of(body: dict[str, Any]) -> str | None:
     if isinstance(team, dict):
         team = team.get("id")
     return f"{team if isinstance(team, str) else ''}:{user}"
+
+
+def mark_person(body: dict[str, Any], next: Callable[[], Any]) -> Any:
+    """Bolt middleware: the person of this request, for the listener pool (Socket Mode too).
+
+    Set on every request, so a dispatch thread that Socket Mode reuses never keeps the
+    previous request's person.
+    """
+    PERSON.set(person_of(body))
+    return next()
 
 
 @dataclass

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import time
 
 import pytest
 
-from core.fairness import PERSON, FairExecutor, FairQueue, PersonGate, person_of
+from core.fairness import PERSON, FairExecutor, FairQueue, PersonGate, mark_person, person_of
 from core.logs import REQUEST_ID
 
 
@@ -167,3 +168,13 @@ def test_the_gate_lets_others_past_one_persons_queue() -> None:
     order = asyncio.run(scenario())
     assert order[:3] == ["a0", "b", "system"]
     assert order[3:] == ["a1", "a2", "a3", "a4"]
+
+
+def test_the_bolt_middleware_marks_each_request_with_its_person() -> None:
+    def run() -> None:
+        seen = mark_person({"team_id": "T1", "user_id": "U1"}, lambda: PERSON.get())
+        assert seen == "T1:U1"
+        # The next request in the same (reused) thread carries its own person, or none.
+        assert mark_person({"type": "url_verification"}, lambda: PERSON.get()) is None
+
+    contextvars.copy_context().run(run)
