@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, col
 
 from core.db import make_engine
-from models import Asset, Vote, utcnow
+from models import Asset, Comment, Vote, utcnow
 from sandbox import SlackDriver, SlackSandbox
 from tests.conftest import SIGNING_SECRET
 from tests.factories import message_text, reply, reply_text, wait_until
@@ -205,3 +205,42 @@ def test_a_digest_preview_on_a_large_workspace_reads_while_a_writer_holds_the_lo
     assert "went wrong" not in text, text
     assert "useful" in text.lower(), text
     assert elapsed < 10, elapsed
+
+
+MODEL_S = 2.0  # how long the model reviewer takes to answer
+
+
+def test_no_write_transaction_waits_for_the_model_reviewer(
+    sandbox: SlackSandbox, database_url: str, tmp_path: Path
+) -> None:
+    reviewer = {
+        "LIAISON_LLM_URL": sandbox.llm_url,
+        "LIAISON_LLM_MODEL": "reviewer-test",
+        "LIAISON_LLM_TIMEOUT_SECONDS": str(MODEL_S + 2),
+    }
+    with bot_serve(sandbox, database_url, tmp_path, **reviewer) as (_process, base):
+        url = base + "/slack/events"
+        with (
+            SlackDriver(url, SIGNING_SECRET, sandbox=sandbox, timeout=30) as commenter,
+            SlackDriver(url, SIGNING_SECRET, sandbox=sandbox, timeout=30) as voter,
+        ):
+            added = voter.command("/collateral", "add https://deck.invalid/pricing Pricing deck")
+            assert "`PD-1`" in reply_text(added, voter, sandbox)
+            sandbox.script_llm({"blame": False, "rewording": ""}, delay=MODEL_S)
+            with ThreadPoolExecutor(1) as pool:
+                commented = pool.submit(
+                    commenter.command, "/feedback", "PD-1 down slide 2 lacks the Q3 numbers"
+                )
+                wait_until(lambda: bool(sandbox.llm_requests()), 10, "the model to be asked")
+                # The comment's review is in flight: another person's vote does not wait.
+                elapsed, answer = _timed(voter, "PD-1 up", OTHER_USER)
+                commented.result(timeout=30)
+            # The reviewed comment is stored too (its own answer is not what is measured).
+            engine = make_engine(database_url)
+            try:
+                wait_until(lambda: _count(engine, Comment) == 1, 10, "the comment")
+            finally:
+                engine.dispose()
+    print(f"\na vote while another person's comment was reviewed: {elapsed * 1000:.0f} ms")
+    assert answer.status_code == 200 and "Recorded" in answer.json()["text"]
+    assert elapsed < MODEL_S / 2, elapsed
