@@ -152,9 +152,10 @@ class FairExecutor(Executor):
             if self._shutdown:
                 raise RuntimeError("cannot schedule new work after shutdown")
             self._queue.put(key, (future, lambda: context.run(fn, *args, **kwargs)))
-            if self._idle:
-                self._lock.notify()
-            elif len(self._threads) < self._max_workers:
+            self._lock.notify()
+            # A woken thread stays counted as idle until it runs: a burst arriving at once
+            # gets threads of its own instead of queueing behind the one thread woken.
+            if len(self._queue) > self._idle and len(self._threads) < self._max_workers:
                 thread = threading.Thread(
                     target=self._work,
                     name=f"{self._prefix}_{len(self._threads)}",

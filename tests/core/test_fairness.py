@@ -178,3 +178,13 @@ def test_the_bolt_middleware_marks_each_request_with_its_person() -> None:
         assert mark_person({"type": "url_verification"}, lambda: PERSON.get()) is None
 
     contextvars.copy_context().run(run)
+
+
+def test_a_burst_of_different_people_runs_side_by_side() -> None:
+    pool = FairExecutor(4, per_person=1, thread_name_prefix="fair-test")
+    pool.submit(lambda: None).result(timeout=5)  # one thread exists, now idle
+    barrier = threading.Barrier(4, timeout=5)
+    futures = [_run_as(f"T:U{n}", pool, barrier.wait) for n in range(4)]
+    # All four wait for each other: they can only finish if they run at once.
+    assert sorted(f.result(timeout=5) for f in futures) == [0, 1, 2, 3]  # type: ignore[attr-defined]
+    pool.shutdown(wait=True)
