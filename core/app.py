@@ -6,7 +6,6 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +25,8 @@ import handlers
 from core.clients import ROTATE_BEFORE_MIN, SlackClients, installation_store
 from core.db import SessionScope, session_scope_for
 from core.errors import handle_error
+from core.fairness import FairExecutor, mark_person
 from core.fetch import make_http_client
-from core.logs import ContextExecutor
 from core.scheduler import make_scheduler
 from core.settings import Settings
 from core.slack import make_client
@@ -41,7 +40,7 @@ from jobs.launches import SubmissionResumer, restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
 from jobs.votes import VoteRecorder
 from services.installations import DbInstallationStore, DbStateStore
-from services.reviewer import CommentReviewer, make_reviewer
+from services.reviewer import CommentReviewer, make_reviewer, prepare_rules
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +76,8 @@ class Runtime:
     settings: Settings
     engine: Engine
     db: SessionScope
+    # Sessions for paths that only read: never queued behind a writer (core/db.py).
+    read: SessionScope
     http: httpx.Client
     # The client Bolt copies for each request (with OAuth it carries no token: Bolt sets
     # the request's workspace token on its copy).
@@ -85,8 +86,8 @@ class Runtime:
     clients: SlackClients
     # The OAuth installation store (None for a single workspace with SLACK_BOT_TOKEN).
     installations: DbInstallationStore | None
-    # Bolt runs listeners here after the ack; shutdown drains it (SPEC: SIGTERM within 15 s).
-    executor: ThreadPoolExecutor
+    # Bolt runs listeners here, fairly per person; shutdown drains it (SPEC: SIGTERM within 15 s).
+    executor: FairExecutor
     worker: DeliveryWorker
     scheduler: BackgroundScheduler
     homes: HomeRefresher
@@ -98,6 +99,8 @@ class Runtime:
 
     def start_background(self) -> None:
         """Start delivering queued messages and firing scheduled jobs (serve, tests, demo)."""
+        # Before any request: compiled on the first comment, the rules stalled every request.
+        prepare_rules()
         install(self)
         self.worker.start()
         self.homes.start()
@@ -122,7 +125,8 @@ class Runtime:
 def create_runtime(settings: Settings, engine: Engine) -> Runtime:
     """Build the shared, long-lived parts: session scopes, clients, worker and scheduler."""
     db = session_scope_for(engine)
-    store = installation_store(settings, db)
+    read = session_scope_for(engine, read_only=True)
+    store = installation_store(settings, db, read)
     worker = DeliveryWorker(
         db=db,
         # The worker sees every refusal itself (a retried post might land twice).
@@ -130,7 +134,7 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         lock_s=settings.liaison_delivery_lock_seconds,
     )
     clients = SlackClients(settings=settings, db=db, store=store)
-    homes = HomeRefresher(db=db, clients=clients)
+    homes = HomeRefresher(db=read, clients=clients)
     http = make_http_client()
     scheduler = make_scheduler(engine)
     resumer = SubmissionResumer(
@@ -146,6 +150,7 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         settings=settings,
         engine=engine,
         db=db,
+        read=read,
         http=http,
         # Bolt's: rate limits are waited out only briefly (a person waits for the answer).
         client=make_client(
@@ -155,8 +160,13 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         ),
         clients=clients,
         installations=store,
-        # Listeners run after the ack in the request's context: their logs carry its id.
-        executor=ContextExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        # Listeners run in the request's context (their logs carry its id), a few per person
+        # at once so that one person's flood never holds every thread.
+        executor=FairExecutor(
+            LISTENER_THREADS,
+            per_person=settings.liaison_listeners_per_person,
+            thread_name_prefix="listener",
+        ),
         worker=worker,
         scheduler=scheduler,
         homes=homes,
@@ -286,7 +296,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
             before_authorize=before_authorize(
                 api_url=settings.slack_api_url,
                 installations=runtime.installations,
-                db=runtime.db,
+                db=runtime.read,  # a look-up on every request: never behind a writer
             ),
         )
     if runtime.installations is None:
@@ -296,6 +306,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         # Bolt runs the listener after this returns, so a `with` here could not span it:
         # we inject the session *scope* and each listener opens exactly one.
         context["db"] = runtime.db
+        context["read"] = runtime.read
         context["http"] = runtime.http
         context["settings"] = settings
         context["worker"] = runtime.worker
@@ -308,6 +319,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         return next()  # type: ignore[no-any-return]
 
     app.use(inject)
+    app.use(mark_person)
     app.error(handle_error)
     handlers.register(app)
     return app

@@ -33,13 +33,18 @@ logger = logging.getLogger(__name__)
 ROTATE_BEFORE_MIN = 120
 
 
-def installation_store(settings: Settings, db: SessionScope) -> DbInstallationStore | None:
-    """The OAuth installation store when OAuth is configured, else None."""
+def installation_store(
+    settings: Settings, db: SessionScope, read: SessionScope | None = None
+) -> DbInstallationStore | None:
+    """The OAuth installation store when OAuth is configured, else None (`read`: look-ups)."""
     if not settings.oauth_enabled:
         return None
     assert settings.slack_client_id is not None
     return DbInstallationStore(
-        db=db, cipher=TokenCipher(settings.token_keys), client_id=settings.slack_client_id
+        db=db,
+        cipher=TokenCipher(settings.token_keys),
+        client_id=settings.slack_client_id,
+        read=read,
     )
 
 

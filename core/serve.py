@@ -103,6 +103,7 @@ def make_server(
             routes=[*oauth_routes(app), *routes],
             metrics_token=settings.liaison_metrics_token,
             metrics_port=metrics_port,
+            per_person=settings.liaison_listeners_per_person,
         ),
         http=DeadlineProtocol,
         # None: uvicorn's records go to the root logger (JSON, redacted), not its own stderr.

@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core.fairness import PERSON, PersonGate, person_of
 from core.logs import REQUEST_ID, current_request_id, new_request_id
 from core.metrics import (
     CONTENT_TYPE,
@@ -308,6 +309,7 @@ def create_asgi(
     routes: Sequence[BaseRoute] = (),
     metrics_token: str | None = None,
     metrics_port: int | None = None,
+    per_person: int = 4,
 ) -> ASGIApp:
     """The ASGI application serving one Bolt app, its health checks and its metrics.
 
@@ -318,9 +320,12 @@ def create_asgi(
     /metrics and nothing else. On the public port, /metrics needs `metrics_token` as
     `Authorization: Bearer <token>`, and without a token it is not served there at all.
     `routes`: more routes (e.g. OAuth install and redirect), served and counted alike.
+    `per_person`: how many of one person's Slack requests are dispatched at once; the rest
+    of theirs wait on the event loop (no thread held), so others' requests go first.
     """
 
     budget = _Budget(UNVERIFIED_BUDGET_BYTES)
+    gate = PersonGate(per_person)
 
     async def slack_events(request: Request) -> Response:
         started = time.perf_counter()
@@ -342,10 +347,14 @@ def create_asgi(
         retry = request.headers.get("x-slack-retry-num")
         if retry and retry.isdigit():
             about["retry_num"] = retry
+        person = person_of(bolt_request.body)
+        # Bolt's listener pool reads the person from the context (core/fairness.py).
+        PERSON.set(person)
         try:
-            # Bolt's dispatch blocks (DB, Slack calls before ack): keep it off the event loop.
-            # The thread runs in a copy of this context, request id included.
-            bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+            async with gate.admit(person):
+                # Bolt's dispatch blocks (DB, Slack calls before ack): keep it off the event
+                # loop. The thread runs in a copy of this context, request id included.
+                bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
         except Exception:
             # Bolt itself choked on the payload's shape (listener errors never get here).
             logger.exception("could not dispatch a Slack request", extra=about)

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # How long a claimed outgoing message stays locked before any instance may check
     # whether it reached Slack and send it again (more than the Slack client's timeout).
     liaison_delivery_lock_seconds: int = Field(default=30, ge=2, le=3600)
+    # How many of one person's requests run at once (Slack requests in dispatch, and
+    # listeners); the rest of theirs wait their turn, so one flood never delays others.
+    liaison_listeners_per_person: int = Field(default=4, ge=1, le=16)
     # OAuth: where Slack sends installers back (unset: the one set in the app's config).
     slack_redirect_uri: str | None = None
     # OAuth: keys that encrypt stored tokens; the first encrypts, every one decrypts

@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from blocks.digest import build_digest_message
-from core.db import conflict_insert
+from core.db import begin_read, conflict_insert
 from domain.digest import assemble_digest
 from domain.digest_data import Digest, DigestInput, Period
 from domain.periods import previous_period, rolling_period, scheduled_period, week_starts
@@ -30,7 +30,7 @@ from models import DigestRun, DigestStatus, OutboxMessage, Workspace, utcnow
 from services.access import people_terms
 from services.digest import gather_digest
 from services.links import check_workspace_links
-from services.workspaces import ensure_workspace
+from services.workspaces import ensure_workspace, get_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +142,10 @@ def make_digest(
             )
         except Exception:
             logger.warning("could not list people for redaction: quoting nothing", exc_info=True)
+    # The period's records, read without SQLite's write lock: on a large workspace this
+    # takes a while, and neither the writers nor this read may wait for the other.
+    if not session.in_transaction():
+        begin_read(session)
     data = gather_digest(
         session=session,
         workspace_id=settings.workspace_id,
@@ -265,8 +269,14 @@ def on_demand_digest(
     allow_private: bool,
 ) -> Digest:
     """The last seven days' digest for `digest now` / `digest preview` (no claim involved)."""
-    workspace = ensure_workspace(session=session, team_id=team_id)
-    settings = _settings(workspace)
+    # Read first: a workspace seen before needs no write (nor SQLite's write lock).
+    if not session.in_transaction():
+        begin_read(session)
+    workspace = get_workspace(session=session, team_id=team_id)
+    settings = _settings(workspace) if workspace is not None else None
+    session.rollback()
+    if settings is None:
+        settings = _settings(ensure_workspace(session=session, team_id=team_id))
     return make_digest(
         session=session,
         client=client,

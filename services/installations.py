@@ -51,8 +51,17 @@ def _epoch(moment: datetime | None) -> int | None:
 class DbInstallationStore(InstallationStore):
     """Bolt's installation store on the `slack_installation` table."""
 
-    def __init__(self, *, db: SessionScope, cipher: TokenCipher, client_id: str) -> None:
+    def __init__(
+        self,
+        *,
+        db: SessionScope,
+        cipher: TokenCipher,
+        client_id: str,
+        read: SessionScope | None = None,
+    ) -> None:
         self._db = db
+        # Look-ups run on every request (Bolt's authorize): never behind a writer.
+        self._read = read or db
         self._cipher = cipher
         self.client_id = client_id
 
@@ -139,7 +148,7 @@ class DbInstallationStore(InstallationStore):
     ) -> Bot | None:
         """The bot install for a workspace (or org), tokens decrypted."""
         enterprise, team = _key(enterprise_id, team_id, is_enterprise_install)
-        with self._db() as session:
+        with self._read() as session:
             row = self._row(session, enterprise, team)
         if row is None or row.bot_token is None:
             return None
@@ -155,7 +164,7 @@ class DbInstallationStore(InstallationStore):
     ) -> SlackInstallation | None:
         """The workspace's (or org's) install; with a user id, only that installer's."""
         enterprise, team = _key(enterprise_id, team_id, is_enterprise_install)
-        with self._db() as session:
+        with self._read() as session:
             row = self._row(session, enterprise, team)
         if row is None or (user_id is not None and row.user_id != user_id):
             return None
@@ -187,7 +196,7 @@ class DbInstallationStore(InstallationStore):
         The key is a team id, or for an org-wide install the organisation's enterprise id
         (domain.receiver: an org-wide install is one Liaison workspace).
         """
-        with self._db() as session:
+        with self._read() as session:
             row = session.exec(
                 self._by_key(team_id).where(col(Installation.bot_token).is_not(None))
             ).first()
@@ -195,7 +204,7 @@ class DbInstallationStore(InstallationStore):
 
     def installed(self, team_id: str) -> bool:
         """True when this team has an install of its own (not through an org-wide one)."""
-        with self._db() as session:
+        with self._read() as session:
             found = session.exec(
                 select(Installation.id).where(
                     Installation.client_id == self.client_id,

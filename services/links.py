@@ -8,6 +8,7 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from core.db import begin_read
 from core.fetch import LinkStatus, check_link
 from models import Asset, utcnow
 
@@ -29,6 +30,8 @@ def check_workspace_links(
     Links whose check did not finish, or ended without a definite answer, keep their last
     known state.
     """
+    if not session.in_transaction():
+        begin_read(session)  # the writes below come after the network, in a short transaction
     rows = session.execute(
         sa.select(col(Asset.id), col(Asset.url))
         .where(col(Asset.workspace_id) == workspace_id)

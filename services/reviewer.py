@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from core.llm import ChatClient, LLMError
+from domain.language import detect_language
+from domain.lexicon import matcher
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,18 @@ PROMPT = (
     '{"blame": true or false, "rewording": "the comment rewritten in its own language, '
     'keeping what it says about the asset and dropping any accusation"}.'
 )
+
+
+def prepare_rules() -> None:
+    """Compile the blame-free rules now (seconds of CPU) rather than on the first comment.
+
+    Built on first use, they held the interpreter for 3 s while every other request of
+    the process waited, and the first comments after a start missed Slack's 3 s.
+    """
+    # Called as the rules call them: lru_cache keys `matcher()` and `matcher("decide")` apart.
+    matcher()
+    matcher("quote")
+    detect_language("The pricing slide is clear.")  # loads the language model (0.7 s)
 
 
 @dataclass(frozen=True)

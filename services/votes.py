@@ -448,6 +448,12 @@ def give_feedback(
     The comment is stored even when it is accusatory (SPEC blame-free rule 3): it is
     flagged, so the digest counts it in themes and never quotes it.
     """
+    review: Review | None = None
+    nudge: Nudge | None = None
+    if comment:
+        # Before the transaction: the model reviewer is a network call (seconds), and no
+        # write transaction (SQLite's write lock) may wait on the network.
+        review, nudge = judge_comment(comment, reviewer=reviewer)
     row = session.execute(
         sa.select(Asset, col(Campaign.marketer_id))
         .join(Workspace, col(Workspace.id) == col(Asset.workspace_id))
@@ -472,10 +478,6 @@ def give_feedback(
             source=source,
             at=now,
         )
-    review: Review | None = None
-    nudge: Nudge | None = None
-    if comment:
-        review, nudge = judge_comment(comment, reviewer=reviewer)
     comment_id = None
     if comment and review is not None:
         stored = Comment(

@@ -39,6 +39,7 @@ def handle_collateral_command(
     context: BoltContext,
     respond: Respond,
     db: SessionScope,
+    read: SessionScope,
     http: httpx.Client,
     settings: Settings,
 ) -> None:
@@ -73,7 +74,7 @@ def handle_collateral_command(
         )
         respond(reply) if slow else ack(reply)
     elif isinstance(parsed, CollateralSearch):
-        with db() as session:
+        with read() as session:
             rows = search_assets(session=session, team_id=team_id, query=parsed.query)
         ack(build_search_results(query=parsed.query, rows=rows))
     elif isinstance(parsed, CollateralUsed):
@@ -93,7 +94,7 @@ def handle_collateral_command(
                 )
             )
     elif isinstance(parsed, CollateralTop):
-        with db() as session:
+        with read() as session:
             rows = top_assets(session=session, team_id=team_id)
         ack(build_top_assets(rows))
     else:

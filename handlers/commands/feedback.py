@@ -28,6 +28,7 @@ def handle_feedback_command(
     context: BoltContext,
     client: WebClient,
     db: SessionScope,
+    read: SessionScope,
     homes: HomeRefresh,
     reviewer: CommentReviewer | None = None,
 ) -> None:
@@ -47,16 +48,14 @@ def handle_feedback_command(
         return
     team_id = context.team_id or command["team_id"]
     user_id = command["user_id"]
-    with db() as session:
+    with read() as session:
         resolved = resolve_quick(session=session, team_id=team_id, command=parsed)
-        if not isinstance(resolved, tuple):
-            ack(
-                build_candidates(
-                    name=parsed.asset, candidates=resolved.candidates, usage=UNKNOWN_FORM
-                )
-            )
-            return
-        reading, ref = resolved
+    if not isinstance(resolved, tuple):
+        ack(build_candidates(name=parsed.asset, candidates=resolved.candidates, usage=UNKNOWN_FORM))
+        return
+    reading, ref = resolved
+    # A session of its own: the comment is reviewed before its write transaction begins.
+    with db() as session:
         saved = give_feedback(
             session=session,
             team_id=team_id,

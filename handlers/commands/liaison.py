@@ -48,6 +48,7 @@ def handle_liaison_command(
     client: WebClient,
     respond: Respond,
     db: SessionScope,
+    read: SessionScope,
     http: httpx.Client,
     settings: Settings,
     scheduler: BaseScheduler,
@@ -60,7 +61,13 @@ def handle_liaison_command(
     team_id = context.team_id or command["team_id"]
     if isinstance(parsed, Export):
         _export(
-            parsed, ack=ack, command=command, team_id=team_id, client=client, respond=respond, db=db
+            parsed,
+            ack=ack,
+            command=command,
+            team_id=team_id,
+            client=client,
+            respond=respond,
+            db=read,  # an export only reads
         )
         return
     if isinstance(parsed, DigestNow | DigestPreview):
@@ -73,6 +80,7 @@ def handle_liaison_command(
             client=client,
             respond=respond,
             db=db,
+            read=read,
             http=http,
             settings=settings,
         )
@@ -126,6 +134,7 @@ def _digest(
     client: WebClient,
     respond: Respond,
     db: SessionScope,
+    read: SessionScope,
     http: httpx.Client,
     settings: Settings,
 ) -> None:
@@ -133,7 +142,7 @@ def _digest(
     user_id, channel_id = command["user_id"], command.get("channel_id") or ""
     refusal = digest_refusal(
         client=client,
-        db=db,
+        db=read,
         team_id=team_id,
         user_id=user_id,
         channel_id=channel_id,

@@ -20,6 +20,7 @@ def handle_app_home_opened(
     context: BoltContext,
     client: WebClient,
     db: SessionScope,
+    read: SessionScope,
 ) -> None:
     """Publish the home tab for the person who opened it (the loop explained on a first visit)."""
     user_id = slack_id(event.get("user"))
@@ -28,6 +29,7 @@ def handle_app_home_opened(
         return
     with db() as session:
         first = record_visit(session=session, team_id=team_id, user_id=user_id)
+    with read() as session:
         data = home_data(
             session=session, team_id=team_id, user_id=user_id, now=utcnow(), first_visit=first
         )

@@ -14,12 +14,12 @@ from services.collateral import pick_assets
 
 
 def handle_asset_options(
-    ack: Ack, body: dict[str, Any], context: BoltContext, db: SessionScope
+    ack: Ack, body: dict[str, Any], context: BoltContext, read: SessionScope
 ) -> None:
     """Answer the picker with the best matches for what was typed."""
     view = mapping(body.get("view"))
     team_id = team_of(context.team_id, body) or ""
-    with db() as session:
+    with read() as session:
         refs = pick_assets(
             session=session,
             team_id=team_id,

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import sqlite3
+import time
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from core.db import alembic_config, make_engine, migrate
+from core.db import alembic_config, begin_read, make_engine, migrate, session_scope_for
 from models import Asset, Vote, VoteValue, Workspace
 from models.enums import Source
 
@@ -105,3 +108,64 @@ def test_health_check_is_not_blocked_by_a_writer(tmp_path) -> None:  # type: ign
         assert ping(engine)
         session.commit()
     engine.dispose()
+
+
+def test_sqlite_commits_survive_power_loss(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path}/p.db")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    engine.dispose()
+
+
+def test_a_reader_never_waits_for_sqlites_write_lock(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path}/p.db"
+    migrate(url)
+    engine = make_engine(url)
+    write, read = session_scope_for(engine), session_scope_for(engine, read_only=True)
+    try:
+        with write() as writer:
+            _workspace_with_asset(writer)  # holds the write lock until the commit below
+            started = time.perf_counter()
+            with read() as reader:
+                # The snapshot before the writer's commit: nothing yet, and no waiting.
+                assert reader.execute(sa.select(sa.func.count()).select_from(Asset)).scalar() == 0
+            assert time.perf_counter() - started < 1  # busy_timeout is 15 s
+            # A second writer, by contrast, cannot begin while the first holds the lock.
+            blocked = engine.raw_connection()
+            try:
+                blocked.driver_connection.execute("PRAGMA busy_timeout=50")  # type: ignore[union-attr]
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    blocked.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+            finally:
+                blocked.close()
+            writer.commit()
+        with read() as reader:
+            assert reader.execute(sa.select(sa.func.count()).select_from(Asset)).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_a_read_scope_refuses_writes_on_postgresql(postgres_migrated: str) -> None:
+    engine = make_engine(postgres_migrated)
+    read = session_scope_for(engine, read_only=True)
+    try:
+        with read() as reader, pytest.raises(sa.exc.InternalError, match="read-only"):
+            _workspace_with_asset(reader)
+    finally:
+        engine.dispose()
+
+
+def test_begin_read_covers_one_transaction_then_writes_take_the_lock_again(
+    engine: Engine,
+) -> None:
+    write = session_scope_for(engine)
+    with write() as session:
+        begin_read(session)
+        assert session.execute(sa.select(sa.func.count()).select_from(Workspace)).scalar() == 0
+        with pytest.raises(RuntimeError):
+            begin_read(session)  # only at the start of a transaction
+        session.rollback()
+        workspace_id, _ = _workspace_with_asset(session)  # a write transaction again
+        session.commit()
+    with write() as session:
+        assert session.get(Workspace, workspace_id) is not None

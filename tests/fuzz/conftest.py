@@ -11,7 +11,6 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from sqlmodel import Session, select
 
 from blocks.ids import Ids
 from core.db import make_engine, migrate
+from core.fairness import FairExecutor
 from models import Asset, Campaign, Question
 from sandbox import SlackDriver, SlackSandbox, validate_message_blocks, view_submission
 from sandbox.payloads import new_trigger_id
@@ -148,7 +148,7 @@ class Rig:
     errors: ErrorLog
     seeded: Seeded
     # Bolt runs listeners here after their ack; idle means every listener has finished.
-    listeners: ThreadPoolExecutor
+    listeners: FairExecutor
     counts: dict[str, int] = field(default_factory=dict)
     library_errors: list[str] = field(default_factory=list)
 
@@ -259,12 +259,8 @@ class Rig:
         raise AssertionError(f"a listener was still running after {REPLY_TIMEOUT_S} s")
 
 
-def _idle(executor: ThreadPoolExecutor) -> bool:
-    # No public API says so: no queued work, and the idle-worker semaphore counts every thread.
-    idle: Any = executor._idle_semaphore  # type: ignore[attr-defined]
-    queue: Any = executor._work_queue  # type: ignore[attr-defined]
-    threads: Any = executor._threads  # type: ignore[attr-defined]
-    return bool(queue.empty() and idle._value >= len(threads))
+def _idle(executor: FairExecutor) -> bool:
+    return executor.idle()
 
 
 def _seed(driver: SlackDriver, sandbox: SlackSandbox, engine: Engine) -> Seeded:
