@@ -37,9 +37,9 @@ from jobs.context import install
 from jobs.delivery import DeliveryWorker
 from jobs.digest import restore_digest_jobs
 from jobs.home import HomeRefresher
+from jobs.inbox import InboxWorker, InboxWriter
 from jobs.launches import restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
-from jobs.votes import VoteRecorder
 from services.installations import DbInstallationStore, DbStateStore
 from services.reviewer import CommentReviewer, make_reviewer
 
@@ -90,7 +90,10 @@ class Runtime:
     worker: DeliveryWorker
     scheduler: BackgroundScheduler
     homes: HomeRefresher
-    votes: VoteRecorder
+    # Reactions are committed here before their ack (group commit) ...
+    inbox: InboxWriter
+    # ... and applied from the database by these threads, exactly once.
+    inbox_worker: InboxWorker
     # The optional model reviewer of comments (None: the rules alone, the default).
     reviewer: CommentReviewer | None = None
 
@@ -99,6 +102,7 @@ class Runtime:
         install(self)
         self.worker.start()
         self.homes.start()
+        self.inbox_worker.start()
         if not self.scheduler.running:
             self.scheduler.start()
         restore_launch_jobs(self.scheduler)
@@ -110,7 +114,9 @@ class Runtime:
         """Stop firing jobs and let messages in flight finish."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        self.votes.stop(timeout)
+        # Events still being stored are committed; stored ones wait for the next start.
+        self.inbox.stop(timeout)
+        self.inbox_worker.stop(timeout)
         self.homes.stop(timeout)
         self.worker.stop(timeout)
 
@@ -127,6 +133,13 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
     )
     clients = SlackClients(settings=settings, db=db, store=store)
     homes = HomeRefresher(db=db, clients=clients)
+    inbox_worker = InboxWorker(
+        db=db,
+        homes=homes,
+        lease_s=settings.liaison_inbox_lease_seconds,
+        max_attempts=settings.liaison_inbox_max_attempts,
+        poll_s=settings.liaison_inbox_poll_seconds,
+    )
     return Runtime(
         settings=settings,
         engine=engine,
@@ -145,7 +158,12 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         worker=worker,
         scheduler=make_scheduler(engine),
         homes=homes,
-        votes=VoteRecorder(db=db, homes=homes),
+        inbox=InboxWriter(
+            db=db,
+            timeout_s=settings.liaison_inbox_write_timeout_seconds,
+            on_commit=inbox_worker.wake,
+        ),
+        inbox_worker=inbox_worker,
         reviewer=make_reviewer(
             url=settings.liaison_llm_url,
             model=settings.liaison_llm_model,
@@ -285,7 +303,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         context["worker"] = runtime.worker
         context["scheduler"] = runtime.scheduler
         context["homes"] = runtime.homes
-        context["votes"] = runtime.votes
+        context["inbox"] = runtime.inbox
         context["reviewer"] = runtime.reviewer
         context["clients"] = runtime.clients
         context["installations"] = runtime.installations
