@@ -26,10 +26,10 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(64), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
-        sa.Column("received_at", sa.DateTime(), nullable=False),
-        sa.Column("claimed_until", sa.DateTime(), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("parked_at", sa.DateTime(), nullable=True),
+        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("error", sa.String(255), nullable=True),
         sa.UniqueConstraint("team_id", "event_id", name="uq_inbox_event_team_event"),
     )
