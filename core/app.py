@@ -133,13 +133,23 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
     )
     clients = SlackClients(settings=settings, db=db, store=store)
     homes = HomeRefresher(db=db, clients=clients)
+    # SQLite has one write lock, and a transaction waiting for it sleeps in steps of up to
+    # 100 ms: the inbox's writer and workers take turns in-process instead, so an
+    # acknowledgement never sleeps behind a vote being recorded.
+    turn = threading.Lock() if engine.dialect.name == "sqlite" else None
+    inbox = InboxWriter(
+        db=db, timeout_s=settings.liaison_inbox_write_timeout_seconds, write_turn=turn
+    )
     inbox_worker = InboxWorker(
         db=db,
         homes=homes,
         lease_s=settings.liaison_inbox_lease_seconds,
         max_attempts=settings.liaison_inbox_max_attempts,
         poll_s=settings.liaison_inbox_poll_seconds,
+        acks_idle_s=inbox.idle_s,
+        write_turn=turn,
     )
+    inbox.on_commit = inbox_worker.wake
     return Runtime(
         settings=settings,
         engine=engine,
@@ -158,11 +168,7 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         worker=worker,
         scheduler=make_scheduler(engine),
         homes=homes,
-        inbox=InboxWriter(
-            db=db,
-            timeout_s=settings.liaison_inbox_write_timeout_seconds,
-            on_commit=inbox_worker.wake,
-        ),
+        inbox=inbox,
         inbox_worker=inbox_worker,
         reviewer=make_reviewer(
             url=settings.liaison_llm_url,

@@ -10,10 +10,12 @@ the next start (services.inbox).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 
 from core.db import SessionScope
@@ -38,6 +40,12 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 500
 WORKER_THREADS = 2
 LEASE_BATCH = 32
+# Acknowledgements come first: while events keep arriving, workers wait for a pause this
+# long (the rows are stored, so recording a vote a little later loses nothing) ...
+QUIET_S = 0.02
+# ... but never longer than this before applying one more batch, so a steady flood still
+# records votes as it goes.
+MAX_DEFER_S = 1.0
 
 
 class _Pending:
@@ -65,21 +73,38 @@ class InboxWriter:
         timeout_s: float,
         on_commit: Callable[[], None] = lambda: None,
         max_batch: int = MAX_BATCH,
+        write_turn: AbstractContextManager[object] | None = None,
     ) -> None:
         self._db = db
+        self._turn = write_turn or contextlib.nullcontext()
         self._timeout_s = timeout_s
         self._on_commit = on_commit
         self._max_batch = max_batch
         self._queue: list[_Pending] = []
         self._lock = threading.Condition()
         self._stopping = False
+        self._last_store = 0.0
         self._thread = threading.Thread(target=self._run, name="inbox-writer", daemon=True)
         self._thread.start()
         self.commits = 0  # transactions committed (the benchmark reports events per commit)
 
+    @property
+    def on_commit(self) -> Callable[[], None]:
+        """Called after each commit (the worker's wake-up)."""
+        return self._on_commit
+
+    @on_commit.setter
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        self._on_commit = callback
+
+    def idle_s(self) -> float:
+        """Seconds since a listener last handed over an event."""
+        return time.monotonic() - self._last_store
+
     def store(self, event: IncomingEvent) -> None:
         """Return once `event` is committed; InboxUnavailable if it is not within the timeout."""
         pending = _Pending(event)
+        self._last_store = time.monotonic()
         with self._lock:
             if self._stopping:
                 raise InboxUnavailable("shutting down")
@@ -117,7 +142,7 @@ class InboxWriter:
             if not batch:
                 continue
             try:
-                with self._db() as session:
+                with self._turn, self._db() as session:
                     store_events(session=session, events=[p.event for p in batch], now=utcnow())
             except Exception as exc:  # the database is down: each listener answers an error
                 logger.warning("could not store %d event(s): %s", len(batch), describe_error(exc))
@@ -144,13 +169,17 @@ class InboxWorker:
         poll_s: float,
         threads: int = WORKER_THREADS,
         batch: int = LEASE_BATCH,
+        acks_idle_s: Callable[[], float] | None = None,
+        write_turn: AbstractContextManager[object] | None = None,
     ) -> None:
         self._db = db
+        self._turn = write_turn or contextlib.nullcontext()
         self._homes = homes
         self._lease = timedelta(seconds=lease_s)
         self._max_attempts = max_attempts
         self._poll_s = poll_s
         self._batch = batch
+        self._acks_idle_s = acks_idle_s
         self._count = threads
         self._threads: list[threading.Thread] = []
         self._signal = threading.Condition()
@@ -187,7 +216,7 @@ class InboxWorker:
 
     def run_once(self) -> int:
         """Lease one batch and apply it; returns how many rows were leased."""
-        with self._db() as session:
+        with self._turn, self._db() as session:
             leased, parked = lease_events(
                 session=session,
                 now=utcnow(),
@@ -204,6 +233,8 @@ class InboxWorker:
                 extra={"event_id": row.event_id, "team_id": row.team_id},
             )
         for n, event in enumerate(leased):
+            if n:
+                self._defer_to_acks()
             if self._stopping:
                 self._release(leased[n:])
                 break
@@ -213,7 +244,7 @@ class InboxWorker:
     def apply(self, event: LeasedEvent) -> None:
         """Apply one leased row (a failure is recorded on the row, never raised)."""
         try:
-            with self._db() as session:
+            with self._turn, self._db() as session:
                 result = apply_event(session=session, event=event)
         except Exception as exc:  # one bad row never stops the others
             self._failed(event, exc)
@@ -227,7 +258,7 @@ class InboxWorker:
     def _failed(self, event: LeasedEvent, exc: Exception) -> None:
         error = describe_error(exc)
         try:
-            with self._db() as session:
+            with self._turn, self._db() as session:
                 parked = fail_event(
                     session=session,
                     event=event,
@@ -255,9 +286,24 @@ class InboxWorker:
                 exc_info=exc,
             )
 
+    def _defer_to_acks(self) -> None:
+        """Wait (at most MAX_DEFER_S) for a pause in incoming events.
+
+        The listeners and these threads share one interpreter: applying votes in the
+        middle of a burst slowed every acknowledgement (bench/events.py).
+        """
+        if self._acks_idle_s is None:
+            return
+        deadline = time.monotonic() + MAX_DEFER_S
+        while not self._stopping and time.monotonic() < deadline:
+            idle = self._acks_idle_s()
+            if idle >= QUIET_S:
+                return
+            time.sleep(QUIET_S - idle)
+
     def _release(self, events: list[LeasedEvent]) -> None:
         try:
-            with self._db() as session:
+            with self._turn, self._db() as session:
                 release_events(session=session, events=events)
         except Exception:  # their leases run out instead
             logger.warning("could not give back %d leased inbox event(s)", len(events))
@@ -267,6 +313,7 @@ class InboxWorker:
         while not self._stopping:
             with self._signal:
                 seen = self._generation
+            self._defer_to_acks()
             try:
                 leased = self.run_once()
             except Exception as exc:  # the database is down: wait, then look again
