@@ -214,8 +214,12 @@ class InboxWorker:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads = []
 
-    def run_once(self) -> int:
-        """Lease one batch and apply it; returns how many rows were leased."""
+    def run_once(self, *, defer_until: float | None = None) -> int:
+        """Lease one batch and apply it; returns how many rows were leased.
+
+        `defer_until` (a time.monotonic() value): until then, each row first waits for a
+        pause in incoming events.
+        """
         with self._turn, self._db() as session:
             leased, parked = lease_events(
                 session=session,
@@ -233,8 +237,8 @@ class InboxWorker:
                 extra={"event_id": row.event_id, "team_id": row.team_id},
             )
         for n, event in enumerate(leased):
-            if n:
-                self._defer_to_acks()
+            if n and defer_until is not None:
+                self._defer_to_acks(defer_until)
             if self._stopping:
                 self._release(leased[n:])
                 break
@@ -286,15 +290,14 @@ class InboxWorker:
                 exc_info=exc,
             )
 
-    def _defer_to_acks(self) -> None:
-        """Wait (at most MAX_DEFER_S) for a pause in incoming events.
+    def _defer_to_acks(self, deadline: float) -> None:
+        """Wait (until `deadline` at most) for a pause in incoming events.
 
         The listeners and these threads share one interpreter: applying votes in the
         middle of a burst slowed every acknowledgement (bench/events.py).
         """
         if self._acks_idle_s is None:
             return
-        deadline = time.monotonic() + MAX_DEFER_S
         while not self._stopping and time.monotonic() < deadline:
             idle = self._acks_idle_s()
             if idle >= QUIET_S:
@@ -313,9 +316,11 @@ class InboxWorker:
         while not self._stopping:
             with self._signal:
                 seen = self._generation
-            self._defer_to_acks()
+            # A batch waits MAX_DEFER_S at most in all, so a flood never starves it.
+            defer_until = time.monotonic() + MAX_DEFER_S
+            self._defer_to_acks(defer_until)
             try:
-                leased = self.run_once()
+                leased = self.run_once(defer_until=defer_until)
             except Exception as exc:  # the database is down: wait, then look again
                 logger.warning("could not lease inbox events: %s", describe_error(exc))
                 leased = 0
