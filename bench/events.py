@@ -45,14 +45,25 @@ What it does
    the counts have not moved for ``STALL_S``; at the end, lost = events sent - votes
    stored, and duplicates = votes beyond the events sent plus ``processed_event`` rows
    beyond them. "processed s" runs from a batch's first request until its last vote was
-   seen: how long the app really needed (acks come first; the listeners run afterwards in
-   Bolt's executor), "processed/s" is the events over it, and "backlog" is how many
-   listener runs were still queued in that executor when the last ack came back. "server
+   seen: how long the app really needed (acks come first: each event is committed to the
+   inbox before its 200, and the inbox workers record the votes afterwards),
+   "processed/s" is the events over it, and "backlog" is how many stored events were still
+   waiting in ``inbox_event`` when the last ack came back. "server
    CPU" is the benchmark process's CPU (both servers, the app's threads, the idle sandbox)
    during the timed batches, as a share of one core.
 
+6. **SIGKILL mid-run.** A fresh database and ``bot.py serve`` as a process of its own:
+   one launch, then one batch of N events; once about half of them are stored (recorded
+   or in the inbox) the process is SIGKILLed, the rest of the batch fails to connect, and
+   the process is started again on the same database. lost = events that were answered
+   200 and never recorded (their ``processed_event`` row is missing); duplicates = votes
+   beyond the recorded events. Its table row gives the events sent, how many failed
+   (never acknowledged: Slack would send them again), the inbox backlog at the kill, the
+   seconds the restart took to record every stored event, and the votes.
+
 The last line is always ``result: ratio_to_bare=<x.xx> p99_ms=<ms> lost=<n>`` (the real
-app's events/s over the bare app's, pooled over the rounds; the real app's p99).
+app's events/s over the bare app's, pooled over the rounds; the real app's p99; lost over
+the rounds and the SIGKILL run together).
 """
 
 from __future__ import annotations

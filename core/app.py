@@ -136,7 +136,8 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
     # SQLite has one write lock, and a transaction waiting for it sleeps in steps of up to
     # 100 ms: the inbox's writer and workers take turns in-process instead, so an
     # acknowledgement never sleeps behind a vote being recorded.
-    turn = threading.Lock() if engine.dialect.name == "sqlite" else None
+    sqlite = engine.dialect.name == "sqlite"
+    turn = threading.Lock() if sqlite else None
     inbox = InboxWriter(
         db=db, timeout_s=settings.liaison_inbox_write_timeout_seconds, write_turn=turn
     )
@@ -148,6 +149,9 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         poll_s=settings.liaison_inbox_poll_seconds,
         acks_idle_s=inbox.idle_s,
         write_turn=turn,
+        # PostgreSQL applies votes in parallel (a lock per person and asset); SQLite has
+        # one write lock, which more threads would only queue on.
+        threads=2 if sqlite else 4,
     )
     inbox.on_commit = inbox_worker.wake
     return Runtime(
