@@ -241,15 +241,3 @@ def release_events(*, session: Session, events: Sequence[LeasedEvent]) -> None:
             [{"b_id": e.id, "b_attempts": e.attempts} for e in events],
         )
     session.commit()
-
-
-def inbox_counts(*, session: Session) -> tuple[int, int]:
-    """(rows waiting, rows parked)."""
-    row = session.execute(
-        sa.select(
-            sa.func.count().filter(_INBOX.c.parked_at.is_(None)),
-            sa.func.count().filter(_INBOX.c.parked_at.is_not(None)),
-        )
-    ).one()
-    session.commit()
-    return int(row[0]), int(row[1])
