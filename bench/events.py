@@ -45,14 +45,25 @@ What it does
    the counts have not moved for ``STALL_S``; at the end, lost = events sent - votes
    stored, and duplicates = votes beyond the events sent plus ``processed_event`` rows
    beyond them. "processed s" runs from a batch's first request until its last vote was
-   seen: how long the app really needed (acks come first; the listeners run afterwards in
-   Bolt's executor), "processed/s" is the events over it, and "backlog" is how many
-   listener runs were still queued in that executor when the last ack came back. "server
+   seen: how long the app really needed (acks come first: each event is committed to the
+   inbox before its 200, and the inbox workers record the votes afterwards),
+   "processed/s" is the events over it, and "backlog" is how many stored events were still
+   waiting in ``inbox_event`` when the last ack came back. "server
    CPU" is the benchmark process's CPU (both servers, the app's threads, the idle sandbox)
    during the timed batches, as a share of one core.
 
+6. **SIGKILL mid-run.** A fresh database and ``bot.py serve`` as a process of its own:
+   one launch, then one batch of N events; once about half of them are stored (recorded
+   or in the inbox) the process is SIGKILLed, the rest of the batch fails to connect, and
+   the process is started again on the same database. lost = events that were answered
+   200 and never recorded (their ``processed_event`` row is missing); duplicates = votes
+   beyond the recorded events. Its table row gives the events sent, how many failed
+   (never acknowledged: Slack would send them again), the inbox backlog at the kill, the
+   seconds the restart took to record every stored event, and the votes.
+
 The last line is always ``result: ratio_to_bare=<x.xx> p99_ms=<ms> lost=<n>`` (the real
-app's events/s over the bare app's, pooled over the rounds; the real app's p99).
+app's events/s over the bare app's, pooled over the rounds; the real app's p99; lost over
+the rounds and the SIGKILL run together).
 """
 
 from __future__ import annotations
@@ -72,6 +83,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
@@ -143,6 +155,7 @@ class Load:
     statuses: dict[int, int]
     client_cpu_s: float
     errors: list[str] = field(default_factory=list)
+    acked: list[int] = field(default_factory=list)  # raw client: indices answered 200
 
     @property
     def non_200(self) -> int:
@@ -203,6 +216,7 @@ async def _raw_load(
     statuses: Counter[int] = Counter()
     errors: list[str] = []
     jobs = iter(range(len(raw)))  # shared: one event loop, so no lock is needed
+    acked: list[int] = []
     connections = [await asyncio.open_connection(host, port) for _ in range(clients)]
 
     async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -217,15 +231,22 @@ async def _raw_load(
             else:
                 latencies[i] = time.perf_counter() - start
                 statuses[status] += 1
+                if status == 200:
+                    acked.append(i)
             if close:
                 writer.close()
-                reader, writer = await asyncio.open_connection(host, port)
+                try:
+                    reader, writer = await asyncio.open_connection(host, port)
+                except OSError as exc:  # the server was killed: this connection is done
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                    return
         writer.close()
 
     cpu, start = time.process_time(), time.perf_counter()
     await asyncio.gather(*(client(r, w) for r, w in connections))
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return Load(seconds, [x for x in latencies if not math.isnan(x)], dict(statuses), cpu, errors)
+    done = [x for x in latencies if not math.isnan(x)]
+    return Load(seconds, done, dict(statuses), cpu, errors, acked)
 
 
 async def _httpx_load(url: str, requests: list[tuple[bytes, dict[str, str]]], clients: int) -> Load:
@@ -316,7 +337,7 @@ class Batch:
     load: Load
     server_cpu_s: float  # the benchmark process (server, app, idle sandbox) while it ran
     processed_s: float | None = None  # real app: first request until the last vote seen
-    backlog: int | None = None  # real app: listener runs still queued at the last ack
+    backlog: int | None = None  # real app: inbox rows not yet applied at the last ack
 
     @property
     def rate(self) -> float:
@@ -468,10 +489,9 @@ def settle(poll: sa.Connection, expected: int, since: float) -> tuple[float, int
     return changed - since, 0
 
 
-def backlog(runtime: Runtime) -> int:
-    """Listener runs queued in Bolt's executor and not yet started (a private attribute)."""
-    queue = getattr(runtime.executor, "_work_queue", None)
-    return queue.qsize() if queue is not None else -1
+def backlog(poll: sa.Connection) -> int:
+    """Inbox rows stored and not yet applied (acknowledged votes still to record)."""
+    return int(poll.execute(sa.text("SELECT COUNT(*) FROM inbox_event")).scalar_one())
 
 
 def send_real(
@@ -483,10 +503,131 @@ def send_real(
     """
     start = time.perf_counter()
     batch = send(pool, real.url, real.secret, bodies, plan)
-    batch.backlog = backlog(real.runtime)
+    batch.backlog = backlog(real.poll)
     last_change, missing = settle(real.poll, expected, start)
     batch.processed_s = max(last_change, batch.load.seconds)
     return batch, missing
+
+
+# ---------------------------------------------------------------- SIGKILL mid-run
+
+
+@dataclass
+class Killed:
+    """A batch to `bot.py serve` killed half way, then restarted on the same database."""
+
+    events: int  # sent or attempted
+    acknowledged: int  # answered 200 before the kill
+    stored_at_kill: int  # votes recorded when the process died
+    inbox_at_kill: int  # stored, not yet recorded
+    votes: int  # after the restart
+    lost: int  # acknowledged events never recorded
+    duplicates: int  # votes beyond the events recorded
+    resumed_s: float  # restart until every stored event was recorded
+
+
+@contextmanager
+def served_process(sandbox: SlackSandbox, secret: str, url: str, folder: str) -> Iterator[Any]:
+    """`bot.py serve` on a free loopback port (a process of its own, so it can be killed)."""
+    import os
+    import subprocess
+
+    sock = bound_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "SLACK_BOT_TOKEN": sandbox.BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": secret,
+        "SLACK_API_URL": sandbox.api_url,
+        "DATABASE_URL": url,
+        "LIAISON_ALLOW_PRIVATE_URLS": "true",
+        "LIAISON_METRICS_PORT": "0",
+        # Rows the killed process had leased are taken over this soon.
+        "LIAISON_INBOX_LEASE_SECONDS": "2",
+        "LIAISON_INBOX_POLL_SECONDS": "0.5",
+    }
+    bot = str(Path(__file__).resolve().parent.parent / "bot.py")
+    process = subprocess.Popen(
+        [sys.executable, bot, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("bot.py serve exited at start")
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("bot.py serve did not become healthy in 60 s")
+            time.sleep(0.1)
+        yield SimpleNamespace(process=process, url=base + "/slack/events")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+
+
+def killed_run(
+    pool: ProcessPoolExecutor,
+    sandbox: SlackSandbox,
+    secret: str,
+    plan: Plan,
+    database_url: str | None,
+) -> Killed:
+    """Send a batch to `bot.py serve`, SIGKILL it half way, restart, count what was kept."""
+    import tempfile
+
+    setup = fanout.Config(channels=1, assets=plan.assets, database_url=database_url)
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        fanout.fresh_database(setup) as url,
+        unpooled_engine(url) as engine,
+        engine.connect().execution_options(isolation_level="AUTOCOMMIT") as poll,
+    ):
+        with served_process(sandbox, secret, url, folder) as first:
+            with SlackDriver(first.url, secret) as driver:
+                targets = launch_targets(driver, poll, plan.assets)
+            bodies = envelopes(targets, plan.events, "K")
+            sending = pool.submit(generate_load, first.url, secret, bodies, plan.clients, "raw")
+            # Kill once about half of the batch is stored (recorded or in the inbox).
+            deadline = time.monotonic() + SETTLE_TIMEOUT_S
+            while counts(poll)[0] + backlog(poll) < plan.events // 2:
+                if sending.done() or time.monotonic() > deadline:
+                    break
+                time.sleep(0.005)
+            first.process.kill()
+            first.process.wait(10)
+            load = sending.result()
+        stored_at_kill, inbox_at_kill = counts(poll)[0], backlog(poll)
+        acknowledged = {json.loads(bodies[i])["event_id"] for i in load.acked}
+        with served_process(sandbox, secret, url, folder):
+            restarted = time.perf_counter()
+            settle(poll, len(acknowledged), restarted)
+            deadline = time.monotonic() + SETTLE_TIMEOUT_S
+            while backlog(poll) and time.monotonic() < deadline:
+                time.sleep(POLL_S)
+            resumed_s = time.perf_counter() - restarted
+        votes, processed = counts(poll)
+        handled = set(poll.execute(sa.text("SELECT event_id FROM processed_event")).scalars())
+    return Killed(
+        events=len(bodies),
+        acknowledged=len(acknowledged),
+        stored_at_kill=stored_at_kill,
+        inbox_at_kill=inbox_at_kill,
+        votes=votes,
+        lost=len(acknowledged - handled),
+        duplicates=max(0, votes - processed),
+        resumed_s=resumed_s,
+    )
 
 
 # ---------------------------------------------------------------- report
@@ -543,7 +684,7 @@ def blank(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-def report(bare: Row, real: Row) -> str:
+def report(bare: Row, real: Row, killed: Killed | None = None) -> str:
     """The markdown table, the ratio, then one line per round and any anomalies."""
     lines = [
         "| app | events | clients | events/s | p50 ms | p99 ms | max ms | failed | server CPU "
@@ -567,18 +708,34 @@ def report(bare: Row, real: Row) -> str:
             f"| {blank(max(backlogs) if backlogs else None)} | {blank(row.votes)} "
             f"| {blank(row.lost)} | {blank(row.duplicates)} |"
         )
+    if killed is not None:
+        lines.append(
+            f"| real app, SIGKILL mid-run | {killed.events} | {real.clients} | n/a | n/a | n/a "
+            f"| n/a | {killed.events - killed.acknowledged} | n/a | n/a "
+            f"| {fmt(killed.resumed_s, 2)} "
+            f"| n/a | {killed.inbox_at_kill} | {killed.votes} | {killed.lost} "
+            f"| {killed.duplicates} |"
+        )
     lines += ["", f"ratio real/bare events/s: {real.rate / bare.rate:.2f}"]
     for i, (b, r) in enumerate(zip(bare.batches, real.batches, strict=True)):
         lines.append(
             f"- round {i + 1}: bare {b.rate:.0f} events/s, real {r.rate:.0f} events/s "
             f"(ratio {r.rate / b.rate:.2f}); the real app stored its last vote after "
-            f"{fmt(r.processed_s, 2)} s with {blank(r.backlog)} listener runs still queued "
+            f"{fmt(r.processed_s, 2)} s with {blank(r.backlog)} stored votes still to record "
             "at the last ack"
         )
     lines.append(
         f"- real app: {real.votes} votes and {real.processed_events} processed_event rows "
         f"for {real.sent} events sent (warm-up included)"
     )
+    if killed is not None:
+        lines.append(
+            f"- SIGKILL mid-run: {killed.acknowledged} of {killed.events} events acknowledged "
+            f"before the kill; at the kill {killed.stored_at_kill} votes recorded and "
+            f"{killed.inbox_at_kill} in the inbox; after the restart {killed.votes} votes, "
+            f"every stored event recorded {killed.resumed_s:.2f} s after the restart began "
+            f"(processed s); lost = acknowledged events never recorded"
+        )
     for row in (bare, real):
         errors = [e for b in row.batches for e in b.load.errors]
         if errors:
@@ -676,12 +833,18 @@ def main(argv: list[str] | None = None) -> int:
                 )
             real.votes, real.processed_events = counts(app.poll)
             real.sent = plan.warmup + rounds * events
+            commits = app.runtime.inbox.commits
+            real.notes.append(
+                f"{real.sent} events stored in {commits} inbox commits "
+                f"({real.sent / max(commits, 1):.1f} events per commit)"
+            )
+        print("  SIGKILL mid-run: bot.py serve, one batch, killed half way, restarted", flush=True)
+        killed = killed_run(pool, sandbox, secret, plan, args.database_url)
     ratio = real.rate / bare.rate if bare.rate > 0 else math.nan
+    lost = (real.lost or 0) + killed.lost
     print()
-    print(report(bare, real))
-    print(
-        f"result: ratio_to_bare={ratio:.2f} p99_ms={real.percentile_ms(0.99):.0f} lost={real.lost}"
-    )
+    print(report(bare, real, killed))
+    print(f"result: ratio_to_bare={ratio:.2f} p99_ms={real.percentile_ms(0.99):.0f} lost={lost}")
     return 0
 
 

@@ -36,9 +36,9 @@ from jobs.context import install
 from jobs.delivery import DeliveryWorker
 from jobs.digest import restore_digest_jobs
 from jobs.home import HomeRefresher
+from jobs.inbox import InboxWorker, InboxWriter
 from jobs.launches import SubmissionResumer, restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
-from jobs.votes import VoteRecorder
 from services.installations import DbInstallationStore, DbStateStore
 from services.reviewer import CommentReviewer, make_reviewer, prepare_rules
 
@@ -91,9 +91,12 @@ class Runtime:
     worker: DeliveryWorker
     scheduler: BackgroundScheduler
     homes: HomeRefresher
-    votes: VoteRecorder
     # Finishes launch submissions a dead process acknowledged but did not finish.
     resumer: SubmissionResumer
+    # Reactions are committed here before their ack (group commit) ...
+    inbox: InboxWriter
+    # ... and applied from the database by these threads, exactly once.
+    inbox_worker: InboxWorker
     # The optional model reviewer of comments (None: the rules alone, the default).
     reviewer: CommentReviewer | None = None
 
@@ -104,6 +107,7 @@ class Runtime:
         install(self)
         self.worker.start()
         self.homes.start()
+        self.inbox_worker.start()
         if not self.scheduler.running:
             self.scheduler.start()
         restore_launch_jobs(self.scheduler)
@@ -117,7 +121,9 @@ class Runtime:
         self.resumer.stop(timeout)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        self.votes.stop(timeout)
+        # Events still being stored are committed; stored ones wait for the next start.
+        self.inbox.stop(timeout)
+        self.inbox_worker.stop(timeout)
         self.homes.stop(timeout)
         self.worker.stop(timeout)
 
@@ -146,6 +152,27 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         allow_private=settings.liaison_allow_private_urls,
         grace_s=settings.liaison_delivery_lock_seconds,
     )
+    # SQLite has one write lock, and a transaction waiting for it sleeps in steps of up to
+    # 100 ms: the inbox's writer and workers take turns in-process instead, so an
+    # acknowledgement never sleeps behind a vote being recorded.
+    sqlite = engine.dialect.name == "sqlite"
+    turn = threading.Lock() if sqlite else None
+    inbox = InboxWriter(
+        db=db, timeout_s=settings.liaison_inbox_write_timeout_seconds, write_turn=turn
+    )
+    inbox_worker = InboxWorker(
+        db=db,
+        homes=homes,
+        lease_s=settings.liaison_inbox_lease_seconds,
+        max_attempts=settings.liaison_inbox_max_attempts,
+        poll_s=settings.liaison_inbox_poll_seconds,
+        acks_idle_s=inbox.idle_s,
+        write_turn=turn,
+        # PostgreSQL applies votes in parallel (a lock per person and asset); SQLite has
+        # one write lock, which more threads would only queue on.
+        threads=2 if sqlite else 4,
+    )
+    inbox.on_commit = inbox_worker.wake
     return Runtime(
         settings=settings,
         engine=engine,
@@ -170,8 +197,9 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
         worker=worker,
         scheduler=scheduler,
         homes=homes,
-        votes=VoteRecorder(db=db, homes=homes),
         resumer=resumer,
+        inbox=inbox,
+        inbox_worker=inbox_worker,
         reviewer=make_reviewer(
             url=settings.liaison_llm_url,
             model=settings.liaison_llm_model,
@@ -312,7 +340,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
         context["worker"] = runtime.worker
         context["scheduler"] = runtime.scheduler
         context["homes"] = runtime.homes
-        context["votes"] = runtime.votes
+        context["inbox"] = runtime.inbox
         context["reviewer"] = runtime.reviewer
         context["clients"] = runtime.clients
         context["installations"] = runtime.installations

@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     # How many of one person's requests run at once (Slack requests in dispatch, and
     # listeners); the rest of theirs wait their turn, so one flood never delays others.
     liaison_listeners_per_person: int = Field(default=4, ge=1, le=16)
+    # The inbox of acknowledged events (reactions): how long a worker's lease on a stored
+    # event lasts before another process may take it over; how long an event may wait to
+    # be stored before it is answered with an error (Slack retries it); how many attempts
+    # before a failing event is parked; how often workers look for events stored by other
+    # instances or left by a process that died.
+    liaison_inbox_lease_seconds: float = Field(default=30, ge=1, le=3600)
+    liaison_inbox_write_timeout_seconds: float = Field(default=2.0, gt=0, le=2.5)
+    liaison_inbox_max_attempts: int = Field(default=5, ge=1, le=100)
+    liaison_inbox_poll_seconds: float = Field(default=2.0, gt=0, le=60)
     # OAuth: where Slack sends installers back (unset: the one set in the app's config).
     slack_redirect_uri: str | None = None
     # OAuth: keys that encrypt stored tokens; the first encrypts, every one decrypts

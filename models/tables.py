@@ -331,6 +331,33 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, index=True)
 
 
+class InboxEvent(SQLModel, table=True):
+    """An acknowledged Slack event committed before its 200, until a worker applies it.
+
+    Slack's retries of one event share its event_id: the unique key keeps one row. A
+    worker leases a row (`claimed_until`, `attempts`) and deletes it in the transaction
+    that applies it; a row whose lease ran out belongs to whoever leases it next. After
+    too many attempts it is parked (`parked_at`, `error`) and left for an operator.
+    """
+
+    __tablename__ = "inbox_event"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "event_id", name="uq_inbox_event_team_event"),
+        sa.Index("ix_inbox_event_due", "parked_at", "claimed_until", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=SLACK_ID)
+    event_id: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    payload: str = Field(sa_type=sa.Text)  # JSON of what the worker needs
+    received_at: datetime = Field(default_factory=utcnow)
+    claimed_until: datetime | None = None
+    attempts: int = 0
+    parked_at: datetime | None = None
+    error: str | None = Field(default=None, max_length=255)
+
+
 class OutboxMessage(SQLModel, table=True):
     """A Slack message committed before it is sent, so a crash never loses it."""
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -56,13 +56,6 @@ class Outcome(StrEnum):
     RECORDED = "recorded"  # a vote or use was set
     REMOVED = "removed"  # a vote or use was taken back
     UNCHANGED = "unchanged"  # nothing to do (e.g. removing a reaction that set nothing)
-
-
-class ReactionSink(Protocol):
-    """Where acknowledged reaction events go to be recorded (jobs.votes.VoteRecorder)."""
-
-    def submit(self, team_id: str, event_id: str | None, change: ReactionChange) -> None:
-        """Queue one reaction for recording."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ def test_defaults() -> None:
     assert settings.port == 3000
     assert not settings.socket_mode and not settings.oauth_enabled
     assert settings.liaison_allow_private_urls is False
+    assert settings.liaison_inbox_lease_seconds == 30
+    assert settings.liaison_inbox_write_timeout_seconds == 2.0
 
 
 @pytest.mark.parametrize(
@@ -59,6 +61,14 @@ def test_env_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         ("PORT", "eighty", "PORT is invalid"),
         ("PORT", "70000", "PORT is invalid"),
         ("SLACK_SIGNING_SECRET", "has spaces in it", "SLACK_SIGNING_SECRET is invalid"),
+        # An event must be stored (or refused) before Slack's 3 seconds run out.
+        (
+            "LIAISON_INBOX_WRITE_TIMEOUT_SECONDS",
+            "3",
+            "LIAISON_INBOX_WRITE_TIMEOUT_SECONDS is invalid",
+        ),
+        ("LIAISON_INBOX_LEASE_SECONDS", "0", "LIAISON_INBOX_LEASE_SECONDS is invalid"),
+        ("LIAISON_INBOX_MAX_ATTEMPTS", "0", "LIAISON_INBOX_MAX_ATTEMPTS is invalid"),
     ],
 )
 def test_malformed_values_are_one_clear_line(

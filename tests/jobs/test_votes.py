@@ -1,4 +1,4 @@
-"""The vote recorder: reactions count in the order people made them, not the order they come."""
+"""Recording reactions: they count in the order people made them, not the order they come."""
 
 from __future__ import annotations
 
@@ -6,21 +6,23 @@ import itertools
 import random
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.db import session_scope_for
+from domain.inbox import encode_reaction
 from domain.votes import ReactionChange, Verdict
-from jobs.votes import VoteRecorder
+from jobs.inbox import InboxWorker, InboxWriter
 from models import Asset, AssetMessage, Source, Usage, Vote, VoteValue, Workspace
 from sandbox.constants import TEAM_ID
-from services.votes import set_vote
+from services.inbox import IncomingEvent
+from services.votes import apply_reaction, set_vote
 
 CHANNEL, TS, REP = "C0SALES", "1700000000.000200", "U0REP1"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -86,16 +88,25 @@ def wait_until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped
         time.sleep(0.02)
 
 
+class Recorder:
+    """Applies reaction events one at a time, as the inbox worker does."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._db = session_scope_for(engine)
+
+    def record(self, team_id: str, event_id: str | None, reaction: ReactionChange) -> None:
+        with self._db() as session:
+            apply_reaction(session=session, team_id=team_id, event_id=event_id, change=reaction)
+
+
 @pytest.fixture
-def recorder(engine: Engine) -> Iterator[VoteRecorder]:
-    recorder = VoteRecorder(db=session_scope_for(engine), homes=Homes())
-    yield recorder
-    recorder.stop()
+def recorder(engine: Engine) -> Recorder:
+    return Recorder(engine)
 
 
 @pytest.mark.parametrize("verdict", [Verdict.USEFUL, Verdict.USED])
 def test_a_removal_that_arrives_before_its_reaction_still_takes_it_back(
-    engine: Engine, asset_id: int, recorder: VoteRecorder, verdict: Verdict
+    engine: Engine, asset_id: int, recorder: Recorder, verdict: Verdict
 ) -> None:
     recorder.record(TEAM_ID, "Ev0REMOVED", change(verdict, T0 + timedelta(seconds=5), added=False))
     recorder.record(TEAM_ID, "Ev0ADDED", change(verdict, T0, added=True))
@@ -103,7 +114,7 @@ def test_a_removal_that_arrives_before_its_reaction_still_takes_it_back(
 
 
 def test_a_reaction_stored_by_another_path_after_its_removal_is_not_revived(
-    engine: Engine, asset_id: int, recorder: VoteRecorder
+    engine: Engine, asset_id: int, recorder: Recorder
 ) -> None:
     # The removal is recorded first; Slack's late retry of the 👍 (a new delivery of the
     # same event, or the event at another instance) comes after and must not count.
@@ -117,7 +128,7 @@ def test_a_reaction_stored_by_another_path_after_its_removal_is_not_revived(
 
 
 def test_reactions_put_back_after_a_removal_count_in_any_order(
-    engine: Engine, asset_id: int, recorder: VoteRecorder
+    engine: Engine, asset_id: int, recorder: Recorder
 ) -> None:
     events = [
         ("Ev0ADDED", change(Verdict.USEFUL, T0, added=True)),
@@ -133,7 +144,7 @@ def test_reactions_put_back_after_a_removal_count_in_any_order(
 
 
 def test_a_command_vote_is_not_blocked_by_an_older_reaction_removal(
-    engine: Engine, asset_id: int, recorder: VoteRecorder
+    engine: Engine, asset_id: int, recorder: Recorder
 ) -> None:
     recorder.record(TEAM_ID, "Ev0REMOVED", change(Verdict.USEFUL, T0 + timedelta(1), added=False))
     with Session(engine) as session:
@@ -151,12 +162,19 @@ def test_a_command_vote_is_not_blocked_by_an_older_reaction_removal(
     assert vote_values(engine) == ["useful"]
 
 
-def test_two_recorders_racing_on_one_persons_reactions_end_as_the_last_reaction_says(
+def test_two_instances_racing_on_one_persons_reactions_end_as_the_last_reaction_says(
     engine: Engine, asset_id: int
 ) -> None:
-    """Two instances' recorders get each add and its removal at the same moment, 40 rounds."""
-    first = VoteRecorder(db=session_scope_for(engine), homes=Homes())
-    second = VoteRecorder(db=session_scope_for(engine), homes=Homes())
+    """Two instances' inboxes get each add and its removal at the same moment, 40 rounds."""
+    instances = []
+    for _ in range(2):
+        worker = InboxWorker(
+            db=session_scope_for(engine), homes=Homes(), lease_s=30, max_attempts=5, poll_s=0.2
+        )
+        writer = InboxWriter(db=session_scope_for(engine), timeout_s=2.0, on_commit=worker.wake)
+        worker.start()
+        instances.append((writer, worker))
+    first, second = (writer for writer, _ in instances)
     try:
         for n in range(40):
             at = T0 + timedelta(minutes=n)
@@ -164,31 +182,26 @@ def test_two_recorders_racing_on_one_persons_reactions_end_as_the_last_reaction_
             removed = change(Verdict.USEFUL, at + timedelta(seconds=1), added=False)
             # Odd rounds: the removal reaches an instance first.
             pair = [(first, f"Ev{n}A", added), (second, f"Ev{n}R", removed)]
-            for recorder, event_id, reaction in pair if n % 2 else reversed(pair):
-                recorder.submit(TEAM_ID, event_id, reaction)
-        wait_until(lambda: first.pending() == 0 and second.pending() == 0)
+            for writer, event_id, reaction in pair if n % 2 else reversed(pair):
+                kind = "reaction_added" if reaction.added else "reaction_removed"
+                writer.store(IncomingEvent(TEAM_ID, event_id, kind, encode_reaction(reaction)))
+        wait_until(lambda: inbox_rows(engine) == 0)
     finally:
-        first.stop()
-        second.stop()
+        for writer, worker in instances:
+            writer.stop()
+            worker.stop()
     assert vote_values(engine) == []
 
 
-def test_stop_records_what_is_queued(engine: Engine, asset_id: int) -> None:
-    recorder = VoteRecorder(db=session_scope_for(engine), homes=Homes())
-    recorder.submit(TEAM_ID, "Ev0ADDED", change(Verdict.USEFUL, T0, added=True))
-    recorder.submit(TEAM_ID, "Ev0REMOVED", change(Verdict.USEFUL, T0 + timedelta(1), added=False))
-    started = time.monotonic()
-    recorder.stop()
-    assert time.monotonic() - started < 5
-    assert vote_values(engine) == [] and recorder.pending() == 0
+def inbox_rows(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.text("SELECT count(*) FROM inbox_event")).scalar_one())
 
 
 def test_an_add_and_its_removal_applied_at_the_same_instant_never_leave_a_vote(
     engine: Engine, asset_id: int
 ) -> None:
     """Two sessions (as two instances) start each pair together; 150 rounds."""
-    from services.votes import apply_reaction
-
     db = session_scope_for(engine)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
@@ -254,8 +267,6 @@ def test_any_arrival_order_ends_as_the_order_people_reacted_in(
 ) -> None:
     """Whatever order deliveries arrive in (retries, two instances), the stored vote and
     🎯 are those of replaying the reactions in the order they were made."""
-    from services.votes import apply_reaction
-
     user = f"U0P{next(_people):06d}"
     events = [
         ReactionChange(
