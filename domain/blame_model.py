@@ -35,7 +35,7 @@ from itertools import pairwise
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).resolve().parent / "lexicon" / "blame_model.json"
-FEATURE_LIMIT = 1_500  # characters of a comment the model reads: its opening says enough
+FEATURE_LIMIT = 700  # characters read: every training comment fits, and the opening says enough
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 _CAPS = re.compile(r"(?<!\w)[^\W\d_a-z]{4,}(?!\w)")
 
