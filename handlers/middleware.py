@@ -60,6 +60,12 @@ def before_authorize(
 def attribute_single_workspace(
     context: BoltContext, body: dict[str, Any], next: Next
 ) -> BoltResponse:
+    """Bolt middleware for `attribute_to_token`."""
+    attribute_to_token(context, body)
+    return next()
+
+
+def attribute_to_token(context: BoltContext, body: dict[str, Any]) -> None:
     """One bot token, one workspace: what only names the actor's team is for the token's.
 
     Where Slack itself names the receiving installation (authorizations, a view's
@@ -69,7 +75,6 @@ def attribute_single_workspace(
     result = context.authorize_result
     if result is not None and result.team_id and receiving_side(body).source == "payload":
         context["team_id"] = result.team_id
-    return next()
 
 
 def _guard_replies(context: BoltContext, *, api_url: str) -> None:

@@ -13,10 +13,12 @@ from handlers.events.home import handle_app_home_opened
 from handlers.events.lifecycle import handle_app_uninstalled, handle_tokens_revoked
 from handlers.events.reactions import handle_reaction, store_reaction
 
+# Reactions first: Bolt matches listeners in this order, and reactions come by the
+# thousand (handlers/__init__.py).
 EVENTS: dict[str, Callable[..., Any]] = {
-    "app_home_opened": handle_app_home_opened,
     "reaction_added": handle_reaction,
     "reaction_removed": handle_reaction,
+    "app_home_opened": handle_app_home_opened,
     "app_uninstalled": handle_app_uninstalled,
     "tokens_revoked": handle_tokens_revoked,
 }
