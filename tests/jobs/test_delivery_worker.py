@@ -99,14 +99,10 @@ def test_two_workers_post_each_message_once_in_order_and_paced(
         # One message per second per channel, even with two workers sharing the channel.
         assert all(b - a >= 0.95 for a, b in itertools.pairwise(times)), times
     assert len(seen) == len(set(seen)) == len(CHANNELS) * (1 + ASSETS)
-    # Both workers did part of the work.
-    with Session(engine) as session:
-        lockers = {
-            r.locked_by
-            for r in session.exec(select(OutboxMessage)).all()
-            if r.locked_by and r.kind != "summary"
-        }
-    assert len(lockers) == 2
+    # Which worker sends what is a race: one of them may take every message (it did in about
+    # one run in four, before and after issue 13). What must hold whoever wins is above:
+    # each message once, in order, paced; tests/test_multi_instance.py shares a larger
+    # fan-out between two processes.
 
 
 def test_posts_still_in_flight_when_the_worker_stops_are_recorded(
