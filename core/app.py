@@ -36,7 +36,7 @@ from jobs.context import install
 from jobs.delivery import DeliveryWorker
 from jobs.digest import restore_digest_jobs
 from jobs.home import HomeRefresher
-from jobs.inbox import InboxWorker, InboxWriter
+from jobs.inbox import InboxWorker, InboxWriter, WriteTurn
 from jobs.launches import SubmissionResumer, restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
 from services.installations import DbInstallationStore, DbStateStore
@@ -156,7 +156,7 @@ def create_runtime(settings: Settings, engine: Engine) -> Runtime:
     # 100 ms: the inbox's writer and workers take turns in-process instead, so an
     # acknowledgement never sleeps behind a vote being recorded.
     sqlite = engine.dialect.name == "sqlite"
-    turn = threading.Lock() if sqlite else None
+    turn = WriteTurn() if sqlite else None
     inbox = InboxWriter(
         db=db, timeout_s=settings.liaison_inbox_write_timeout_seconds, write_turn=turn
     )

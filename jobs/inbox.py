@@ -10,21 +10,21 @@ the next start (services.inbox).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import timedelta
 
 from core.db import SessionScope
-from domain.inbox import describe_error
+from domain.inbox import IncomingEvent, describe_error
 from models import utcnow
 from services.home import HomeRefresh
 from services.inbox import (
     InboxUnavailable,
-    IncomingEvent,
     LeasedEvent,
     apply_event,
     fail_event,
@@ -48,14 +48,95 @@ QUIET_S = 0.02
 MAX_DEFER_S = 1.0
 
 
-class _Pending:
-    __slots__ = ("abandoned", "done", "error", "event")
+class WriteTurn:
+    """SQLite's single write lock, taken in turn in-process, acknowledgements first.
 
-    def __init__(self, event: IncomingEvent) -> None:
+    A transaction waiting for SQLite's own lock sleeps in steps of up to 100 ms; here the
+    inbox's writer and workers queue on a condition instead. The writer (events waiting
+    for their 200) goes before any worker that is waiting, so an acknowledgement waits for
+    one vote's transaction at most, never for a worker's whole batch.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._held = False
+        self._urgent = 0
+
+    @contextlib.contextmanager
+    def urgent(self) -> Iterator[None]:
+        """The writer's turn: next as soon as the current holder is done."""
+        with self._cond:
+            self._urgent += 1
+            try:
+                while self._held:
+                    self._cond.wait()
+            finally:
+                self._urgent -= 1
+            self._held = True
+        try:
+            yield
+        finally:
+            self._release()
+
+    @contextlib.contextmanager
+    def patient(self) -> Iterator[None]:
+        """A worker's turn: only while no acknowledgement is waiting."""
+        with self._cond:
+            while self._held or self._urgent:
+                self._cond.wait()
+            self._held = True
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self._cond:
+            self._held = False
+            self._cond.notify_all()
+
+
+class _Pending:
+    """One event waiting for its commit, by a thread (`done`) or a coroutine (`future`)."""
+
+    __slots__ = ("abandoned", "done", "error", "event", "future", "loop")
+
+    def __init__(
+        self,
+        event: IncomingEvent,
+        *,
+        loop: asyncio.AbstractEventLoop | None = None,
+        future: asyncio.Future[None] | None = None,
+    ) -> None:
         self.event = event
         self.done = threading.Event()
         self.error: BaseException | None = None
         self.abandoned = False
+        self.loop = loop
+        self.future = future
+
+    def resolve(self) -> None:
+        """On the waiting coroutine's loop: wake it (unless it stopped waiting)."""
+        if self.future is not None and not self.future.done():
+            self.future.set_result(None)
+
+
+def _finish_all(batch: list[_Pending]) -> None:
+    """Tell every waiter its row's fate: threads directly, coroutines once per event loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+    for pending in batch:
+        pending.done.set()
+        if pending.loop is not None:
+            by_loop.setdefault(pending.loop, []).append(pending)
+    for loop, waiting in by_loop.items():
+        # RuntimeError: that loop closed while the rows were being committed.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_resolve_all, waiting)
+
+
+def _resolve_all(waiting: list[_Pending]) -> None:
+    for pending in waiting:
+        pending.resolve()
 
 
 class InboxWriter:
@@ -73,10 +154,12 @@ class InboxWriter:
         timeout_s: float,
         on_commit: Callable[[], None] = lambda: None,
         max_batch: int = MAX_BATCH,
-        write_turn: AbstractContextManager[object] | None = None,
+        write_turn: WriteTurn | None = None,
     ) -> None:
         self._db = db
-        self._turn = write_turn or contextlib.nullcontext()
+        self._turn: Callable[[], AbstractContextManager[None]] = (
+            write_turn.urgent if write_turn is not None else contextlib.nullcontext
+        )
         self._timeout_s = timeout_s
         self._on_commit = on_commit
         self._max_batch = max_batch
@@ -103,20 +186,42 @@ class InboxWriter:
 
     def store(self, event: IncomingEvent) -> None:
         """Return once `event` is committed; InboxUnavailable if it is not within the timeout."""
-        pending = _Pending(event)
+        pending = self._enqueue(_Pending(event))
+        if not pending.done.wait(self._timeout_s):
+            self._abandon(pending)
+        self._outcome(pending)
+
+    async def store_async(self, event: IncomingEvent) -> None:
+        """`store` for the event loop: waits for the commit without holding a thread."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        pending = self._enqueue(_Pending(event, loop=loop, future=future))
+        try:
+            await asyncio.wait_for(future, self._timeout_s)
+        except TimeoutError:
+            self._abandon(pending)
+        self._outcome(pending)
+
+    def _enqueue(self, pending: _Pending) -> _Pending:
         self._last_store = time.monotonic()
         with self._lock:
             if self._stopping:
                 raise InboxUnavailable("shutting down")
             self._queue.append(pending)
             self._lock.notify()
-        if not pending.done.wait(self._timeout_s):
-            with self._lock:
-                pending.abandoned = True
-                if pending in self._queue:
-                    self._queue.remove(pending)
-            if not pending.done.is_set():
-                raise InboxUnavailable(f"not stored within {self._timeout_s:g} s")
+        return pending
+
+    def _abandon(self, pending: _Pending) -> None:
+        """Timed out: take the event back unless its commit has already begun."""
+        with self._lock:
+            pending.abandoned = True
+            if pending in self._queue:
+                self._queue.remove(pending)
+        if not pending.done.is_set():
+            raise InboxUnavailable(f"not stored within {self._timeout_s:g} s")
+
+    @staticmethod
+    def _outcome(pending: _Pending) -> None:
         if pending.error is not None:
             raise InboxUnavailable(describe_error(pending.error)) from pending.error
 
@@ -142,7 +247,7 @@ class InboxWriter:
             if not batch:
                 continue
             try:
-                with self._turn, self._db() as session:
+                with self._turn(), self._db() as session:
                     store_events(session=session, events=[p.event for p in batch], now=utcnow())
             except Exception as exc:  # the database is down: each listener answers an error
                 logger.warning("could not store %d event(s): %s", len(batch), describe_error(exc))
@@ -151,8 +256,7 @@ class InboxWriter:
             else:
                 self.commits += 1
                 self._on_commit()
-            for pending in batch:
-                pending.done.set()
+            _finish_all(batch)
 
 
 class InboxWorker:
@@ -170,10 +274,12 @@ class InboxWorker:
         threads: int = WORKER_THREADS,
         batch: int = LEASE_BATCH,
         acks_idle_s: Callable[[], float] | None = None,
-        write_turn: AbstractContextManager[object] | None = None,
+        write_turn: WriteTurn | None = None,
     ) -> None:
         self._db = db
-        self._turn = write_turn or contextlib.nullcontext()
+        self._turn: Callable[[], AbstractContextManager[None]] = (
+            write_turn.patient if write_turn is not None else contextlib.nullcontext
+        )
         self._homes = homes
         self._lease = timedelta(seconds=lease_s)
         self._max_attempts = max_attempts
@@ -220,7 +326,7 @@ class InboxWorker:
         `defer_until` (a time.monotonic() value): until then, each row first waits for a
         pause in incoming events.
         """
-        with self._turn, self._db() as session:
+        with self._turn(), self._db() as session:
             leased, parked = lease_events(
                 session=session,
                 now=utcnow(),
@@ -248,7 +354,7 @@ class InboxWorker:
     def apply(self, event: LeasedEvent) -> None:
         """Apply one leased row (a failure is recorded on the row, never raised)."""
         try:
-            with self._turn, self._db() as session:
+            with self._turn(), self._db() as session:
                 result = apply_event(session=session, event=event)
         except Exception as exc:  # one bad row never stops the others
             self._failed(event, exc)
@@ -262,7 +368,7 @@ class InboxWorker:
     def _failed(self, event: LeasedEvent, exc: Exception) -> None:
         error = describe_error(exc)
         try:
-            with self._turn, self._db() as session:
+            with self._turn(), self._db() as session:
                 parked = fail_event(
                     session=session,
                     event=event,
@@ -306,7 +412,7 @@ class InboxWorker:
 
     def _release(self, events: list[LeasedEvent]) -> None:
         try:
-            with self._turn, self._db() as session:
+            with self._turn(), self._db() as session:
                 release_events(session=session, events=events)
         except Exception:  # their leases run out instead
             logger.warning("could not give back %d leased inbox event(s)", len(events))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -13,12 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core.db import make_engine, migrate, session_scope_for
-from domain.inbox import encode_reaction
+from domain.inbox import IncomingEvent, encode_reaction
 from domain.votes import ReactionChange, Verdict
-from jobs.inbox import InboxWorker, InboxWriter
+from jobs.inbox import InboxWorker, InboxWriter, WriteTurn
 from models import utcnow
 from sandbox.constants import TEAM_ID
-from services.inbox import InboxUnavailable, IncomingEvent, lease_events
+from services.inbox import InboxUnavailable, lease_events
 from tests.jobs.test_votes import CHANNEL, T0, TS, Homes, asset_id  # noqa: F401  (fixture)
 
 LEASE_S = 0.5
@@ -268,3 +269,77 @@ def test_two_workers_never_hold_one_row_at_once(
         thread.join(30)
     together = held[0] + held[1]
     assert len(together) == len(set(together)) == 30
+
+
+def test_coroutines_wait_for_their_commit_without_holding_a_thread(
+    engine: Engine, writer: InboxWriter
+) -> None:
+    async def burst() -> None:
+        await asyncio.gather(
+            *(
+                writer.store_async(incoming(f"Ev0A{n:03d}", reaction(f"U0A{n:03d}")))
+                for n in range(200)
+            )
+        )
+
+    threads_before = threading.active_count()
+    asyncio.run(burst())
+    # Every coroutine returned once its row was committed, many rows a commit, no thread each.
+    assert len(rows(engine)) == 200
+    assert writer.commits < 100, writer.commits
+    assert threading.active_count() <= threads_before
+
+
+def test_a_coroutine_is_refused_within_the_timeout_when_nothing_can_be_stored(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    writer = InboxWriter(db=session_scope_for(engine), timeout_s=0.5)
+    blocker = engine.connect()
+    blocker.execute(sa.text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is held
+    try:
+        started = time.monotonic()
+        with pytest.raises(InboxUnavailable):
+            asyncio.run(writer.store_async(incoming("Ev0LOCKED", reaction("U0REP1"))))
+        assert time.monotonic() - started < 2.0
+    finally:
+        blocker.rollback()
+        blocker.close()
+        writer.stop()
+        engine.dispose()
+
+
+def test_the_writer_goes_before_waiting_workers() -> None:
+    turn = WriteTurn()
+    order: list[str] = []
+    holding = threading.Event()
+    release = threading.Event()
+
+    def holder() -> None:
+        with turn.patient():
+            holding.set()
+            release.wait(5)
+            order.append("holder")
+
+    def take(name: str, urgent: bool) -> None:
+        with turn.urgent() if urgent else turn.patient():
+            order.append(name)
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert holding.wait(5)
+    # Workers queue first, then the writer: the writer still goes next.
+    workers = [threading.Thread(target=take, args=(f"worker{n}", False)) for n in range(3)]
+    for thread in workers:
+        thread.start()
+    time.sleep(0.1)
+    writer_thread = threading.Thread(target=take, args=("writer", True))
+    writer_thread.start()
+    time.sleep(0.1)
+    release.set()
+    for thread in (first, *workers, writer_thread):
+        thread.join(5)
+    assert order[:2] == ["holder", "writer"]
+    assert sorted(order[2:]) == ["worker0", "worker1", "worker2"]
