@@ -377,7 +377,8 @@ def bare_app(sandbox: SlackSandbox, secret: str) -> Iterator[str]:
     # make_server reads only the runtime's engine and scheduler (for /healthz) and settings.
     settings = Settings(slack_signing_secret=secret)
     runtime: Any = SimpleNamespace(engine=engine, scheduler=None, settings=settings)
-    server = make_server(app, runtime, metrics_port=None)
+    # Every request through Bolt, as a bare Bolt app has it.
+    server = make_server(app, runtime, metrics_port=None, reactions_before_bolt=False)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

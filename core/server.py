@@ -7,7 +7,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -57,6 +57,11 @@ BODY_DEADLINE_S = 5.0
 UNVERIFIED_BUDGET_BYTES = 16 * 1024 * 1024
 FORM = "application/x-www-form-urlencoded"
 REQUEST_ID_HEADER = "X-Request-Id"
+
+# Answers some verified JSON bodies before Bolt: the status to send, or None (Bolt's).
+Intake = Callable[[Mapping[str, Any]], Awaitable[int | None]]
+# Only a body with one of these in it is offered to the intake (the rest skip a JSON parse).
+INTAKE_MARKERS = ('"reaction_added"', '"reaction_removed"')
 
 
 class MalformedRequest(ValueError):
@@ -172,6 +177,22 @@ def _refuse(text: str, status: int, *, close: bool = False) -> Response:
     return PlainTextResponse(
         f"{text} (ref {current_request_id()})", status_code=status, headers=headers
     )
+
+
+async def _offer(intake: Intake, body: str, request: Request) -> tuple[dict[str, Any], int] | None:
+    """The intake's answer to a verified body it may take (with the body read), or None."""
+    if not any(marker in body for marker in INTAKE_MARKERS):
+        return None
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return None
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # Bolt's reading refuses it with a 400, as any other
+    if not isinstance(parsed, dict):
+        return None
+    status = await intake(parsed)
+    return None if status is None else (parsed, status)
 
 
 class _Budget:
@@ -310,6 +331,7 @@ def create_asgi(
     metrics_token: str | None = None,
     metrics_port: int | None = None,
     per_person: int = 4,
+    intake: Intake | None = None,
 ) -> ASGIApp:
     """The ASGI application serving one Bolt app, its health checks and its metrics.
 
@@ -322,6 +344,8 @@ def create_asgi(
     `routes`: more routes (e.g. OAuth install and redirect), served and counted alike.
     `per_person`: how many of one person's Slack requests are dispatched at once; the rest
     of theirs wait on the event loop (no thread held), so others' requests go first.
+    `intake`: offered verified Events API bodies that may be reactions, before Bolt; what
+    it answers goes back as is (handlers.events.reactions.ReactionIntake).
     """
 
     budget = _Budget(UNVERIFIED_BUDGET_BYTES)
@@ -338,29 +362,22 @@ def create_asgi(
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
             return _refuse("request body is not UTF-8", 400)
-        headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
-        try:
-            bolt_request = to_bolt_request(body, query=request.url.query, headers=headers)
-        except MalformedRequest:
-            return _refuse("malformed request body", 400)
-        about = describe(bolt_request.body)
+        taken = await _offer(intake, body, request) if intake is not None else None
+        if taken is not None:
+            parsed, status = taken
+            about = describe(parsed)
+            response = Response(status_code=status)
+        else:
+            headers: dict[str, str | Sequence[str]] = dict(request.headers.items())
+            try:
+                bolt_request = to_bolt_request(body, query=request.url.query, headers=headers)
+            except MalformedRequest:
+                return _refuse("malformed request body", 400)
+            about = describe(bolt_request.body)
+            response = await dispatch(bolt_request, about)
         retry = request.headers.get("x-slack-retry-num")
         if retry and retry.isdigit():
             about["retry_num"] = retry
-        person = person_of(bolt_request.body)
-        # Bolt's listener pool reads the person from the context (core/fairness.py).
-        PERSON.set(person)
-        try:
-            async with gate.admit(person):
-                # Bolt's dispatch blocks (DB, Slack calls before ack): keep it off the event
-                # loop. The thread runs in a copy of this context, request id included.
-                bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
-        except Exception:
-            # Bolt itself choked on the payload's shape (listener errors never get here).
-            logger.exception("could not dispatch a Slack request", extra=about)
-            response = _refuse("malformed request", 400)
-        else:
-            response = _to_response(bolt_response)
         elapsed = time.perf_counter() - started
         SLACK_REQUESTS.inc(kind=about["kind"], status=str(response.status_code))
         SLACK_ACK_SECONDS.observe(elapsed, kind=about["kind"])
@@ -374,6 +391,21 @@ def create_asgi(
             extra={**about, "status": response.status_code, "ms": round(elapsed * 1000, 1)},
         )
         return response
+
+    async def dispatch(bolt_request: BoltRequest, about: dict[str, str]) -> Response:
+        person = person_of(bolt_request.body)
+        # Bolt's listener pool reads the person from the context (core/fairness.py).
+        PERSON.set(person)
+        try:
+            async with gate.admit(person):
+                # Bolt's dispatch blocks (DB, Slack calls before ack): keep it off the event
+                # loop. The thread runs in a copy of this context, request id included.
+                bolt_response = await run_in_threadpool(app.dispatch, bolt_request)
+        except Exception:
+            # Bolt itself choked on the payload's shape (listener errors never get here).
+            logger.exception("could not dispatch a Slack request", extra=about)
+            return _refuse("malformed request", 400)
+        return _to_response(bolt_response)
 
     async def livez(_: Request) -> Response:
         # The process is up and its event loop answers: nothing else is asked.

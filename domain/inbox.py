@@ -9,10 +9,14 @@ instead of blocking the rest.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.votes import ReactionChange, Verdict
+from domain.payloads import mapping, slack_id
+from domain.receiver import receiving_side
+from domain.votes import ReactionChange, Verdict, read_reaction
 
 # The events kept in the inbox: their effect happens after the ack, by a worker.
 REACTION_KINDS = frozenset({"reaction_added", "reaction_removed"})
@@ -20,6 +24,65 @@ REACTION_KINDS = frozenset({"reaction_added", "reaction_removed"})
 # services.votes cuts it for its processed-event mark.
 MAX_EVENT_ID = 64
 MAX_ERROR = 255
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """One event to be stored before its 200, as its inbox row keeps it."""
+
+    team_id: str  # the Liaison workspace (domain.receiver's tenant)
+    event_id: str
+    kind: str
+    payload: str  # JSON (encode_reaction)
+
+
+def reaction_row(team_id: str, event_id: str, change: ReactionChange) -> IncomingEvent:
+    """The inbox row of one vote change."""
+    kind = "reaction_added" if change.added else "reaction_removed"
+    return IncomingEvent(team_id, event_id[:MAX_EVENT_ID], kind, encode_reaction(change))
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What the intake makes of an event it takes: a row to store, or nothing (a reaction
+    that is no vote, answered 200 at once)."""
+
+    row: IncomingEvent | None
+
+
+def take_reaction(body: Mapping[str, Any]) -> Taken | None:
+    """A reaction event read straight from its (verified) Events API body, or None.
+
+    None leaves the request to Bolt: anything but a reaction, and a reaction whose
+    receiving installation Slack does not name in `authorizations` (then Bolt's
+    authorization and the workspace middleware decide who it is for). When Slack names it,
+    that installation is the workspace (as handlers.middleware decides too) and its bot user
+    is the one whose own reactions are not votes.
+    """
+    if body.get("type") != "event_callback":
+        return None
+    event = body.get("event")
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        return None
+    if event["type"] not in REACTION_KINDS:
+        return None
+    event_id = body.get("event_id")
+    side = receiving_side(body)
+    if side.source != "authorizations" or side.tenant is None:
+        return None
+    if not isinstance(event_id, str) or not event_id:
+        return None
+    first = mapping(_first(body.get("authorizations")))
+    bot_user_id = slack_id(first.get("user_id")) if first.get("is_bot") is True else None
+    change = read_reaction(event, bot_user_id=bot_user_id)
+    if change is None:
+        return Taken(None)
+    return Taken(reaction_row(side.tenant, event_id, change))
+
+
+def _first(value: object) -> object:
+    """The first item of a list (None for anything else or an empty list)."""
+    return value[0] if isinstance(value, list) and value else None
 
 
 def encode_reaction(change: ReactionChange) -> str:

@@ -22,6 +22,7 @@ from domain.inbox import (
     MAX_ERROR,
     MAX_EVENT_ID,
     REACTION_KINDS,
+    IncomingEvent,
     decode_reaction,
     retry_delay,
     should_park,
@@ -36,21 +37,14 @@ class InboxUnavailable(Exception):
     """An event could not be stored in time: it must not be acknowledged (Slack retries)."""
 
 
-@dataclass(frozen=True)
-class IncomingEvent:
-    """One acknowledged-to-be event, as its inbox row stores it."""
-
-    team_id: str
-    event_id: str
-    kind: str
-    payload: str  # JSON (domain.inbox)
-
-
 class EventInbox(Protocol):
     """Where listeners put events that must be stored before Slack hears 200."""
 
     def store(self, event: IncomingEvent) -> None:
         """Return once the event is committed; raise InboxUnavailable otherwise."""
+
+    async def store_async(self, event: IncomingEvent) -> None:
+        """`store` for the event loop, holding no thread while it waits."""
 
 
 @dataclass(frozen=True)
