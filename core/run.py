@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.app import create_app, create_runtime
 from core.db import make_engine, migrate
-from core.serve import serve_http, serve_socket_mode
+from core.serve import freeze_startup_heap, serve_http, serve_socket_mode
 from core.settings import HELP, Settings, SettingsError
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ def serve(settings: Settings, *, host: str, port: int) -> int:
             f"check the network and SLACK_API_URL ({HELP})."
         ) from None
     runtime.start_background()
+    freeze_startup_heap()
     if settings.slack_app_token:
         serve_socket_mode(app, runtime, app_token=settings.slack_app_token)
     else:
