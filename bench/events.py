@@ -18,7 +18,11 @@ What it does
    of ``LISTENER_THREADS`` threads as its listener executor, a client from
    ``core.slack.make_client``) whose only listener is a no-op for ``reaction_added`` (Bolt
    acks an Events API request itself before it runs the listener), served by the same
-   ``create_asgi`` + ``make_server`` stack in the same process, beside the real app.
+   ``create_asgi`` + ``make_server`` stack in the same process, beside the real app, with
+   every request going through Bolt (``reactions_before_bolt=False``). The real app takes
+   reactions in front of Bolt (``handlers.events.reactions.ReactionIntake``: read, stored
+   in the inbox, answered), as ``bot.py serve`` does. Both servers live in this process,
+   whose start-up heap ``running_app`` freezes (``gc.freeze()``) as ``bot.py serve`` does.
 3. **Load.** U users x M assets = N ``reaction_added`` events (``+1``, ``-1``,
    ``thumbsup``, ``thumbsdown`` in turn), each in its own ``event_callback`` envelope with a
    unique ``event_id`` and every (user, asset) pair once, so each event must store exactly
