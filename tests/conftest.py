@@ -115,7 +115,24 @@ def engine(database_url: str) -> Iterator[Engine]:
     """An engine on the test database."""
     engine = make_engine(database_url)
     yield engine
+    settle_connections(engine)
     engine.dispose()
+
+
+def settle_connections(engine: Engine, timeout_s: float = 10.0) -> None:
+    """Wait for the connections a test's threads still hold to come back to the pool.
+
+    A listener still running past its ack, a scheduled job or a worker finishing its row
+    may hold one when the test ends. Disposed under them, the engine would leave that
+    connection to the garbage collector, whose ResourceWarning (psycopg: "deleted while
+    still open") then failed whichever later test was running.
+    """
+    checked_out = getattr(engine.pool, "checkedout", None)
+    if checked_out is None:  # pools that keep no count (SQLite's NullPool)
+        return
+    deadline = time.monotonic() + timeout_s
+    while checked_out() and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def make_settings(sandbox: SlackSandbox, database_url: str, **overrides: object) -> Settings:
