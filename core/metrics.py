@@ -176,14 +176,23 @@ def api_method(url: str) -> str:
     return name if len(name) <= 64 and _METHOD.match(name) else "other"
 
 
-def record_slack_api_response(*, url: str, status: int | None, ok: bool | None) -> None:
-    """Count one Slack Web API response (status None: the connection failed)."""
+# Slack's documented `rate_limited` error arrives as an HTTP 200 body (`ratelimited` too).
+RATE_LIMITED_ERRORS = frozenset({"rate_limited", "ratelimited"})
+
+
+def record_slack_api_response(
+    *, url: str, status: int | None, ok: bool | None, error: str | None = None
+) -> None:
+    """Count one Slack Web API response (status None: the connection failed; `error` the
+    body's error code)."""
     method = api_method(url)
     if status is None:
         outcome = "network"
     elif status == 429:
         outcome = "rate_limited"
         SLACK_API_RATE_LIMITED.inc(method=method)
+    elif ok is False and error in RATE_LIMITED_ERRORS:
+        outcome = "rate_limited"
     elif status >= 500:
         outcome = "server_error"
     elif status >= 400:
