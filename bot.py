@@ -1,4 +1,4 @@
-"""Liaison's command line: serve | demo | digest | export | migrate | reencrypt-tokens."""
+"""Liaison's command line: serve | demo | digest | export | inbox | migrate | reencrypt-tokens."""
 
 from __future__ import annotations
 
@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
         "--out",
         metavar="FILE",
         help="where to write it (default: liaison-feedback-<team>-<since>.csv; - for stdout)",
+    )
+    inbox = sub.add_parser("inbox", help="events stored before their ack: waiting and parked")
+    inbox.add_argument(
+        "--retry-parked",
+        action="store_true",
+        help="put every parked event back, to be applied by a running server",
     )
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser(
@@ -91,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             from core.export_cli import run_export
 
             return run_export(settings, team_id=args.team, since=args.since, out=args.out)
+        if args.command == "inbox":
+            from core.inbox_cli import run_inbox
+
+            return run_inbox(settings, retry=args.retry_parked)
         if args.command == "reencrypt-tokens":
             from core.clients import reencrypt_tokens
 

@@ -15,8 +15,10 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.replies import build_message
 from core.logs import current_request_id
+from core.metrics import api_method
 from core.slack import ReplyNotSent
 from domain.commands import CommandError
+from domain.slack_errors import Kind, classify
 from domain.urls import InvalidUrl
 from services.errors import UserError
 
@@ -39,6 +41,9 @@ def reply_for(error: Exception) -> str:
         # Listeners wait out only short rate limits (core.slack): say so, no traceback.
         logger.warning("a Slack call was rate limited for longer than a person can wait")
         return BUSY
+    refused = _refused_for_good(error)
+    if refused is not None:
+        return refused
     if isinstance(error, ReplyNotSent):
         logger.warning("could not reply to the person: %s", error)
         return str(error)
@@ -49,6 +54,26 @@ def reply_for(error: Exception) -> str:
         "Sorry, something went wrong on our side and nothing was changed by this request. "
         f"Please try again; if it keeps happening, give your admin this reference: `{ref}`."
     )
+
+
+def _refused_for_good(error: Exception) -> str | None:
+    """The reply for a Slack error that trying again cannot fix (domain.slack_errors), or None.
+
+    The person reads why (the channel is archived, the click's window expired, ...) rather
+    than a reference to look up: logged at WARNING, with the method and the code only.
+    """
+    if not isinstance(error, SlackApiError):
+        return None
+    code = _slack_error(error)
+    if code is None:
+        return None
+    url = getattr(getattr(error, "response", None), "api_url", None)
+    method = api_method(url) if isinstance(url, str) else "other"
+    meaning = classify(method, code)
+    if meaning.kind is not Kind.PERMANENT:
+        return None
+    logger.warning("Slack refused %s for good: %s", method, code)
+    return f"Slack refused this: {meaning.reason}."
 
 
 def _slack_error(error: SlackApiError) -> str | None:

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from models import OutboxMessage, TallyDelta, TallyTotal, as_utc, utcnow
+from models import InboxEvent, OutboxMessage, TallyDelta, TallyTotal, as_utc, utcnow
 from models.enums import DigestStatus, OutboxStatus
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -176,14 +176,23 @@ def api_method(url: str) -> str:
     return name if len(name) <= 64 and _METHOD.match(name) else "other"
 
 
-def record_slack_api_response(*, url: str, status: int | None, ok: bool | None) -> None:
-    """Count one Slack Web API response (status None: the connection failed)."""
+# Slack's documented `rate_limited` error arrives as an HTTP 200 body (`ratelimited` too).
+RATE_LIMITED_ERRORS = frozenset({"rate_limited", "ratelimited"})
+
+
+def record_slack_api_response(
+    *, url: str, status: int | None, ok: bool | None, error: str | None = None
+) -> None:
+    """Count one Slack Web API response (status None: the connection failed; `error` the
+    body's error code)."""
     method = api_method(url)
     if status is None:
         outcome = "network"
     elif status == 429:
         outcome = "rate_limited"
         SLACK_API_RATE_LIMITED.inc(method=method)
+    elif ok is False and error in RATE_LIMITED_ERRORS:
+        outcome = "rate_limited"
     elif status >= 500:
         outcome = "server_error"
     elif status >= 400:
@@ -217,6 +226,30 @@ def slack_request_kind(body: Any) -> str:
 
 
 @dataclass(frozen=True)
+class InboxState:
+    """What the inbox holds: stored events not yet applied, and parked ones."""
+
+    waiting: int
+    parked: int
+    oldest_waiting_s: float | None
+
+
+def inbox_state(connection: sa.Connection, *, now: datetime) -> InboxState:
+    """Count the inbox: unlike the outbox it is counted row by row, because its rows are
+    deleted as they are applied, so it holds only the backlog and the parked rows."""
+    parked = col(InboxEvent.parked_at).is_not(None)
+    waiting, parked_n, oldest = connection.execute(
+        sa.select(
+            sa.func.count().filter(~parked),
+            sa.func.count().filter(parked),
+            sa.func.min(col(InboxEvent.received_at)).filter(~parked),
+        )
+    ).one()
+    oldest_s = None if oldest is None else max(0.0, (now - as_utc(oldest)).total_seconds())
+    return InboxState(int(waiting or 0), int(parked_n or 0), oldest_s)
+
+
+@dataclass(frozen=True)
 class DatabaseState:
     """What the database says at scrape time; `up` False when it did not answer."""
 
@@ -224,6 +257,7 @@ class DatabaseState:
     outbox: dict[tuple[str, str], int] = field(default_factory=dict)  # (status, kind) -> rows
     oldest_due_s: float | None = None
     digest_runs: dict[str, int] = field(default_factory=dict)
+    inbox: InboxState | None = None
 
 
 def oldest_due_seconds(connection: sa.Connection, *, now: datetime) -> float | None:
@@ -264,6 +298,7 @@ def read_database(engine: Engine, *, now: datetime | None = None) -> DatabaseSta
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             tallies = connection.execute(_TALLIES).all()
             oldest_due_s = oldest_due_seconds(connection, now=now)
+            inbox = inbox_state(connection, now=now)
     except sa.exc.SQLAlchemyError:
         return DatabaseState(up=False)
     outbox: dict[tuple[str, str], int] = {}
@@ -275,7 +310,9 @@ def read_database(engine: Engine, *, now: datetime | None = None) -> DatabaseSta
             outbox[(str(status), str(kind))] = int(n)
         elif subject == "digest_run":
             runs[str(status)] = int(n)
-    return DatabaseState(up=True, outbox=outbox, oldest_due_s=oldest_due_s, digest_runs=runs)
+    return DatabaseState(
+        up=True, outbox=outbox, oldest_due_s=oldest_due_s, digest_runs=runs, inbox=inbox
+    )
 
 
 def database_families(state: DatabaseState) -> list[Family]:
@@ -309,7 +346,26 @@ def database_families(state: DatabaseState) -> list[Family]:
     for run_status in DigestStatus:
         n = state.digest_runs.get(run_status.value, 0)
         runs.samples.append(("liaison_digest_runs", (("status", run_status.value),), n))
-    return [up, depth, by_kind, oldest, runs]
+    families = [up, depth, by_kind, oldest, runs]
+    if state.inbox is not None:
+        inbox = Family(
+            "liaison_inbox_events",
+            "Events stored before their ack: waiting to be applied, or parked after their"
+            " last attempt (bot.py inbox).",
+            "gauge",
+        )
+        inbox.samples.append(("liaison_inbox_events", (("state", "waiting"),), state.inbox.waiting))
+        inbox.samples.append(("liaison_inbox_events", (("state", "parked"),), state.inbox.parked))
+        inbox_oldest = Family(
+            "liaison_inbox_oldest_waiting_seconds",
+            "How long the oldest stored, unapplied event has waited (0 when none).",
+            "gauge",
+        )
+        inbox_oldest.samples.append(
+            ("liaison_inbox_oldest_waiting_seconds", (), state.inbox.oldest_waiting_s or 0.0)
+        )
+        families += [inbox, inbox_oldest]
+    return families
 
 
 def scheduler_family(running: bool | None) -> list[Family]:

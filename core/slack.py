@@ -56,11 +56,13 @@ class CountingHandler(RetryHandler):
     ) -> bool:
         """Record the attempt; False, always: the handlers after this one decide."""
         try:
-            ok = response.body.get("ok") if response and response.body else None
+            body = response.body if response and isinstance(response.body, dict) else {}
+            ok, code = body.get("ok"), body.get("error")
             record_slack_api_response(
                 url=request.url,
                 status=response.status_code if response is not None else None,
                 ok=ok if isinstance(ok, bool) else None,
+                error=code if isinstance(code, str) else None,
             )
         except Exception:  # counting must never break a call to Slack
             logger.debug("could not count a Slack API response", exc_info=True)

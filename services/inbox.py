@@ -235,3 +235,33 @@ def release_events(*, session: Session, events: Sequence[LeasedEvent]) -> None:
             [{"b_id": e.id, "b_attempts": e.attempts} for e in events],
         )
     session.commit()
+
+
+def parked_events(*, session: Session, limit: int) -> list[ParkedEvent]:
+    """The parked rows, oldest first (for the operator: `bot.py inbox`)."""
+    rows = session.execute(
+        sa.select(
+            _INBOX.c.id, _INBOX.c.team_id, _INBOX.c.event_id, _INBOX.c.attempts, _INBOX.c.error
+        )
+        .where(_INBOX.c.parked_at.is_not(None))
+        .order_by(_INBOX.c.id)
+        .limit(limit)
+    ).all()
+    session.rollback()
+    return [ParkedEvent(*row) for row in rows]
+
+
+def retry_parked(*, session: Session) -> int:
+    """Put every parked row back, due at once with its attempts reset; returns how many.
+
+    For after the cause is fixed (a bug, a schema the worker could not write to): each row
+    is applied exactly once still, because the vote and its processed-event mark commit
+    together with the row's deletion.
+    """
+    result = session.execute(
+        sa.update(_INBOX)
+        .where(_INBOX.c.parked_at.is_not(None))
+        .values(parked_at=None, claimed_until=None, attempts=0)
+    )
+    session.commit()
+    return int(result.rowcount)  # type: ignore[attr-defined]
