@@ -187,19 +187,22 @@ def serve_app(settings: Settings, engine: Engine, *, background: bool = True) ->
         if time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.01)
-    yield Served(
-        url=f"http://127.0.0.1:{port}",
-        app=app,
-        runtime=runtime,
-        metrics_url=f"http://127.0.0.1:{metrics_port}/metrics",
-    )
-    server.should_exit = True
-    thread.join(10)
-    runtime.stop_background()
-    runtime.executor.shutdown(wait=True)
-    runtime.http.close()
-    sock.close()
-    metrics_sock.close()
+    try:
+        yield Served(
+            url=f"http://127.0.0.1:{port}",
+            app=app,
+            runtime=runtime,
+            metrics_url=f"http://127.0.0.1:{metrics_port}/metrics",
+        )
+    finally:  # a failed test stops its app too, rather than leave its threads to the next
+        server.should_exit = True
+        thread.join(10)
+        runtime.stop_background()
+        runtime.executor.shutdown(wait=True)
+        runtime.http.close()
+        sock.close()
+        metrics_sock.close()
+        settle_connections(engine)
 
 
 @pytest.fixture
