@@ -5,169 +5,101 @@ API responses). Outbox and digest figures come from the database when /metrics i
 so every instance on one database reports the same, correct numbers: from counters that
 triggers keep in the same transactions as the rows (tally_total plus the few tally_delta
 rows not folded yet), never by counting the rows, so a scrape costs the same at 1M rows.
-Labels are fixed
-vocabularies (routes, request kinds, API method names, statuses): never a team, user or
-channel.
+Labels are fixed vocabularies (routes, request kinds, API method names, statuses): never a
+team, user or channel. prometheus_client keeps the counts and writes the exposition.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import threading
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
+from prometheus_client import (
+    CONTENT_TYPE_PLAIN_0_0_4,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+)
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from models import InboxEvent, OutboxMessage, TallyDelta, TallyTotal, as_utc, utcnow
 from models.enums import DigestStatus, OutboxStatus
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-
-Kind = Literal["counter", "gauge", "histogram"]
-Labels = tuple[tuple[str, str], ...]
+# The text format /metrics has always served; the library's newest (1.0.0) would make
+# scrapers that pin 0.0.4 fall back.
+CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
 _METHOD = re.compile(r"^[a-z][A-Za-z0-9]*(\.[A-Za-z0-9]+)+$")
 
-
-@dataclass
-class Family:
-    """One metric family as exposed: its samples are (name, labels, value)."""
-
-    name: str
-    help: str
-    kind: Kind
-    samples: list[tuple[str, Labels, float]] = field(default_factory=list)
-
-
-def _key(name: str, names: tuple[str, ...], labels: dict[str, str]) -> tuple[str, ...]:
-    if len(labels) != len(names) or not all(n in labels for n in names):
-        raise ValueError(f"{name} takes labels {names}, got {sorted(labels)}")
-    return tuple(labels[n] for n in names)
-
-
-class Counter:
-    """A monotonically increasing count per label set; safe to use from any thread."""
-
-    def __init__(self, name: str, help: str, labels: Sequence[str] = ()) -> None:
-        self.name, self.help, self.labels = name, help, tuple(labels)
-        self._values: dict[tuple[str, ...], float] = {}
-        self._lock = threading.Lock()
-
-    def inc(self, amount: float = 1.0, **labels: str) -> None:
-        """Add `amount` to the count for these label values."""
-        key = _key(self.name, self.labels, labels)
-        with self._lock:
-            self._values[key] = self._values.get(key, 0.0) + amount
-
-    def value(self, **labels: str) -> float:
-        """The current count for these label values (0 when never incremented)."""
-        key = _key(self.name, self.labels, labels)
-        with self._lock:
-            return self._values.get(key, 0.0)
-
-    def collect(self) -> Family:
-        """A snapshot of every label set counted so far."""
-        with self._lock:
-            items = sorted(self._values.items())
-        return Family(
-            self.name,
-            self.help,
-            "counter",
-            [(self.name, tuple(zip(self.labels, key, strict=True)), v) for key, v in items],
-        )
-
-
-class Histogram:
-    """Observed durations in cumulative buckets per label set; safe to use from any thread."""
-
-    def __init__(
-        self, name: str, help: str, labels: Sequence[str] = (), *, buckets: Sequence[float]
-    ) -> None:
-        self.name, self.help, self.labels = name, help, tuple(labels)
-        self.buckets = tuple(sorted(buckets))
-        # Per label set: a count per bucket (not cumulative), then the sum and the count.
-        self._values: dict[tuple[str, ...], tuple[list[int], float, int]] = {}
-        self._lock = threading.Lock()
-
-    def observe(self, amount: float, **labels: str) -> None:
-        """Record one observation for these label values."""
-        key = _key(self.name, self.labels, labels)
-        index = next((i for i, b in enumerate(self.buckets) if amount <= b), len(self.buckets))
-        with self._lock:
-            counts, total, n = self._values.get(key) or ([0] * (len(self.buckets) + 1), 0.0, 0)
-            counts[index] += 1
-            self._values[key] = (counts, total + amount, n + 1)
-
-    def collect(self) -> Family:
-        """A snapshot in Prometheus' cumulative `_bucket`, `_sum`, `_count` form."""
-        with self._lock:
-            items = sorted((k, (list(c), s, n)) for k, (c, s, n) in self._values.items())
-        family = Family(self.name, self.help, "histogram")
-        for key, (counts, total, n) in items:
-            labels = tuple(zip(self.labels, key, strict=True))
-            running = 0
-            for bound, count in zip((*self.buckets, math.inf), counts, strict=True):
-                running += count
-                family.samples.append(
-                    (f"{self.name}_bucket", (*labels, ("le", _number(bound))), running)
-                )
-            family.samples.append((f"{self.name}_sum", labels, total))
-            family.samples.append((f"{self.name}_count", labels, n))
-        return family
-
+# No `_created` gauge beside every counter and histogram: the exposed names stay the ones
+# the README lists, and Prometheus' text format has no use for them.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 # ---------------------------------------------------------------- this process's metrics
 
+# Registered in no registry here: each app's registry (app_registry) takes them, so every
+# app built in one process (tests) shows the same process-wide counts without clashing.
 HTTP_REQUESTS = Counter(
     "liaison_http_requests_total",
     "HTTP requests received, by route and status.",
     ("route", "status"),
+    registry=None,
 )
 SLACK_REQUESTS = Counter(
     "liaison_slack_requests_total",
     "Requests from Slack answered (acknowledged or refused), by kind and HTTP status.",
     ("kind", "status"),
+    registry=None,
 )
 SLACK_ACK_SECONDS = Histogram(
     "liaison_slack_ack_seconds",
     "Time from receiving a Slack request to answering it (Slack allows 3 s), by kind.",
     ("kind",),
     buckets=ACK_BUCKETS,
+    registry=None,
 )
 SLACK_API_REQUESTS = Counter(
     "liaison_slack_api_requests_total",
     "Slack Web API HTTP requests made (each retry counts), by method and outcome "
     "(ok, error, rate_limited, server_error, http_error, network).",
     ("method", "outcome"),
+    registry=None,
 )
 SLACK_API_RATE_LIMITED = Counter(
     "liaison_slack_api_rate_limited_total",
     "HTTP 429 responses received from the Slack Web API, by method.",
     ("method",),
+    registry=None,
 )
 SLACK_UNVERIFIED = Counter(
     "liaison_slack_unverified_total",
     "Requests to /slack/events refused before their body was read or parsed, by reason "
     "(signature, timestamp, size, slow, busy).",
     ("reason",),
+    registry=None,
 )
-PROCESS_METRICS: tuple[Counter | Histogram, ...] = (
+PROCESS_METRICS = (
     HTTP_REQUESTS,
     SLACK_REQUESTS,
     SLACK_UNVERIFIED,
     SLACK_ACK_SECONDS,
     SLACK_API_REQUESTS,
     SLACK_API_RATE_LIMITED,
+    # process_* (CPU, memory, open files, start time: read from /proc, so on Linux only)
+    ProcessCollector(registry=None),
+    # python_info
+    PlatformCollector(registry=None),
 )
-STARTED_AT = time.time()
 
 
 def api_method(url: str) -> str:
@@ -190,7 +122,7 @@ def record_slack_api_response(
         outcome = "network"
     elif status == 429:
         outcome = "rate_limited"
-        SLACK_API_RATE_LIMITED.inc(method=method)
+        SLACK_API_RATE_LIMITED.labels(method=method).inc()
     elif ok is False and error in RATE_LIMITED_ERRORS:
         outcome = "rate_limited"
     elif status >= 500:
@@ -199,7 +131,7 @@ def record_slack_api_response(
         outcome = "http_error"
     else:
         outcome = "error" if ok is False else "ok"
-    SLACK_API_REQUESTS.inc(method=method, outcome=outcome)
+    SLACK_API_REQUESTS.labels(method=method, outcome=outcome).inc()
 
 
 def slack_request_kind(body: Any) -> str:
@@ -315,107 +247,97 @@ def read_database(engine: Engine, *, now: datetime | None = None) -> DatabaseSta
     )
 
 
-def database_families(state: DatabaseState) -> list[Family]:
+def _gauge(name: str, help: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, help, value=value)
+
+
+def _gauges(
+    name: str, help: str, labels: tuple[str, ...], samples: Iterable[tuple[tuple[str, ...], float]]
+) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, help, labels=labels)
+    for values, value in samples:
+        family.add_metric(values, value)
+    return family
+
+
+def database_families(state: DatabaseState) -> list[Metric]:
     """The database's gauges; every known status is present, with 0 when it has no rows."""
-    up = Family("liaison_database_up", "1 when the database answered this scrape.", "gauge")
-    up.samples.append(("liaison_database_up", (), 1.0 if state.up else 0.0))
+    up = _gauge("liaison_database_up", "1 when the database answered this scrape.", float(state.up))
     if not state.up:
         return [up]
-    depth = Family(
-        "liaison_outbox_messages", "Rows in the outbox (messages for Slack), by status.", "gauge"
-    )
-    for outbox_status in OutboxStatus:
-        n = sum(rows for (s, _), rows in state.outbox.items() if s == outbox_status.value)
-        depth.samples.append(("liaison_outbox_messages", (("status", outbox_status.value),), n))
-    by_kind = Family(
-        "liaison_outbox_messages_by_kind",
-        "Rows in the outbox by status and kind (announcement, asset_reply, digest, ...).",
-        "gauge",
-    )
-    for (status, kind), n in sorted(state.outbox.items()):
-        by_kind.samples.append(
-            ("liaison_outbox_messages_by_kind", (("status", status), ("kind", kind)), n)
-        )
-    oldest = Family(
-        "liaison_outbox_oldest_due_seconds",
-        "How long the oldest due, unsent outbox message has waited (0 when none).",
-        "gauge",
-    )
-    oldest.samples.append(("liaison_outbox_oldest_due_seconds", (), state.oldest_due_s or 0.0))
-    runs = Family("liaison_digest_runs", "Scheduled digest periods claimed, by status.", "gauge")
-    for run_status in DigestStatus:
-        n = state.digest_runs.get(run_status.value, 0)
-        runs.samples.append(("liaison_digest_runs", (("status", run_status.value),), n))
-    families = [up, depth, by_kind, oldest, runs]
+    depth = [
+        ((s.value,), sum(n for (status, _), n in state.outbox.items() if status == s.value))
+        for s in OutboxStatus
+    ]
+    families: list[Metric] = [
+        up,
+        _gauges(
+            "liaison_outbox_messages",
+            "Rows in the outbox (messages for Slack), by status.",
+            ("status",),
+            depth,
+        ),
+        _gauges(
+            "liaison_outbox_messages_by_kind",
+            "Rows in the outbox by status and kind (announcement, asset_reply, digest, ...).",
+            ("status", "kind"),
+            sorted(state.outbox.items()),
+        ),
+        _gauge(
+            "liaison_outbox_oldest_due_seconds",
+            "How long the oldest due, unsent outbox message has waited (0 when none).",
+            state.oldest_due_s or 0.0,
+        ),
+        _gauges(
+            "liaison_digest_runs",
+            "Scheduled digest periods claimed, by status.",
+            ("status",),
+            [((s.value,), state.digest_runs.get(s.value, 0)) for s in DigestStatus],
+        ),
+    ]
     if state.inbox is not None:
-        inbox = Family(
-            "liaison_inbox_events",
-            "Events stored before their ack: waiting to be applied, or parked after their"
-            " last attempt (bot.py inbox).",
-            "gauge",
-        )
-        inbox.samples.append(("liaison_inbox_events", (("state", "waiting"),), state.inbox.waiting))
-        inbox.samples.append(("liaison_inbox_events", (("state", "parked"),), state.inbox.parked))
-        inbox_oldest = Family(
-            "liaison_inbox_oldest_waiting_seconds",
-            "How long the oldest stored, unapplied event has waited (0 when none).",
-            "gauge",
-        )
-        inbox_oldest.samples.append(
-            ("liaison_inbox_oldest_waiting_seconds", (), state.inbox.oldest_waiting_s or 0.0)
-        )
-        families += [inbox, inbox_oldest]
+        families += [
+            _gauges(
+                "liaison_inbox_events",
+                "Events stored before their ack: waiting to be applied, or parked after their"
+                " last attempt (bot.py inbox).",
+                ("state",),
+                [(("waiting",), state.inbox.waiting), (("parked",), state.inbox.parked)],
+            ),
+            _gauge(
+                "liaison_inbox_oldest_waiting_seconds",
+                "How long the oldest stored, unapplied event has waited (0 when none).",
+                state.inbox.oldest_waiting_s or 0.0,
+            ),
+        ]
     return families
 
 
-def scheduler_family(running: bool | None) -> list[Family]:
+def scheduler_family(running: bool | None) -> list[Metric]:
     """`liaison_scheduler_running` (absent when this server has no scheduler)."""
     if running is None:
         return []
-    family = Family("liaison_scheduler_running", "1 when the job scheduler is running.", "gauge")
-    family.samples.append(("liaison_scheduler_running", (), 1.0 if running else 0.0))
-    return [family]
+    return [
+        _gauge("liaison_scheduler_running", "1 when the job scheduler is running.", float(running))
+    ]
 
 
-def process_families() -> list[Family]:
-    """This process's counters and histograms, and its start time."""
-    families = [metric.collect() for metric in PROCESS_METRICS]
-    start = Family(
-        "process_start_time_seconds", "Start time of the process, in Unix seconds.", "gauge"
-    )
-    start.samples.append(("process_start_time_seconds", (), STARTED_AT))
-    return [*families, start]
+class DatabaseCollector:
+    """The database's and the scheduler's gauges, read afresh on every scrape."""
+
+    def __init__(self, engine: Engine, scheduler_running: Callable[[], bool | None]) -> None:
+        self.engine, self.scheduler_running = engine, scheduler_running
+
+    def collect(self) -> Iterator[Metric]:
+        """Read the counters (blocking: scrape from a worker thread, not the event loop)."""
+        yield from database_families(read_database(self.engine))
+        yield from scheduler_family(self.scheduler_running())
 
 
-# ---------------------------------------------------------------- exposition
-
-
-def render(families: Iterable[Family]) -> str:
-    """The Prometheus text exposition format (version 0.0.4)."""
-    lines: list[str] = []
-    for family in families:
-        lines.append(f"# HELP {family.name} {_escape_help(family.help)}")
-        lines.append(f"# TYPE {family.name} {family.kind}")
-        for name, labels, value in family.samples:
-            if labels:
-                pairs = ",".join(f'{k}="{_escape_label(v)}"' for k, v in labels)
-                lines.append(f"{name}{{{pairs}}} {_number(value)}")
-            else:
-                lines.append(f"{name} {_number(value)}")
-    return "\n".join(lines) + "\n"
-
-
-def _escape_help(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\n", "\\n")
-
-
-def _escape_label(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _number(value: float) -> str:
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if math.isnan(value):
-        return "NaN"
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+def app_registry(engine: Engine, scheduler_running: Callable[[], bool | None]) -> CollectorRegistry:
+    """One app's registry: this process's metrics, and the gauges of its database and
+    scheduler (`scheduler_running` returns None when this app runs no scheduler)."""
+    registry = CollectorRegistry()
+    for metric in (*PROCESS_METRICS, DatabaseCollector(engine, scheduler_running)):
+        registry.register(metric)
+    return registry

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, BaseScheduler
+from prometheus_client import generate_latest
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.internals import build_context
 from sqlalchemy.engine import Engine
@@ -34,12 +35,8 @@ from core.metrics import (
     SLACK_ACK_SECONDS,
     SLACK_REQUESTS,
     SLACK_UNVERIFIED,
-    database_families,
+    app_registry,
     oldest_due_seconds,
-    process_families,
-    read_database,
-    render,
-    scheduler_family,
     slack_request_kind,
 )
 from core.verify import Refusal, Signature, check_headers
@@ -213,7 +210,7 @@ class _Budget:
 
 def _unverified(reason: str, text: str, status: int = 401) -> Response:
     """Refuse a request Slack did not (or could not be shown to) sign: one INFO line, cheap."""
-    SLACK_UNVERIFIED.inc(reason=reason)
+    SLACK_UNVERIFIED.labels(reason=reason).inc()
     return _refuse(text, status, close=True)
 
 
@@ -290,7 +287,7 @@ class RequestContext:
                 started = True
                 MutableHeaders(scope=message).append(REQUEST_ID_HEADER, request_id)
                 # Counted before the answer goes out, so a scrape right after it sees it.
-                HTTP_REQUESTS.inc(route=route, status=str(message["status"]))
+                HTTP_REQUESTS.labels(route=route, status=str(message["status"])).inc()
             await send(message)
 
         try:
@@ -379,8 +376,8 @@ def create_asgi(
         if retry and retry.isdigit():
             about["retry_num"] = retry
         elapsed = time.perf_counter() - started
-        SLACK_REQUESTS.inc(kind=about["kind"], status=str(response.status_code))
-        SLACK_ACK_SECONDS.observe(elapsed, kind=about["kind"])
+        SLACK_REQUESTS.labels(kind=about["kind"], status=str(response.status_code)).inc()
+        SLACK_ACK_SECONDS.labels(kind=about["kind"]).observe(elapsed)
         names = [v for k, v in about.items() if k not in ("kind", "event_id", "retry_num")]
         logger.info(
             "slack %s %s: %d in %.0f ms",
@@ -432,15 +429,16 @@ def create_asgi(
             return _refuse("metrics need the bearer token (LIAISON_METRICS_TOKEN)", 401)
         return await metrics(request)
 
-    async def metrics(_: Request) -> Response:
-        state = await run_in_threadpool(read_database, engine)
+    def scheduler_running() -> bool | None:
         schedule = scheduler_state(scheduler)
-        families = [
-            *process_families(),
-            *database_families(state),
-            *scheduler_family(None if schedule is None else schedule == "running"),
-        ]
-        return Response(render(families), headers={"content-type": CONTENT_TYPE})
+        return None if schedule is None else schedule == "running"
+
+    registry = app_registry(engine, scheduler_running)
+
+    async def metrics(_: Request) -> Response:
+        # Collecting reads the database: off the event loop.
+        body = await run_in_threadpool(generate_latest, registry)
+        return Response(body, headers={"content-type": CONTENT_TYPE})
 
     every = [
         Route("/slack/events", slack_events, methods=["POST"]),

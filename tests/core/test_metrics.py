@@ -12,12 +12,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.db import make_engine
-from core.metrics import SLACK_API_RATE_LIMITED, SLACK_API_REQUESTS, Counter, Histogram, render
+from core.metrics import SLACK_API_RATE_LIMITED, SLACK_API_REQUESTS
 from core.slack import make_client
 from models import DigestRun, DigestStatus, OutboxMessage, OutboxStatus, Workspace, utcnow
 from sandbox import SlackDriver, SlackSandbox
@@ -71,6 +72,14 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 
+def count(name: str, **labels: str) -> float:
+    """A process-wide Slack API count, as every app's /metrics reports it."""
+    registry = CollectorRegistry()
+    for metric in (SLACK_API_REQUESTS, SLACK_API_RATE_LIMITED):
+        registry.register(metric)
+    return registry.get_sample_value(name, labels) or 0.0
+
+
 def wait_for(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -119,6 +128,17 @@ def test_requests_and_acks_are_counted_by_route_kind_and_status(
         assert not {v for _, v in labels} & {"T0SANDBOX", "U0REP1", "C0SALES", "D0REP1"}, name
 
 
+def test_process_and_platform_metrics_are_exposed_once(served: Served) -> None:
+    response = httpx.get(served.metrics_url, timeout=10)
+    samples = parse(response.text)  # fails on a family declared twice
+    assert response.text.count("# TYPE process_start_time_seconds gauge") == 1
+    assert 0 < value(samples, "process_start_time_seconds") <= time.time()
+    assert value(samples, "process_resident_memory_bytes") > 0
+    assert any(name == "python_info" for name, _ in samples)
+    # No `_created` series beside the counters and histograms.
+    assert not any(name.endswith("_created") for name, _ in samples)
+
+
 def test_listener_calls_to_slack_and_429s_are_counted(
     served: Served, slack: SlackDriver, sandbox: SlackSandbox
 ) -> None:
@@ -150,8 +170,9 @@ def test_the_workers_client_counts_every_refusal_it_does_not_retry(sandbox: Slac
     client = make_client(token=sandbox.BOT_TOKEN, base_url=sandbox.api_url, retry=False)
     method = "chat.postMessage"
     outcomes = ("ok", "rate_limited", "server_error", "error")
-    before = {o: SLACK_API_REQUESTS.value(method=method, outcome=o) for o in outcomes}
-    limited = SLACK_API_RATE_LIMITED.value(method=method)
+    requests, limits = "liaison_slack_api_requests_total", "liaison_slack_api_rate_limited_total"
+    before = {o: count(requests, method=method, outcome=o) for o in outcomes}
+    limited = count(limits, method=method)
     sandbox.fail_next(method, status=429, retry_after=30)
     sandbox.fail_next(method, status=503)
     sandbox.fail_next(method, error="channel_not_found")
@@ -162,7 +183,7 @@ def test_the_workers_client_counts_every_refusal_it_does_not_retry(sandbox: Slac
             client.chat_postMessage(channel="C0SALES", text="hello")
         assert refused.value.response.status_code == status  # no retry: the worker decides
     client.chat_postMessage(channel="C0SALES", text="hello")
-    after = {o: SLACK_API_REQUESTS.value(method=method, outcome=o) for o in outcomes}
+    after = {o: count(requests, method=method, outcome=o) for o in outcomes}
     assert {o: after[o] - before[o] for o in outcomes} == {
         "ok": 1,
         "rate_limited": 2,
@@ -170,15 +191,15 @@ def test_the_workers_client_counts_every_refusal_it_does_not_retry(sandbox: Slac
         "error": 1,
     }
     # That counter is for HTTP 429s only.
-    assert SLACK_API_RATE_LIMITED.value(method=method) == limited + 1
+    assert count(limits, method=method) == limited + 1
 
     unreachable = make_client(
         token=sandbox.BOT_TOKEN, base_url=f"http://127.0.0.1:{free_port()}/api/", retry=False
     )
-    lost = SLACK_API_REQUESTS.value(method="auth.test", outcome="network")
+    lost = count(requests, method="auth.test", outcome="network")
     with pytest.raises(OSError):
         unreachable.auth_test()
-    assert SLACK_API_REQUESTS.value(method="auth.test", outcome="network") == lost + 1
+    assert count(requests, method="auth.test", outcome="network") == lost + 1
 
 
 def _seed(engine: Engine) -> None:
@@ -279,24 +300,26 @@ def test_a_metrics_token_keeps_strangers_out(sandbox: SlackSandbox, engine: Engi
 
 
 def test_exposition_escapes_labels_and_renders_histograms() -> None:
-    counter = Counter("demo_total", "A help text\nwith a newline.", ("path",))
-    counter.inc(path='a"b\\c\nd')
-    counter.inc(2, path='a"b\\c\nd')
-    histogram = Histogram("demo_seconds", "Durations.", buckets=(0.1, 1.0))
+    # As core.metrics sets the library up: the exposition /metrics serves, parsed strictly.
+    registry = CollectorRegistry()
+    counter = Counter("demo_total", "A help text\nwith a newline.", ("path",), registry=registry)
+    counter.labels(path='a"b\\c\nd').inc()
+    counter.labels(path='a"b\\c\nd').inc(2)
+    histogram = Histogram("demo_seconds", "Durations.", buckets=(0.1, 1.0), registry=registry)
     for seconds in (0.05, 0.5, 5.0):
         histogram.observe(seconds)
-    text = render([counter.collect(), histogram.collect()])
+    text = generate_latest(registry).decode()
     assert "# HELP demo_total A help text\\nwith a newline." in text
-    assert 'demo_total{path="a\\"b\\\\c\\nd"} 3' in text
+    assert 'demo_total{path="a\\"b\\\\c\\nd"} 3.0' in text
     samples = parse(text)
-    assert [value(samples, "demo_seconds_bucket", le=le) for le in ("0.1", "1", "+Inf")] == [
+    assert [value(samples, "demo_seconds_bucket", le=le) for le in ("0.1", "1.0", "+Inf")] == [
         1,
         2,
         3,
     ]
     assert value(samples, "demo_seconds_sum") == pytest.approx(5.55)
     with pytest.raises(ValueError):
-        counter.inc(route="x")
+        counter.labels(route="x")
 
 
 def test_without_a_token_metrics_live_only_on_the_loopback_listener(served: Served) -> None:

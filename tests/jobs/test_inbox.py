@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client import generate_latest
 from sqlalchemy.engine import Engine
 
 from core.db import make_engine, migrate, session_scope_for
-from core.metrics import database_families, read_database, render
+from core.metrics import app_registry, read_database
 from domain.inbox import IncomingEvent, encode_reaction
 from domain.votes import ReactionChange, Verdict
 from jobs.inbox import InboxWorker, InboxWriter, WriteTurn
@@ -380,9 +381,8 @@ def test_an_operator_sees_parked_events_and_puts_them_back_to_be_applied_once(
     state = read_database(engine).inbox
     assert state is not None and (state.waiting, state.parked) == (1, 1)
     assert state.oldest_waiting_s is not None and state.oldest_waiting_s >= 0
-    assert 'liaison_inbox_events{state="parked"} 1' in render(
-        database_families(read_database(engine))
-    )
+    scraped = generate_latest(app_registry(engine, lambda: None)).decode()
+    assert 'liaison_inbox_events{state="parked"} 1.0' in scraped
 
     shown = _bot_py(database_url)
     assert shown.returncode == 0, shown.stderr
