@@ -18,17 +18,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
+from websockets.frames import Close, Frame, Opcode
+from websockets.utils import accept_key
 
 from sandbox import SlackSandbox, app_home_opened
-from sandbox.socket_mode import (
-    OP_CLOSE,
-    OP_CONTINUATION,
-    OP_PING,
-    OP_PONG,
-    OP_TEXT,
-    accept_key,
-    encode_frame,
-)
 
 
 def _wait_until(condition: Any, timeout: float = 5.0) -> None:
@@ -193,8 +186,9 @@ class _Reader:
         return first & 0x0F, self._take(length)
 
 
-def _mask() -> bytes:
-    return os.urandom(4)
+def _frame(opcode: Opcode, data: bytes = b"", *, fin: bool = True, masked: bool = True) -> bytes:
+    """One client frame, masked with a fresh random key unless told otherwise."""
+    return Frame(opcode, data, fin=fin).serialize(mask=masked)
 
 
 def test_rfc6455_sample_accept_key() -> None:
@@ -208,26 +202,27 @@ def test_raw_websocket_hello_ping_fragmented_ack_and_close(sandbox: SlackSandbox
         assert status == "HTTP/1.1 101 Switching Protocols"
         reader = _Reader(sock, rest)
         opcode, data = reader.frame()
-        assert opcode == OP_TEXT and json.loads(data)["type"] == "hello"
+        assert opcode == Opcode.TEXT and json.loads(data)["type"] == "hello"
         assert sandbox.socket_connected(timeout=5)
 
-        sock.sendall(encode_frame(OP_PING, b"are you there", mask=_mask()))
-        assert reader.frame() == (OP_PONG, b"are you there")
+        sock.sendall(_frame(Opcode.PING, b"are you there"))
+        assert reader.frame() == (Opcode.PONG, b"are you there")
 
         envelope_id = sandbox.socket_send_command("/liaison", "help", user_id="UADMIN")
         opcode, data = reader.frame()
-        assert opcode == OP_TEXT and json.loads(data)["envelope_id"] == envelope_id
+        assert opcode == Opcode.TEXT and json.loads(data)["envelope_id"] == envelope_id
         # A long ack in three fragments, with a ping between them (allowed by RFC 6455 5.4).
         ack = json.dumps({"envelope_id": envelope_id, "payload": {"text": "x" * 70_000}}).encode()
-        sock.sendall(encode_frame(OP_TEXT, ack[:10], fin=False, mask=_mask()))
-        sock.sendall(encode_frame(OP_PING, b"", mask=_mask()))
-        sock.sendall(encode_frame(OP_CONTINUATION, ack[10:60_000], fin=False, mask=_mask()))
-        sock.sendall(encode_frame(OP_CONTINUATION, ack[60_000:], mask=_mask()))
-        assert reader.frame() == (OP_PONG, b"")
+        sock.sendall(_frame(Opcode.TEXT, ack[:10], fin=False))
+        sock.sendall(_frame(Opcode.PING))
+        sock.sendall(_frame(Opcode.CONT, ack[10:60_000], fin=False))
+        sock.sendall(_frame(Opcode.CONT, ack[60_000:]))
+        assert reader.frame() == (Opcode.PONG, b"")
         assert sandbox.socket_ack(envelope_id)["payload"]["text"] == "x" * 70_000
 
-        sock.sendall(encode_frame(OP_CLOSE, struct.pack("!H", 1000) + b"bye", mask=_mask()))
-        assert reader.frame() == (OP_CLOSE, struct.pack("!H", 1000))
+        sock.sendall(_frame(Opcode.CLOSE, Close(1000, "bye").serialize()))
+        # The server echoes the close frame it got (RFC 6455 5.5.1) and hangs up.
+        assert reader.frame() == (Opcode.CLOSE, Close(1000, "bye").serialize())
     _wait_until(lambda: not sandbox.socket_connected(timeout=0))
 
 
@@ -236,10 +231,10 @@ def test_unmasked_client_frame_is_a_protocol_error(sandbox: SlackSandbox) -> Non
     assert status.startswith("HTTP/1.1 101")
     with sock:
         reader = _Reader(sock, rest)
-        assert reader.frame()[0] == OP_TEXT  # hello
-        sock.sendall(encode_frame(OP_TEXT, b'{"envelope_id": "e1"}'))
-        code, reason = struct.pack("!H", 1002), b"client frames must be masked"
-        assert reader.frame() == (OP_CLOSE, code + reason)
+        assert reader.frame()[0] == Opcode.TEXT  # hello
+        sock.sendall(_frame(Opcode.TEXT, b'{"envelope_id": "e1"}', masked=False))
+        opcode, data = reader.frame()
+        assert opcode == Opcode.CLOSE and Close.parse(data).code == 1002  # protocol error
     _wait_until(lambda: not sandbox.socket_connected(timeout=0))
 
 
