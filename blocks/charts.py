@@ -6,6 +6,9 @@ charts carry 1-6 named series, each with one data point per category of `axis_co
 category, data point and series labels are at most 20 characters; a message holds at most
 two such blocks. slack_sdk has no model for this block, so it is built as a dict here and
 `check_chart_block` stands in for the model's own checks.
+
+The PNG needs matplotlib, which only the `charts` extra installs: a production server posts
+the native block and the text and never draws, so it imports matplotlib only when drawing.
 """
 
 from __future__ import annotations
@@ -302,6 +305,12 @@ def chart_text(chart: ChartData) -> str:
 
 # ----------------------------------------------------------------------------------- PNG
 
+CHARTS_EXTRA_NEEDED = "charts need the charts extra: pip install '.[charts]'"
+
+
+class ChartsUnavailable(RuntimeError):
+    """matplotlib is not installed, so no PNG can be drawn; the message says how to get it."""
+
 
 @lru_cache(maxsize=1)
 def _drawable() -> frozenset[int]:
@@ -320,8 +329,14 @@ def _png_text(text: str) -> str:
 
 
 def render_chart_png(chart: ChartData, path: Path) -> Path:
-    """Draw the chart as a PNG at `path` (headless, Agg backend) and return the path."""
-    import matplotlib
+    """Draw the chart as a PNG at `path` (headless, Agg backend) and return the path.
+
+    Raises ChartsUnavailable when matplotlib (the `charts` extra) is not installed.
+    """
+    try:
+        import matplotlib
+    except ImportError as missing:
+        raise ChartsUnavailable(CHARTS_EXTRA_NEEDED) from missing
 
     matplotlib.use("Agg")  # never a window, even where a display exists
     from matplotlib.backends.backend_agg import FigureCanvasAgg

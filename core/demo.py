@@ -10,7 +10,7 @@ import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from sqlmodel import select
 
-from blocks.charts import render_chart_png
+from blocks.charts import ChartsUnavailable, render_chart_png
 from blocks.digest import block_kit_builder_url
 from blocks.terminal import render_message
 from core.app import Runtime, create_app, create_runtime
@@ -27,6 +27,7 @@ from core.db import make_engine, migrate
 from core.serve import bound_socket, freeze_startup_heap, make_server
 from core.settings import ExplicitSettings
 from domain.commands import WEEKDAYS
+from domain.digest_data import ChartData
 from domain.schedule import local_today
 from models import (
     Acknowledgement,
@@ -328,12 +329,22 @@ class Tour:
                 period=period,
                 allow_private=True,
             )
-        for number, chart in enumerate(again.charts, start=1):
-            render_chart_png(chart, self.out / f"digest-chart-{number}.png")
         self._print(
-            f"\n  Files for the digest: digest.json (Block Kit), {len(again.charts)} chart PNGs,"
+            f"\n  Files for the digest: digest.json (Block Kit), {self._chart_pngs(again.charts)},"
             "\n  and a Block Kit Builder link in digest-block-kit-builder.txt."
         )
+
+    def _chart_pngs(self, charts: Sequence[ChartData]) -> str:
+        """Draw the digest's charts as PNGs and say so; without the charts extra, say why not.
+
+        The digest itself, its Block Kit and its text never need the PNGs, so the tour goes on.
+        """
+        try:
+            for number, chart in enumerate(charts, start=1):
+                render_chart_png(chart, self.out / f"digest-chart-{number}.png")
+        except ChartsUnavailable as missing:
+            return f"no chart PNGs ({missing})"
+        return f"{len(charts)} chart PNGs"
 
     def _summary(self) -> Call | None:
         """Morgan's private delivery summary, once Liaison has sent it."""

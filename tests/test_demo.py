@@ -90,3 +90,27 @@ def test_the_demo_ignores_the_shells_slack_settings(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "isn't installed" not in result.stdout
     assert "with handle `PD-1`" in result.stdout
+
+
+@pytest.mark.slow
+def test_without_the_charts_extra_the_demo_says_so_and_goes_on(tmp_path: Path) -> None:
+    # Python imports sitecustomize at start-up: this one hides matplotlib from the real demo.
+    hide = tmp_path / "site"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text("import sys\nsys.modules['matplotlib'] = None\n")
+    out = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), "demo", "--out", str(out)],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(hide)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "no chart PNGs (charts need the charts extra: pip install '.[charts]')" in result.stdout
+    assert "WEEKLY DIGEST" in result.stdout
+    posted = json.loads((out / "digest.json").read_text())
+    assert [b["type"] for b in posted["blocks"]].count("data_visualization") == 2
+    assert not list(out.glob("*.png"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,8 @@ from blocks.charts import (
 )
 from domain.digest_data import ChartData, ChartKind, ChartSeries
 from sandbox import validate_message_blocks
+
+ROOT = Path(__file__).resolve().parents[2]
 
 APPROVAL = ChartData(
     kind=ChartKind.BAR,
@@ -252,6 +256,43 @@ def test_png_copes_with_hostile_labels(tmp_path: Path) -> None:
     )
     path = render_chart_png(chart, tmp_path / "hostile.png")
     assert path.stat().st_size > 0
+
+
+WITHOUT_MATPLOTLIB = """
+import sys
+from pathlib import Path
+
+sys.modules["matplotlib"] = None  # as if the charts extra were not installed
+from blocks.charts import ChartsUnavailable, build_chart_block, chart_text, render_chart_png
+from domain.digest_data import ChartData, ChartKind, ChartSeries
+
+chart = ChartData(ChartKind.BAR, "Approval", ("PD-3",), (ChartSeries("Useful", (4,)),))
+print(build_chart_block(chart)["type"])
+print(chart_text(chart))
+try:
+    render_chart_png(chart, Path(sys.argv[1]))
+except ChartsUnavailable as missing:
+    print(missing)
+"""
+
+
+def test_without_matplotlib_the_png_says_to_install_the_charts_extra(tmp_path: Path) -> None:
+    # A fresh interpreter, so the matplotlib this test run has imported is not there to find.
+    png = tmp_path / "chart.png"
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_MATPLOTLIB, str(png)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "data_visualization",  # the native block and its text need no matplotlib
+        "Approval — PD-3: 4",
+        "charts need the charts extra: pip install '.[charts]'",
+    ]
+    assert not png.exists()
 
 
 labels = st.text(max_size=40)
