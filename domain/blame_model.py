@@ -14,6 +14,10 @@ time; the weights ship in blame_model.json beside the lexicons (nothing is downl
 (writers who had not read the rules) and chooses the two thresholds by cross-validation:
 
 - `flag`: at or above it, the comment is nudged even when no rule fired;
+- `veto`: below it, a comment a rule fired on is not nudged after all (a strong word
+  about the material, a name that is a customer's): the model has read the rule's cue
+  among its features and, on comments nobody tuned it on, such comments were constructive.
+  A vetoed comment is still never quoted (the quote gate reads the rules alone);
 - `quote`: below it only may a comment be quoted. It is set low, so that a comment the
   model has any doubt about only counts toward themes (quote by evidence, never by
   absence of evidence).
@@ -48,11 +52,13 @@ class BlameModel:
     bias: float
     flag: float
     quote: float
+    veto: float = 0.0
 
     def probability(self, features: set[str]) -> float:
         """How likely the comment blames people, from 0 to 1."""
-        get = self.weights.get
-        z = self.bias + sum(get(feature, 0.0) for feature in features)
+        weights = self.weights
+        # Only the features the model knows carry weight: the set intersection runs in C.
+        z = self.bias + sum(map(weights.__getitem__, weights.keys() & features))
         if z < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
@@ -111,4 +117,5 @@ def model() -> BlameModel:
         bias=float(data["bias"]),
         flag=float(data["flag"]),
         quote=float(data["quote"]),
+        veto=float(data.get("veto", 0.0)),
     )
