@@ -144,9 +144,7 @@ def out_of_fold(rows: Sequence[Row]) -> list[float]:
     return scores
 
 
-def thresholds(
-    rows: Sequence[Row], scores: Sequence[float]
-) -> tuple[float, float, float, str]:
+def thresholds(rows: Sequence[Row], scores: Sequence[float]) -> tuple[float, float, float, str]:
     # The lexicon rules were written looking at tune.jsonl, so there they catch nearly
     # everything: thresholds chosen on it would trust the rules too much. They are chosen
     # on the blind training sets alone, where the rules miss what they miss anywhere.
