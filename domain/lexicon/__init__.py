@@ -221,28 +221,31 @@ class Matcher:
     def __post_init__(self) -> None:
         self._whole = {k[2:]: v for k, v in self.by_key.items() if k.startswith("w:")}
         self._prefix = {k[2:]: v for k, v in self.by_key.items() if k.startswith("p:")}
-        self._words: dict[str, tuple[_Entry, ...]] = {}
+        self._words: dict[tuple[str, str | None], tuple[_Entry, ...]] = {}
 
-    def _for(self, word: str) -> tuple[_Entry, ...]:
-        """The patterns that may start at a word (cached: words repeat across comments)."""
-        found = self._words.get(word)
+    def _for(self, word: str, lang: str | None) -> tuple[_Entry, ...]:
+        """The patterns that may start at a word in a language (cached: words repeat)."""
+        key = (word, lang)
+        found = self._words.get(key)
         if found is None:
-            found = self._whole.get(word, ()) + self._prefix.get(word[:3], ())
+            found = tuple(
+                entry
+                for entry in self._whole.get(word, ()) + self._prefix.get(word[:3], ())
+                if not entry.here_only or entry.lang == lang
+            )
             if len(self._words) < _WORD_CACHE:
-                self._words[word] = found
+                self._words[key] = found
         return found
 
     def find(self, folded: str, *, lang: str | None) -> Iterator[Hit]:
         """Every cue in folded text (language-bound cues only in their own language)."""
         entries_for = self._for
         for token in _TOKEN.finditer(folded):
-            entries = entries_for(token.group(0))
+            entries = entries_for(token.group(0), lang)
             if not entries:
                 continue
             start = token.start()
             for entry in entries:
-                if entry.here_only and entry.lang != lang:
-                    continue
                 found = entry.pattern.match(folded, start)
                 if found is not None:
                     yield Hit(entry.category, entry.lang, start, found.end())
