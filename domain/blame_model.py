@@ -34,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -82,9 +82,8 @@ def features(
         found.add("f:" + "_".join(words[:2]))
         found.add("z:" + words[-1])
     for word in words:
-        if len(word) > 3 and not word.isdigit():
-            padded = f"<{word}>"
-            found.update("c:" + padded[i : i + 4] for i in range(len(padded) - 3))
+        if len(word) > 3:
+            found.update(_pieces(word))
     raw = cased[:FEATURE_LIMIT]
     found.update("e:" + ch for ch in raw if unicodedata.category(ch) == "So")
     if "!!" in raw:
@@ -106,6 +105,15 @@ def features(
     found.update(f"x:{reference}+{cue}" for reference in references for cue in cues)
     found.add(f"l:{language or 'none'}")
     return found
+
+
+@lru_cache(maxsize=50_000)
+def _pieces(word: str) -> tuple[str, ...]:
+    """A word's character 4-grams as features (cached: words repeat from comment to comment)."""
+    if word.isdigit():
+        return ()
+    padded = f"<{word}>"
+    return tuple("c:" + padded[i : i + 4] for i in range(len(padded) - 3))
 
 
 @cache
