@@ -953,6 +953,8 @@ def model_features(text: str, *, people: Iterable[str] = ()) -> set[str]:
 def _verdict(
     analysis: _Analysis, *, probability: float, flag: float, quote: float, veto: float
 ) -> Review:
+    # Decided on the score the review reports, so the score always explains the decision.
+    probability = round(probability, 3)
     reasons = list(analysis.reasons)
     if reasons and probability < veto:
         # The model read the rule's cue and the rest, and reads the comment as about the
@@ -971,7 +973,7 @@ def _verdict(
         mentions=analysis.mentions,
         usefulness=analysis.usefulness,
         cues=cues,
-        blame_score=round(probability, 3),
+        blame_score=probability,
     )
 
 
