@@ -14,6 +14,10 @@ time; the weights ship in blame_model.json beside the lexicons (nothing is downl
 (writers who had not read the rules) and chooses the two thresholds by cross-validation:
 
 - `flag`: at or above it, the comment is nudged even when no rule fired;
+- `veto`: below it, a comment a rule fired on is not nudged after all (a strong word
+  about the material, a name that is a customer's): the model has read the rule's cue
+  among its features and, on comments nobody tuned it on, such comments were constructive.
+  A vetoed comment is still never quoted (the quote gate reads the rules alone);
 - `quote`: below it only may a comment be quoted. It is set low, so that a comment the
   model has any doubt about only counts toward themes (quote by evidence, never by
   absence of evidence).
@@ -30,7 +34,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -48,11 +52,13 @@ class BlameModel:
     bias: float
     flag: float
     quote: float
+    veto: float = 0.0
 
     def probability(self, features: set[str]) -> float:
         """How likely the comment blames people, from 0 to 1."""
-        get = self.weights.get
-        z = self.bias + sum(get(feature, 0.0) for feature in features)
+        weights = self.weights
+        # Only the features the model knows carry weight: the set intersection runs in C.
+        z = self.bias + sum(map(weights.__getitem__, weights.keys() & features))
         if z < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
@@ -76,9 +82,8 @@ def features(
         found.add("f:" + "_".join(words[:2]))
         found.add("z:" + words[-1])
     for word in words:
-        if len(word) > 3 and not word.isdigit():
-            padded = f"<{word}>"
-            found.update("c:" + padded[i : i + 4] for i in range(len(padded) - 3))
+        if len(word) > 3:
+            found.update(_pieces(word))
     raw = cased[:FEATURE_LIMIT]
     found.update("e:" + ch for ch in raw if unicodedata.category(ch) == "So")
     if "!!" in raw:
@@ -102,6 +107,15 @@ def features(
     return found
 
 
+@lru_cache(maxsize=50_000)
+def _pieces(word: str) -> tuple[str, ...]:
+    """A word's character 4-grams as features (cached: words repeat from comment to comment)."""
+    if word.isdigit():
+        return ()
+    padded = f"<{word}>"
+    return tuple("c:" + padded[i : i + 4] for i in range(len(padded) - 3))
+
+
 @cache
 def model() -> BlameModel:
     """The shipped model, read once on first use."""
@@ -111,4 +125,5 @@ def model() -> BlameModel:
         bias=float(data["bias"]),
         flag=float(data["flag"]),
         quote=float(data["quote"]),
+        veto=float(data.get("veto", 0.0)),
     )

@@ -942,7 +942,7 @@ def _analyse(text: str, people: Iterable[str]) -> _Analysis:
 def review_by_rules(text: str, *, people: Iterable[str] = ()) -> Review:
     """The rules' verdict alone (what the model is trained beside; tests and tools)."""
     analysis = _analyse(text, people)
-    return _verdict(analysis, probability=0.0, flag=math.inf, quote=math.inf)
+    return _verdict(analysis, probability=0.0, flag=math.inf, quote=math.inf, veto=0.0)
 
 
 def model_features(text: str, *, people: Iterable[str] = ()) -> set[str]:
@@ -950,9 +950,17 @@ def model_features(text: str, *, people: Iterable[str] = ()) -> set[str]:
     return _analyse(text, people).features
 
 
-def _verdict(analysis: _Analysis, *, probability: float, flag: float, quote: float) -> Review:
+def _verdict(
+    analysis: _Analysis, *, probability: float, flag: float, quote: float, veto: float
+) -> Review:
+    # Decided on the score the review reports, so the score always explains the decision.
+    probability = round(probability, 3)
     reasons = list(analysis.reasons)
-    if not reasons and probability >= flag:
+    if reasons and probability < veto:
+        # The model read the rule's cue and the rest, and reads the comment as about the
+        # material: no nudge. Never a quote either: `candidate` needed no rule to fire.
+        reasons = []
+    elif not reasons and probability >= flag:
         reasons = ["tone"]
     quotable = analysis.candidate and not reasons and analysis.asset and probability < quote
     cues = {category: len(found) for category, found in analysis.grouped.items()}
@@ -965,21 +973,39 @@ def _verdict(analysis: _Analysis, *, probability: float, flag: float, quote: flo
         mentions=analysis.mentions,
         usefulness=analysis.usefulness,
         cues=cues,
-        blame_score=round(probability, 3),
+        blame_score=probability,
     )
+
+
+def _judgeable(analysis: _Analysis) -> bool:
+    """Whether the model has anything to read: a word or a symbol such as an emoji.
+
+    An empty comment or a lone "." carries only the model's no-words feature, which the
+    hostile-emoji comments it learned from made heavy: such a comment is judged by the
+    rules alone.
+    """
+    return any(feature.startswith(("w:", "e:")) for feature in analysis.features)
 
 
 def review_comment(text: str, *, people: Iterable[str] = ()) -> Review:
     """Judge a feedback comment: nudge its author or not, and whether it may be quoted.
 
-    The rules decide first; the blame model (domain.blame_model) can only add: it nudges
-    a comment no rule caught when it reads as aimed at people, and it keeps from quotes
-    any comment it has the least doubt about.
+    The rules propose and the blame model (domain.blame_model), which reads the rules'
+    cues among its features, settles the nudge: it nudges a comment no rule caught when
+    it reads as aimed at people, and lets a rule's nudge go when it reads the comment as
+    plainly about the material. Quotes stay stricter than nudges: only a comment no rule
+    fired on, that the model has no doubt about, may be quoted.
     """
     analysis = _analyse(text, people)
     shipped = blame_model.model()
-    probability = shipped.probability(analysis.features)
-    return _verdict(analysis, probability=probability, flag=shipped.flag, quote=shipped.quote)
+    probability = shipped.probability(analysis.features) if _judgeable(analysis) else 0.0
+    return _verdict(
+        analysis,
+        probability=probability,
+        flag=shipped.flag,
+        quote=shipped.quote,
+        veto=shipped.veto,
+    )
 
 
 def cue_spans(text: str, *, language: str | None) -> tuple[str, list[int], list[Hit]]:

@@ -221,28 +221,34 @@ class Matcher:
     def __post_init__(self) -> None:
         self._whole = {k[2:]: v for k, v in self.by_key.items() if k.startswith("w:")}
         self._prefix = {k[2:]: v for k, v in self.by_key.items() if k.startswith("p:")}
-        self._words: dict[str, tuple[_Entry, ...]] = {}
+        # Per language, each word seen and the patterns that may start at it (words repeat
+        # from comment to comment, so most lookups are one dictionary get).
+        self._words: dict[str | None, dict[str, tuple[_Entry, ...]]] = {}
 
-    def _for(self, word: str) -> tuple[_Entry, ...]:
-        """The patterns that may start at a word (cached: words repeat across comments)."""
-        found = self._words.get(word)
-        if found is None:
-            found = self._whole.get(word, ()) + self._prefix.get(word[:3], ())
-            if len(self._words) < _WORD_CACHE:
-                self._words[word] = found
-        return found
+    def _candidates(self, word: str, lang: str | None) -> tuple[_Entry, ...]:
+        """The patterns that may start at a word in a language."""
+        return tuple(
+            entry
+            for entry in self._whole.get(word, ()) + self._prefix.get(word[:3], ())
+            if not entry.here_only or entry.lang == lang
+        )
 
     def find(self, folded: str, *, lang: str | None) -> Iterator[Hit]:
         """Every cue in folded text (language-bound cues only in their own language)."""
-        entries_for = self._for
+        seen = self._words.get(lang)
+        if seen is None:
+            seen = self._words.setdefault(lang, {})
         for token in _TOKEN.finditer(folded):
-            entries = entries_for(token.group(0))
+            word = token.group(0)
+            entries = seen.get(word)
+            if entries is None:
+                entries = self._candidates(word, lang)
+                if len(seen) < _WORD_CACHE:
+                    seen[word] = entries
             if not entries:
                 continue
             start = token.start()
             for entry in entries:
-                if entry.here_only and entry.lang != lang:
-                    continue
                 found = entry.pattern.match(folded, start)
                 if found is not None:
                     yield Hit(entry.category, entry.lang, start, found.end())

@@ -8,7 +8,9 @@ The corpus (tests/domain/corpus/) was written blind, by writers who never saw th
 
 - tune.jsonl: the lexicon rules were written looking at it;
 - train/*.jsonl: the blame model (domain/blame_model.py) is fitted on them;
-- heldout/*.jsonl: never looked at while writing rules or fitting: the reported numbers.
+- heldout/*.jsonl: never looked at while writing rules or fitting: the reported numbers;
+- hard/*.jsonl: blind sets concentrated on sarcasm, named colleagues, passive aggression
+  and blunt criticism; nothing learns from them: a stress test, reported beside.
 
 Prints, per language and per category: how many comments, blame recall (blaming comments
 nudged) and the share of ok comments nudged, then the totals, with and without the
@@ -33,6 +35,8 @@ CORPUS_DIR = Path(__file__).parent / "corpus"
 DEFAULT = CORPUS_DIR / "heldout"
 TUNE = CORPUS_DIR / "tune.jsonl"
 TRAIN = CORPUS_DIR / "train"
+# Blind sets concentrated on the hardest cases, used by nothing that learns (see README).
+HARD = CORPUS_DIR / "hard"
 
 
 @dataclass
@@ -81,8 +85,8 @@ def load(path: Path) -> list[dict[str, object]]:
 
 
 def whole_corpus() -> list[dict[str, object]]:
-    """Tuning, training and held-out rows together."""
-    return load(TUNE) + load(TRAIN) + load(DEFAULT)
+    """Tuning, training, held-out and hard-case rows together."""
+    return load(TUNE) + load(TRAIN) + load(DEFAULT) + load(HARD)
 
 
 def score(rows: Iterable[dict[str, object]]) -> dict[str, dict[str, Tally]]:

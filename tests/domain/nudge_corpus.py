@@ -35,6 +35,26 @@ LONG_MARKETING_FINE = (
 )
 
 CORPUS: tuple[tuple[str, bool], ...] = (
+    # --- fine: offers to help and to follow up (short, warm, about no one) -----------------
+    ("happy to walk anyone through it on a call", False),
+    ("glad to help, ping me if you want the customer's feedback in detail", False),
+    ("I can explain what the customer asked, just let me know", False),
+    ("encantado de comentarlo en una llamada si os sirve", False),
+    ("gerne erkläre ich das kurz in einem Call", False),
+    ("je peux en parler en visio si ça aide", False),
+    ("volentieri ne parliamo in una call, se serve", False),
+    ("posso explicar melhor numa call, é só chamar", False),
+    ("ik licht het graag toe in een korte call", False),
+    # --- fine: saying it is nobody's fault, then what is wrong with the asset -------------
+    ("no blame here, the PDF just won't open on iPad", False),
+    ("not pointing fingers, but the pricing link returns a 404", False),
+    ("nobody's fault, the calculator breaks when you enter 0 seats", False),
+    ("sin culpar a nadie: el enlace del caso de éxito da error 404", False),
+    ("ohne jemandem die Schuld zu geben: der Link zur Preisliste ist tot", False),
+    ("je ne blâme personne, mais le lien vers la fiche produit renvoie une 404", False),
+    ("non è colpa di nessuno, ma il link al listino non funziona", False),
+    ("sem culpar ninguém, o link da apresentação dá erro 404", False),
+    ("ik wijs niemand aan, maar de link naar de prijslijst werkt niet", False),
     # --- fine: reps about collateral ---------------------------------------------------
     ("The pricing deck is outdated, slide 4 still shows last year's prices", False),
     ("Needs a one-pager for healthcare", False),

@@ -7,11 +7,10 @@ is scored the same way with
     LIAISON_CORPUS=/path/to/file.jsonl .venv/bin/python -m pytest tests/domain/test_corpus.py -s
 
 Issue 14's targets on held-out comments are recall of at least 0.9 for blame and at most
-5% of constructive comments nudged. The second is met; the first is not yet (README, "The
-blame-free promise", gives the measured numbers): the floors below keep what was reached
-from slipping back, and rise as it improves. What must hold everywhere, and is asserted
-as such: no blaming comment in a digest of the whole corpus, polite mentions neither
-nudged nor quoted, unsupported languages never quoted.
+5% of constructive comments nudged; both are asserted (README, "The blame-free promise",
+gives the measured numbers). What must hold everywhere, and is asserted as such: no
+blaming comment in a digest of the whole corpus (hard cases included), polite mentions
+neither nudged nor quoted, unsupported languages never quoted.
 """
 
 from __future__ import annotations
@@ -40,8 +39,7 @@ from tests.domain.corpus_eval import DEFAULT, TRAIN, TUNE, load, report, score, 
 
 CORPUS = Path(os.environ.get("LIAISON_CORPUS") or DEFAULT)
 MAX_NUDGED = 0.05  # the target
-# Measured on the held-out part when the blame model was fitted (README): floors, not targets.
-HELDOUT_RECALL_FLOOR = 0.70
+HELDOUT_RECALL_FLOOR = 0.90  # the target (measured: README)
 HELDOUT_QUOTABLE_BLAME_CEILING = 0
 
 
