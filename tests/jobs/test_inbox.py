@@ -9,6 +9,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -114,7 +116,9 @@ def test_a_retried_event_is_stored_once(engine: Engine, writer: InboxWriter) -> 
     assert rows(engine) == [("Ev0RETRIED", 0, False)]
 
 
-def test_an_event_that_cannot_be_stored_is_refused_within_the_timeout(tmp_path: Path) -> None:
+@contextmanager
+def locked_writer(tmp_path: Path) -> Iterator[InboxWriter]:
+    """A writer (0.5 s timeout) on a SQLite database whose write lock another connection holds."""
     url = f"sqlite:///{tmp_path / 'locked.db'}"
     migrate(url)
     engine = make_engine(url)
@@ -122,15 +126,20 @@ def test_an_event_that_cannot_be_stored_is_refused_within_the_timeout(tmp_path: 
     blocker = engine.connect()
     blocker.execute(sa.text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is held
     try:
-        started = time.monotonic()
-        with pytest.raises(InboxUnavailable):
-            writer.store(incoming("Ev0LOCKED", reaction("U0REP1")))
-        assert time.monotonic() - started < 1.5
+        yield writer
     finally:
         blocker.rollback()
         blocker.close()
         writer.stop()
         engine.dispose()
+
+
+def test_an_event_that_cannot_be_stored_is_refused_within_the_timeout(tmp_path: Path) -> None:
+    with locked_writer(tmp_path) as writer:
+        started = time.monotonic()
+        with pytest.raises(InboxUnavailable):
+            writer.store(incoming("Ev0LOCKED", reaction("U0REP1")))
+        assert time.monotonic() - started < 1.5
     missing = make_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")
     writer = InboxWriter(db=session_scope_for(missing), timeout_s=0.5)
     try:
@@ -299,22 +308,11 @@ def test_coroutines_wait_for_their_commit_without_holding_a_thread(
 def test_a_coroutine_is_refused_within_the_timeout_when_nothing_can_be_stored(
     tmp_path: Path,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'locked.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    writer = InboxWriter(db=session_scope_for(engine), timeout_s=0.5)
-    blocker = engine.connect()
-    blocker.execute(sa.text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is held
-    try:
+    with locked_writer(tmp_path) as writer:
         started = time.monotonic()
         with pytest.raises(InboxUnavailable):
             asyncio.run(writer.store_async(incoming("Ev0LOCKED", reaction("U0REP1"))))
         assert time.monotonic() - started < 2.0
-    finally:
-        blocker.rollback()
-        blocker.close()
-        writer.stop()
-        engine.dispose()
 
 
 def test_the_writer_goes_before_waiting_workers() -> None:
