@@ -96,11 +96,11 @@ import httpx
 import sqlalchemy as sa
 from slack_bolt import App
 
+from app.assembly import LISTENER_THREADS, Runtime
+from app.demo import running_app
+from app.serve import bound_socket, make_server
 from blocks.ids import Ids
-from core.app import LISTENER_THREADS, Runtime
 from core.db import make_engine
-from core.demo import running_app
-from core.serve import bound_socket, make_server
 from core.settings import Settings
 from core.slack import make_client
 from domain.launch import MAX_COLLATERAL_LINES

@@ -113,9 +113,9 @@ import yaml
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from app.demo import running_app
 from blocks.ids import Ids
 from blocks.launch import Announcement, build_announcement, build_asset_reply
-from core.demo import running_app
 from domain.launch import MAX_CHANNELS, MAX_COLLATERAL_LINES, LaunchField
 from sandbox import SlackDriver, SlackSandbox, view_submission
 from sandbox import server as sandbox_server

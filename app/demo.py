@@ -19,12 +19,12 @@ from typing import Any
 import yaml
 from sqlmodel import select
 
+from app.assembly import Runtime, create_app, create_runtime
+from app.serve import bound_socket, freeze_startup_heap, make_server
 from blocks.charts import ChartsUnavailable, render_chart_png
 from blocks.digest import block_kit_builder_url
 from blocks.terminal import render_message
-from core.app import Runtime, create_app, create_runtime
 from core.db import make_engine, migrate
-from core.serve import bound_socket, freeze_startup_heap, make_server
 from core.settings import ExplicitSettings
 from domain.commands import WEEKDAYS
 from domain.digest_data import ChartData
