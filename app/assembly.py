@@ -310,7 +310,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
             # The client carries the token, SLACK_API_URL and our retry handlers.
             client=runtime.client,
             signing_secret=settings.slack_signing_secret or "",
-            # core/server.py verifies every HTTP request on its raw bytes before Bolt sees
+            # app/server.py verifies every HTTP request on its raw bytes before Bolt sees
             # it; Bolt checks again (Socket Mode requests carry no signature).
             request_verification_enabled=not settings.socket_mode,
             # Verify the token once here rather than on the first request of each worker.

@@ -88,7 +88,7 @@ def running_app(
     runtime: Runtime = create_runtime(settings, engine)
     app = create_app(runtime)
     runtime.start_background()
-    freeze_startup_heap()  # as `bot.py serve` does (core/run.py)
+    freeze_startup_heap()  # as `bot.py serve` does (app/run.py)
     sock = bound_socket("127.0.0.1", 0)
     server = make_server(app, runtime, metrics_port=None)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

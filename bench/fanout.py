@@ -20,7 +20,7 @@ What it does
    -- never earlier than the sandbox's own stamp -- so it never sees a 429 and never waits
    longer than it must.
 2. **The app.** A fresh sandbox (manifest bot scopes, C public channels the bot is in,
-   same limits) and the real app wired as ``core/demo.py`` does it (throw-away migrated
+   same limits) and the real app wired as ``app/demo.py`` does it (throw-away migrated
    SQLite in a temp dir, or with ``--database-url`` a new database on that PostgreSQL
    server, dropped afterwards; ``create_runtime``, ``create_app``, ``start_background``,
    uvicorn on a bound loopback socket). ONE launch is submitted as a signed ``view_submission``
