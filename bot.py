@@ -76,17 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(level, secrets=secret_values(settings))
     try:
         if args.command == "migrate":
-            from core.run import migrate_or_explain
+            from core.db import migrate_or_explain
 
             migrate_or_explain(settings.database_url)
             print("liaison: database is up to date")
             return 0
         if args.command == "serve":
-            from core.run import serve
+            from app.run import serve
 
             return serve(settings, host=args.host, port=args.port or settings.port)
         if args.command == "demo":
-            from core.demo import run_demo
+            from app.demo import run_demo
 
             return run_demo(out=args.out)
         if args.command == "digest":
@@ -98,11 +98,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_export(settings, team_id=args.team, since=args.since, out=args.out)
         if args.command == "inbox":
-            from core.inbox_cli import run_inbox
+            from app.inbox_cli import run_inbox
 
             return run_inbox(settings, retry=args.retry_parked)
         if args.command == "reencrypt-tokens":
-            from core.clients import reencrypt_tokens
+            from app.tokens_cli import reencrypt_tokens
 
             return reencrypt_tokens(settings)
     except SettingsError as exc:

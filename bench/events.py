@@ -7,7 +7,7 @@ What it does
 ------------
 1. **Setup.** An in-process Slack sandbox (manifest bot scopes, one public channel the bot
    and the marketer are in; it answers ``auth.test`` and the launch's posts, and nothing
-   during the load) and the real app wired as ``core/demo.py`` does it (``running_app``:
+   during the load) and the real app wired as ``app/demo.py`` does it (``running_app``:
    throw-away migrated SQLite in a temp dir, or a fresh database on the PostgreSQL server
    of ``--database-url``; ``create_runtime``, ``create_app``, ``start_background``, uvicorn
    from ``make_server`` on a bound loopback socket). ONE launch with M collateral lines is
@@ -96,11 +96,11 @@ import httpx
 import sqlalchemy as sa
 from slack_bolt import App
 
+from app.assembly import LISTENER_THREADS, Runtime
+from app.demo import running_app
+from app.serve import bound_socket, make_server
 from blocks.ids import Ids
-from core.app import LISTENER_THREADS, Runtime
 from core.db import make_engine
-from core.demo import running_app
-from core.serve import bound_socket, make_server
 from core.settings import Settings
 from core.slack import make_client
 from domain.launch import MAX_COLLATERAL_LINES
@@ -425,7 +425,7 @@ def unpooled_engine(url: str) -> Iterator[sa.Engine]:
 def real_app(
     sandbox: SlackSandbox, secret: str, assets: int, database_url: str | None
 ) -> Iterator[Real]:
-    """The real app as core/demo.py serves it, after one launch with `assets` assets."""
+    """The real app as app/demo.py serves it, after one launch with `assets` assets."""
     setup = fanout.Config(channels=1, assets=assets, database_url=database_url)
     with (
         fanout.fresh_database(setup) as url,

@@ -20,7 +20,7 @@ What it does
    -- never earlier than the sandbox's own stamp -- so it never sees a 429 and never waits
    longer than it must.
 2. **The app.** A fresh sandbox (manifest bot scopes, C public channels the bot is in,
-   same limits) and the real app wired as ``core/demo.py`` does it (throw-away migrated
+   same limits) and the real app wired as ``app/demo.py`` does it (throw-away migrated
    SQLite in a temp dir, or with ``--database-url`` a new database on that PostgreSQL
    server, dropped afterwards; ``create_runtime``, ``create_app``, ``start_background``,
    uvicorn on a bound loopback socket). ONE launch is submitted as a signed ``view_submission``
@@ -113,9 +113,9 @@ import yaml
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from app.demo import running_app
 from blocks.ids import Ids
 from blocks.launch import Announcement, build_announcement, build_asset_reply
-from core.demo import running_app
 from domain.launch import MAX_CHANNELS, MAX_COLLATERAL_LINES, LaunchField
 from sandbox import SlackDriver, SlackSandbox, view_submission
 from sandbox import server as sandbox_server

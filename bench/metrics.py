@@ -8,7 +8,7 @@ What it does
 ------------
 A fresh migrated database (SQLite in a temp dir, or a database created and dropped on
 ``--database-url``'s server) with one workspace. Timed, each the median of R calls of
-``core.metrics.read_database`` (what every scrape runs), all in this run:
+``app.gauges.read_database`` (what every scrape runs), all in this run:
 
 1. **empty**: no outbox rows.
 2. **1M, not folded**: N outbox rows inserted in bulk (98% sent, 1% failed, 1% pending,
@@ -45,8 +45,8 @@ from sqlmodel import Session, col
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.gauges import read_database  # noqa: E402
 from core.db import make_engine, migrate  # noqa: E402
-from core.metrics import read_database  # noqa: E402
 from models import OutboxMessage, Workspace  # noqa: E402
 from services.retention import fold_tallies  # noqa: E402
 

@@ -10,9 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError as AlembicError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+
+from core.settings import HELP, SettingsError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -135,6 +139,17 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision`."""
     command.upgrade(alembic_config(url), revision)
+
+
+def migrate_or_explain(url: str) -> None:
+    """Apply migrations; a database that cannot be used becomes one SettingsError line."""
+    try:
+        migrate(url)
+    except (SQLAlchemyError, AlembicError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise SettingsError(
+            f"DATABASE_URL could not be used: {type(exc).__name__}: {first} ({HELP})."
+        ) from None
 
 
 def ping(engine: Engine) -> bool:

@@ -1,6 +1,6 @@
 """Bounded outbound HTTP for link previews and link checks.
 
-Every hop is resolved and checked against domain.urls.is_public_ip before it is requested,
+Every hop is resolved and checked against core.addresses.is_public_ip before it is requested,
 and the connection then goes to exactly the address that was checked, so a name that
 re-resolves somewhere else (DNS rebinding) can't slip past the check. Redirects are followed
 by hand so each one is resolved, checked and pinned again, and the whole fetch is held to
@@ -25,7 +25,8 @@ from typing import Final
 
 import httpx
 
-from domain.urls import extract_title, is_public_ip
+from core.addresses import is_public_ip
+from core.titles import extract_title
 
 logger = logging.getLogger(__name__)
 

@@ -1,9 +1,9 @@
 """Collateral links: what a user may register, and which addresses Liaison may call.
 
 SPEC rule enforced here: outbound HTTP (title fetch, link checks) is bounded and never
-reaches private networks. This module holds the pure half of that rule: it turns what a
-person types in Slack into one canonical http(s) URL, decides whether an IP address is on
-the public internet, and reads a page title from HTML. No sockets, no clock.
+reaches private networks. This module turns what a person types in Slack into one
+canonical http(s) URL; which addresses may be called is decided where the calls are made
+(core/addresses.py, core/fetch.py). No sockets, no clock.
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ import ipaddress
 import re
 import string
 import unicodedata
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import idna
 
 MAX_URL_LENGTH = 2000
-MAX_TITLE_LENGTH = 200
 
 _NOT_A_LINK = (
     "That doesn't look like a web link: use a full address such as https://example.com/deck."
@@ -32,15 +30,6 @@ _LEADING_PUNCTUATION = "('\"`*\u201c\u2018\u00ab"
 
 # After IDNA every label is plain ASCII; underscores are tolerated because real hosts use them.
 _HOST_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
-
-# Bidi overrides and isolates can make a title read differently from what it is.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-_SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")
-_NAT64_PREFIXES = (
-    ipaddress.IPv6Network("64:ff9b::/96"),
-    ipaddress.IPv6Network("64:ff9b:1::/48"),
-)
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -178,115 +167,6 @@ def _normalise_host(host: str) -> str:
     ):
         raise InvalidUrl(_NOT_A_LINK)
     return ascii_host
-
-
-def is_public_ip(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Return True only for an address on the public internet, safe for Liaison to call."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        # Tunnelled and translated forms reach an IPv4 address; judge that address instead.
-        if ip.ipv4_mapped is not None:
-            return is_public_ip(ip.ipv4_mapped)
-        if ip.sixtofour is not None:
-            return is_public_ip(ip.sixtofour)
-        if ip.teredo is not None:
-            # Teredo relays are not something a link preview ever needs to reach.
-            return False
-        if any(ip in prefix for prefix in _NAT64_PREFIXES):
-            return is_public_ip(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
-        if ip.is_site_local or ip.scope_id:
-            return False
-    elif ip in _SHARED_ADDRESS_SPACE:
-        return False
-    if (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    ):
-        return False
-    # is_global also excludes the special-purpose ranges the flags above don't name.
-    return ip.is_global
-
-
-def extract_title(html_text: str) -> str | None:
-    """Return the page's first <title>, else its og:title, cleaned for display; else None."""
-    parser = _TitleParser()
-    try:
-        parser.feed(html_text)
-        parser.close()
-    except (AssertionError, ValueError):
-        # html.parser can still trip on pathological markup; keep whatever was found.
-        pass
-    for raw in (parser.title, parser.og_title):
-        cleaned = _clean_title(raw)
-        if cleaned:
-            return cleaned
-    return None
-
-
-def _clean_title(raw: str | None) -> str | None:
-    if raw is None:
-        return None
-    text = "".join(
-        ch for ch in raw if ch not in _BIDI_CONTROLS and unicodedata.category(ch) != "Cc"
-    )
-    text = " ".join(text.split())
-    if len(text) > MAX_TITLE_LENGTH:
-        text = text[: MAX_TITLE_LENGTH - 1].rstrip() + "…"
-    return text or None
-
-
-class _TitleParser(HTMLParser):
-    """Collects the first document <title> and the first og:title meta tag."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.title: str | None = None
-        self.og_title: str | None = None
-        self._in_title = False
-        self._title_done = False
-        self._title_parts: list[str] = []
-        # An inline <svg> has its own <title> elements, which are not the page title.
-        self._svg_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "svg":
-            self._svg_depth += 1
-        elif tag == "title" and not self._title_done and self._svg_depth == 0:
-            self._in_title = True
-        elif tag == "meta" and self.og_title is None:
-            values = {name: value or "" for name, value in attrs}
-            key = values.get("property") or values.get("name") or ""
-            if key.strip().lower() == "og:title":
-                # html.parser has already unescaped attribute values.
-                self.og_title = values.get("content", "")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "svg":
-            self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "svg" and self._svg_depth:
-            self._svg_depth -= 1
-        elif tag == "title" and self._in_title:
-            self._finish_title()
-
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self._title_parts.append(data)
-
-    def close(self) -> None:
-        super().close()
-        if self._in_title:
-            # A title left open at the end of the text still names the page, as in browsers.
-            self._finish_title()
-
-    def _finish_title(self) -> None:
-        self._in_title = False
-        self._title_done = True
-        self.title = "".join(self._title_parts)
 
 
 # Where Slack's response URLs live (commercial Slack and GovSlack).

@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from blocks.loading import build_loading_modal, build_notice_modal
-from core.errors import reply_for
 from core.slack import patient_copy
+from handlers.errors import reply_for
 
 logger = logging.getLogger(__name__)
 

@@ -32,12 +32,12 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from core.clients import NotInstalled, SlackClients
 from core.db import SessionScope
 from domain.delivery import CHANNEL_INTERVAL_S, Action, Decision, decide
 from domain.slack_errors import Kind, classify
 from services import delivery, launches
 from services.delivery import METADATA_EVENT, Failed, Job, Outcome, Retry, Sent
+from services.slack_clients import NotInstalled, SlackClients
 
 logger = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ import socket
 
 from apscheduler.schedulers.base import BaseScheduler
 
-from core.clients import NotInstalled
 from jobs.context import current
 from models import as_utc, utcnow
 from services import digest_runs
 from services.digest_access import shared_channel_refused
 from services.scheduling import ensure_digest_job
+from services.slack_clients import NotInstalled
 
 logger = logging.getLogger(__name__)
 

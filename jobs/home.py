@@ -7,10 +7,10 @@ import threading
 import time
 
 from blocks.home import build_home
-from core.clients import NotInstalled, SlackClients
 from core.db import SessionScope
 from models import utcnow
 from services.home import has_visited, home_data
+from services.slack_clients import NotInstalled, SlackClients
 
 logger = logging.getLogger(__name__)
 

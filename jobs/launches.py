@@ -11,12 +11,12 @@ import httpx
 from apscheduler.schedulers.base import BaseScheduler
 from slack_sdk.errors import SlackApiError
 
-from core.clients import NotInstalled, SlackClients
 from core.db import SessionScope
 from jobs.context import current
 from models import as_utc
 from services import delivery, launches
 from services.scheduling import Waker, launch_job_id, schedule_launch
+from services.slack_clients import NotInstalled, SlackClients
 from services.submissions import finish_submission
 
 logger = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ import yaml
 from slack_bolt import App
 from sqlalchemy.engine import Engine, make_url
 
-from core.app import Runtime, create_app, create_runtime
+from app.assembly import Runtime, create_app, create_runtime
+from app.serve import bound_socket, make_server
 from core.db import make_engine, migrate
-from core.serve import bound_socket, make_server
 from core.settings import Settings
 from sandbox import SlackDriver, SlackSandbox
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core.app import BOT_SCOPES, NOT_INSTALLED, REDIRECT_PATH, authorize_url
+from app.assembly import BOT_SCOPES, NOT_INSTALLED, REDIRECT_PATH, authorize_url
 from core.crypto import TokenCipher
 from models import Asset, Installation, OAuthState, OutboxMessage, Workspace
 from sandbox import SlackDriver, SlackSandbox, payloads

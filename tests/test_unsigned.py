@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from core.serve import BODY_DEADLINE_S, HEADERS_DEADLINE_S
+from app.serve import BODY_DEADLINE_S, HEADERS_DEADLINE_S
 from sandbox import SlackDriver, SlackSandbox, sign_request, slash_command
 from tests.conftest import SIGNING_SECRET
 from tests.factories import reply_text

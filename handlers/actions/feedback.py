@@ -9,10 +9,10 @@ from slack_sdk import WebClient
 
 from blocks.feedback import REWORD_TITLE, build_reword_modal
 from core.db import SessionScope
-from core.errors import after_ack
 from domain.nudge import build_nudge
 from domain.payloads import action_value, db_id, mapping, team_of, text, user_of
 from domain.review import review_comment
+from handlers.errors import after_ack
 from handlers.modals import modal_first
 from services.errors import UserError
 from services.votes import get_own_comment

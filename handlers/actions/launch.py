@@ -18,7 +18,6 @@ from blocks.launch import (
 )
 from blocks.replies import build_message
 from core.db import SessionScope
-from core.errors import after_ack
 from domain.payloads import (
     action_value,
     db_id,
@@ -30,6 +29,7 @@ from domain.payloads import (
     user_of,
 )
 from domain.schedule import local_today
+from handlers.errors import after_ack
 from handlers.modals import modal_first
 from models import utcnow
 from services import launches

@@ -17,7 +17,6 @@ from blocks.replies import (
     build_usage_recorded,
 )
 from core.db import SessionScope
-from core.errors import after_ack
 from core.settings import Settings
 from domain.commands import (
     CollateralAdd,
@@ -27,6 +26,7 @@ from domain.commands import (
     collateral_help,
     parse_collateral,
 )
+from handlers.errors import after_ack
 from services.collateral import record_usage, register_asset, search_assets, top_assets
 
 USED_FORM = "Use `/collateral used <asset>` with a handle such as `PD-3`."

@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 from blocks.feedback import build_feedback_help, build_feedback_modal, build_feedback_saved
 from blocks.replies import build_candidates, build_message
 from core.db import SessionScope
-from core.errors import after_ack
 from domain.feedback import FeedbackError, FeedbackHelp, OpenForm, parse_feedback
+from handlers.errors import after_ack
 from models import Source, VoteValue
 from services.home import HomeRefresh
 from services.reviewer import CommentReviewer

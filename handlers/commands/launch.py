@@ -17,10 +17,10 @@ from blocks.launch import (
 )
 from blocks.replies import build_message
 from core.db import SessionScope
-from core.errors import after_ack
 from domain.launch import MAX_NAME
 from domain.schedule import local_today
 from domain.text import one_line, unescape_slack
+from handlers.errors import after_ack
 from handlers.modals import modal_first
 from models import utcnow
 from services.people import check_launcher

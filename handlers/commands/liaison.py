@@ -16,7 +16,6 @@ from blocks.config import build_config_reply, export_comment, export_title
 from blocks.digest import build_digest_message, build_digest_preview
 from blocks.replies import build_message, digest_post_failed
 from core.db import SessionScope
-from core.errors import after_ack
 from core.settings import Settings
 from domain.commands import (
     AdminsAdd,
@@ -31,6 +30,7 @@ from domain.commands import (
 )
 from domain.configuration import Outcome, Result
 from domain.export import display_name, export_filename, export_period
+from handlers.errors import after_ack
 from models import utcnow
 from services.access import get_user
 from services.configuration import configure

@@ -16,11 +16,11 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import BoltContext
 
-from core.clients import SlackClients
 from core.db import SessionScope
 from core.settings import Settings
 from services.installations import DbInstallationStore
 from services.scheduling import digest_job_id
+from services.slack_clients import SlackClients
 from services.uninstall import forget_workspace
 
 logger = logging.getLogger(__name__)

@@ -13,12 +13,12 @@ from slack_sdk.errors import SlackApiError
 
 from blocks.ids import Ids
 from core.db import SessionScope
-from core.errors import after_ack
 from core.settings import Settings
 from domain.launch import MAX_QUESTION, LaunchField, validate_launch
 from domain.payloads import db_id, mapping, metadata_object, state_values, team_of, text, user_of
 from domain.schedule import local_today
 from domain.text import strip_controls
+from handlers.errors import after_ack
 from models import CampaignStatus, utcnow
 from services import launches
 from services.errors import UserError

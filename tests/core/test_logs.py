@@ -218,7 +218,7 @@ def test_each_slack_request_is_logged_once_with_its_kind_name_and_request_id(
         event_id="Ev0LOGS1",
         retry_num=1,
     )
-    lines = [r for r in logs.records() if r["logger"] == "core.server"]
+    lines = [r for r in logs.records() if r["logger"] == "app.server"]
     by_id = {r["request_id"]: r for r in lines}
     first = by_id[command.headers["x-request-id"]]
     assert first["message"].startswith("slack command /collateral: 200 in ")

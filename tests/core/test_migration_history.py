@@ -11,8 +11,8 @@ from alembic import command
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.gauges import read_database
 from core.db import alembic_config, migrate
-from core.metrics import read_database
 from domain.votes import (
     LoggedReaction,
     ReactionMemory,

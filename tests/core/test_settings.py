@@ -185,7 +185,7 @@ def test_serve_rejects_a_bad_port_argument(tmp_path: Path) -> None:
 def test_bolt_sees_none_of_its_environment_variables(
     monkeypatch: pytest.MonkeyPatch, sandbox: SlackSandbox, database_url: str
 ) -> None:
-    from core.app import BOLT_ENVIRONMENT, create_app, create_runtime
+    from app.assembly import BOLT_ENVIRONMENT, create_app, create_runtime
     from core.db import make_engine
     from tests.conftest import SIGNING_SECRET, make_settings
 

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core.clients import SlackClients
 from core.db import session_scope_for
 from core.settings import Settings
 from domain.launch import CollateralLine, LaunchForm
@@ -17,6 +16,7 @@ from jobs.delivery import DeliveryWorker
 from models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from sandbox import SlackSandbox
 from services import launches
+from services.slack_clients import SlackClients
 
 CHANNEL = "C0ERRS"
 

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from prometheus_client import generate_latest
 from sqlalchemy.engine import Engine
 
+from app.gauges import app_registry, read_database
 from core.db import make_engine, migrate, session_scope_for
-from core.metrics import app_registry, read_database
 from domain.inbox import IncomingEvent, encode_reaction
 from domain.votes import ReactionChange, Verdict
 from jobs.inbox import InboxWorker, InboxWriter, WriteTurn

@@ -11,7 +11,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from core.clients import SlackClients
 from core.db import session_scope_for
 from core.settings import Settings
 from domain.launch import CollateralLine, LaunchForm
@@ -19,6 +18,7 @@ from jobs.launches import GIVE_UP_S, SubmissionResumer
 from models import Campaign, CampaignStatus, OutboxMessage
 from sandbox import SlackSandbox
 from services import launches
+from services.slack_clients import SlackClients
 
 MARKETER = "U0MKT1"
 

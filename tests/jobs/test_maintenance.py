@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core.metrics import read_database
+from app.gauges import read_database
 from jobs import maintenance
 from models import OutboxMessage, OutboxStatus, ProcessedEvent, TallyDelta, Workspace, utcnow
 from sandbox import SlackSandbox

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from core.metrics import read_database
+from app.gauges import read_database
 from models import (
     DigestRun,
     DigestStatus,

@@ -8,9 +8,8 @@ workers of a running `bot.py serve` apply each exactly once.
 
 from __future__ import annotations
 
-from core.db import make_engine, session_scope_for
-from core.metrics import inbox_state
-from core.run import migrate_or_explain
+from app.gauges import inbox_state
+from core.db import make_engine, migrate_or_explain, session_scope_for
 from core.settings import Settings
 from models import utcnow
 from services.inbox import parked_events, retry_parked

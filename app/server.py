@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.gauges import app_registry, oldest_due_seconds
 from core.fairness import PERSON, PersonGate, person_of
 from core.logs import REQUEST_ID, current_request_id, new_request_id
 from core.metrics import (
@@ -35,8 +36,6 @@ from core.metrics import (
     SLACK_ACK_SECONDS,
     SLACK_REQUESTS,
     SLACK_UNVERIFIED,
-    app_registry,
-    oldest_due_seconds,
     slack_request_kind,
 )
 from core.verify import Refusal, Signature, check_headers

@@ -11,10 +11,10 @@ import pytest
 from slack_sdk.oauth.installation_store import Installation as SlackInstallation
 from sqlalchemy.engine import Engine
 
-from core.clients import NotInstalled, SlackClients, installation_store
 from core.db import session_scope_for
 from core.settings import Settings
 from services.installations import DbInstallationStore
+from services.slack_clients import NotInstalled, SlackClients, installation_store
 
 KEY = "a-clients-test-key-0123456789abcdefghij"
 

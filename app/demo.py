@@ -19,12 +19,12 @@ from typing import Any
 import yaml
 from sqlmodel import select
 
+from app.assembly import Runtime, create_app, create_runtime
+from app.serve import bound_socket, freeze_startup_heap, make_server
 from blocks.charts import ChartsUnavailable, render_chart_png
 from blocks.digest import block_kit_builder_url
 from blocks.terminal import render_message
-from core.app import Runtime, create_app, create_runtime
 from core.db import make_engine, migrate
-from core.serve import bound_socket, freeze_startup_heap, make_server
 from core.settings import ExplicitSettings
 from domain.commands import WEEKDAYS
 from domain.digest_data import ChartData
@@ -88,7 +88,7 @@ def running_app(
     runtime: Runtime = create_runtime(settings, engine)
     app = create_app(runtime)
     runtime.start_background()
-    freeze_startup_heap()  # as `bot.py serve` does (core/run.py)
+    freeze_startup_heap()  # as `bot.py serve` does (app/run.py)
     sock = bound_socket("127.0.0.1", 0)
     server = make_server(app, runtime, metrics_port=None)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

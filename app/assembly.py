@@ -22,14 +22,13 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
 import handlers
-from core.clients import ROTATE_BEFORE_MIN, SlackClients, installation_store
+from app.scheduler import make_scheduler
 from core.db import SessionScope, session_scope_for
-from core.errors import handle_error
 from core.fairness import PERSON, FairExecutor, person_of
 from core.fetch import make_http_client
-from core.scheduler import make_scheduler
 from core.settings import Settings
 from core.slack import make_client
+from handlers.errors import handle_error
 from handlers.middleware import attribute_to_token, before_authorize
 from jobs.context import current as current_runtime
 from jobs.context import install
@@ -41,6 +40,7 @@ from jobs.launches import SubmissionResumer, restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
 from services.installations import DbInstallationStore, DbStateStore
 from services.reviewer import CommentReviewer, make_reviewer, prepare_rules
+from services.slack_clients import ROTATE_BEFORE_MIN, SlackClients, installation_store
 
 logger = logging.getLogger(__name__)
 
@@ -310,7 +310,7 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
             # The client carries the token, SLACK_API_URL and our retry handlers.
             client=runtime.client,
             signing_secret=settings.slack_signing_secret or "",
-            # core/server.py verifies every HTTP request on its raw bytes before Bolt sees
+            # app/server.py verifies every HTTP request on its raw bytes before Bolt sees
             # it; Bolt checks again (Socket Mode requests carry no signature).
             request_verification_enabled=not settings.socket_mode,
             # Verify the token once here rather than on the first request of each worker.

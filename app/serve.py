@@ -18,9 +18,9 @@ from slack_bolt import App
 from starlette.routing import BaseRoute
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from core.app import Runtime
-from core.oauth_routes import oauth_routes
-from core.server import create_asgi
+from app.assembly import Runtime
+from app.oauth_routes import oauth_routes
+from app.server import create_asgi
 from core.settings import HELP, SettingsError
 from handlers.events.reactions import ReactionIntake
 

@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from core.app import create_app, create_runtime
+from app.assembly import create_app, create_runtime
+from app.serve import bound_socket, make_server
+from app.server import MalformedRequest, to_bolt_request
 from core.db import make_engine
-from core.serve import bound_socket, make_server
-from core.server import MalformedRequest, to_bolt_request
 from sandbox import SlackDriver, SlackSandbox, sign_request
 from sandbox.payloads import slash_command
 from tests.conftest import SIGNING_SECRET, Served, make_settings, serve_app
