@@ -41,7 +41,7 @@ from pathlib import Path
 MODEL_FILE = Path(__file__).resolve().parent / "lexicon" / "blame_model.json"
 FEATURE_LIMIT = 700  # characters read: every training comment fits, and the opening says enough
 _WORD = re.compile(r"[^\W\d_]+|\d+")
-_CAPS = re.compile(r"(?<!\w)[^\W\d_a-z]{4,}(?!\w)")
+_CAPS = re.compile(r"[^\W\d_a-z](?<!\w.)[^\W\d_a-z]{3,}(?!\w)")  # class first: see review._SHOUT
 
 
 @dataclass(frozen=True)

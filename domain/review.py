@@ -101,7 +101,10 @@ _HOSTILE_EMOJI = re.compile(
 # A smile after a complaint is passive aggression; after thanks it is thanks.
 _SOFT_SMILE = re.compile("[\U0001f642\U0001f60a\U0001f609\U0001f60f\U0001f937\U0001f611]")
 _PARTY = re.compile("[\U0001f389\U0001f44f\U0001f973\U0001f38a]")
-_SHOUT = re.compile(r"(?<![\w])[A-ZÄÖÜÉÈÀ]{4,}(?![\w])")
+# Each pattern scanned over a whole comment starts with a character class, not a
+# lookbehind: the regex engine then skips ahead in C to where that class occurs, and the
+# lookbehind (over the character before and the first one) is checked only there.
+_SHOUT = re.compile(r"[A-ZÄÖÜÉÈÀ](?<!\w.)[A-ZÄÖÜÉÈÀ]{3,}(?!\w)")
 _ACRONYMS = frozenset(
     [
         "ROI",
@@ -172,15 +175,17 @@ _SLACK_MENTION = re.compile(
     re.IGNORECASE,
 )
 # "@name" typed as text; not an email (a@b.com), a URL path (/@author) or "2 @ $50".
-_PLAIN_MENTION = re.compile(r"(?<![\w.+\-/@])@([^\W\d_][\w.\-]{0,80})")
+_PLAIN_MENTION = re.compile(r"@(?<![\w.+\-/@].)([^\W\d_][\w.\-]{0,80})")
 _SLACK_TOKEN = re.compile(
     r"<([@!#][^<>\n]{0,300}|(?:https?|mailto|tel|ftp|slack|file):[^<>\s|]{0,300}"
     r"(?:\|[^<>\n]{0,300})?)>",
     re.IGNORECASE,
 )
 _URL = re.compile(r"https?://\S{1,500}|www\.\S{1,500}", re.IGNORECASE)
-_CAPITALISED = re.compile(r"(?<![\w@.'\-])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]{1,30})(?=('s|'|\b))")
-_INITIALS = re.compile(r"(?<![\w@.'\-])([A-Z]{2,3})(?![\w\-])")
+# Where a link could start ("://" or "www." in any case): the link pattern only runs then.
+_LINK_HINT = re.compile(r"\.(?<=[wW][wW][wW]\.)|:(?=//)")
+_CAPITALISED = re.compile(r"([A-ZÀ-ÖØ-Þ](?<![\w@.'\-].)[a-zß-öø-ÿ]{1,30})(?=('s|'|\b))")
+_INITIALS = re.compile(r"([A-Z](?<![\w@.'\-].)[A-Z]{1,2})(?![\w\-])")
 # Before a name, these say it is a customer or a place, not a colleague.
 _CUSTOMERISH = re.compile(
     r"(?:case(?: study)?|caso(?: de exito)?|cas client|etude de cas|referenz|referentie"
@@ -872,7 +877,8 @@ def _analyse(text: str, people: Iterable[str]) -> _Analysis:
     prepared = prepare(text[:MENTION_LIMIT])
     mention_spans = _mentions(prepared)
     scan = _visible(prepared[:SCAN_LIMIT])
-    scan = _URL.sub(lambda m: " " * len(m.group(0)), scan)
+    if _LINK_HINT.search(scan):
+        scan = _URL.sub(lambda m: " " * len(m.group(0)), scan)
     lang_found = detect_language(scan)
     cased, folded = fold_pair(scan)
     hits = list(matcher().find(folded, lang=lang_found))

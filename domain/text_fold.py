@@ -175,6 +175,16 @@ def _unmask(match: re.Match[str]) -> str:
 _TRANSLATED = re.compile("[" + "".join(k for k in _SPECIAL if k not in _LOOKALIKE) + "]")
 
 
+def _has_run(text: str) -> bool:
+    """Whether some character comes three times in a row (any case).
+
+    A substring search per distinct character runs in C; the run pattern itself tries
+    every position, and most comments have no run at all.
+    """
+    folded = text.casefold()
+    return any(ch * 3 in folded for ch in set(folded))
+
+
 def _special(match: re.Match[str]) -> str:
     return _SPECIAL[match.group(0)]
 
@@ -187,7 +197,8 @@ def fold_pair(text: str) -> tuple[str, str]:
     plain = _TRANSLATED.sub(_special, plain)
     if not plain.isascii() and _GREEK_CYRILLIC.search(plain):
         plain = _CYRILLIC_WORD.sub(_unmask, plain)
-    plain = _RUN_ANY_CASE.sub(lambda m: m.group(0)[:2], plain)
+    if _has_run(plain):
+        plain = _RUN_ANY_CASE.sub(lambda m: m.group(0)[:2], plain)
     lowered = plain.lower()
     if len(lowered) == len(plain):
         return plain, lowered
