@@ -156,7 +156,6 @@ def _squeeze(text: str) -> str:
 
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _TRANSLATE = str.maketrans({k: v for k, v in _SPECIAL.items() if k not in _LOOKALIKE})
-_RUN_ANY_CASE = re.compile(r"(.)\1{2,}", re.IGNORECASE)
 _LOOKALIKES = str.maketrans({k: _SPECIAL[k] for k in _LOOKALIKE})
 _DOTTED = str.maketrans({"\u0130": "I", "\u0131": "i"})
 # A word that mixes Latin with Greek or Cyrillic letters: a disguise ("fu\\u0441k").
@@ -175,14 +174,21 @@ def _unmask(match: re.Match[str]) -> str:
 _TRANSLATED = re.compile("[" + "".join(k for k in _SPECIAL if k not in _LOOKALIKE) + "]")
 
 
-def _has_run(text: str) -> bool:
-    """Whether some character comes three times in a row (any case).
+def _repeated(text: str) -> frozenset[str]:
+    """The characters (case folded) that come three times in a row somewhere in the text.
 
-    A substring search per distinct character runs in C; the run pattern itself tries
-    every position, and most comments have no run at all.
+    A substring search per distinct character runs in C, where the run pattern
+    ``(.)\\1{2,}`` (any case) tries every position; most comments have no run, or "...".
+    A line break is no character of a run (``.`` does not match it).
     """
     folded = text.casefold()
-    return any(ch * 3 in folded for ch in set(folded))
+    return frozenset(ch for ch in set(folded) if ch != "\n" and ch * 3 in folded)
+
+
+@lru_cache(maxsize=256)
+def _runs_of(chars: frozenset[str]) -> re.Pattern[str]:
+    """Runs of three or more of these characters, in any case."""
+    return re.compile("|".join(re.escape(ch) + "{3,}" for ch in sorted(chars)), re.IGNORECASE)
 
 
 def _special(match: re.Match[str]) -> str:
@@ -197,8 +203,9 @@ def fold_pair(text: str) -> tuple[str, str]:
     plain = _TRANSLATED.sub(_special, plain)
     if not plain.isascii() and _GREEK_CYRILLIC.search(plain):
         plain = _CYRILLIC_WORD.sub(_unmask, plain)
-    if _has_run(plain):
-        plain = _RUN_ANY_CASE.sub(lambda m: m.group(0)[:2], plain)
+    repeated = _repeated(plain)
+    if repeated:
+        plain = _runs_of(repeated).sub(lambda m: m.group(0)[:2], plain)
     lowered = plain.lower()
     if len(lowered) == len(plain):
         return plain, lowered

@@ -1,0 +1,108 @@
+"""The review's fast pattern forms find exactly what their plain forms find.
+
+For speed, patterns scanned over a whole comment start with a character class instead
+of a lookbehind, the disguise hints run as separate patterns, and runs of a repeated
+character are only squeezed where a substring search found one. Each plain form below
+is the obvious pattern the fast one replaces; hypothesis compares them on texts made of
+the characters that matter to them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain import disguise, text_fold
+from domain import review as review_module
+from domain.blame_model import _CAPS
+
+# Letters in both cases (accented too), digits, the symbols the patterns look at,
+# spaces and line breaks: dense enough that every branch fires in a short text.
+_ALPHABET = "aAbBfFkKsSuUcChHiItTlLmMeEéÉßÄäÖ01357@*$!#|(+.'-?_ \n"
+texts = st.text(alphabet=_ALPHABET, max_size=80)
+
+PLAIN = {
+    "_SHOUT": re.compile(r"(?<![\w])[A-ZÄÖÜÉÈÀ]{4,}(?![\w])"),
+    "_PLAIN_MENTION": re.compile(r"(?<![\w.+\-/@])@([^\W\d_][\w.\-]{0,80})"),
+    "_CAPITALISED": re.compile(r"(?<![\w@.'\-])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]{1,30})(?=('s|'|\b))"),
+    "_INITIALS": re.compile(r"(?<![\w@.'\-])([A-Z]{2,3})(?![\w\-])"),
+}
+PLAIN_CAPS = re.compile(r"(?<!\w)[^\W\d_a-z]{4,}(?!\w)")
+PLAIN_HINT = re.compile(
+    r"[a-z][*$@!#|(+]+[a-z*]|[a-z][*$@!]{2,}|[a-z][013457]+[a-z]|[*$][a-z]|[a-z]@[a-z]|@[s$5]{2}"
+    r"|(?<![a-z])[a-z] [a-z] [a-z] [a-z](?![a-z])"
+    r"|half[\s-]?assed|fuu"
+)
+PLAIN_RUN = re.compile(r"(.)\1{2,}", re.IGNORECASE)
+PLAIN_LINK = re.compile(r"https?://\S{1,500}|www\.\S{1,500}", re.IGNORECASE)
+
+
+def _spans(pattern: re.Pattern[str], text: str) -> list[tuple[tuple[int, int], ...]]:
+    return [
+        tuple(match.span(g) for g in range(pattern.groups + 1)) for match in pattern.finditer(text)
+    ]
+
+
+@settings(max_examples=400)
+@given(texts)
+def test_class_first_patterns_find_what_their_lookbehind_forms_find(text: str) -> None:
+    for name, plain in PLAIN.items():
+        fast: re.Pattern[str] = getattr(review_module, name)
+        assert _spans(fast, text) == _spans(plain, text), name
+    assert _spans(_CAPS, text) == _spans(PLAIN_CAPS, text)
+
+
+def _plain_swearing(folded: str) -> list[tuple[int, int]]:
+    """disguised_swearing as it was written with one hint pattern."""
+    windows: list[list[int]] = []
+    for hint in PLAIN_HINT.finditer(folded):
+        lo, hi = max(0, hint.start() - 24), min(len(folded), hint.end() + 24)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    spans: list[tuple[int, int]] = []
+    for lo, hi in windows:
+        spans += [m.span() for m in disguise._DISGUISED.finditer(folded, lo, hi)]
+    return spans[: disguise.MAX_SPANS]
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet="fuckshitabdmnpr*$@!1034 .-\n", max_size=120))
+def test_disguised_swearing_finds_what_one_hint_pattern_found(folded: str) -> None:
+    assert disguise.disguised_swearing(folded) == _plain_swearing(folded)
+
+
+def test_the_hints_still_find_each_disguise() -> None:
+    for text, word in [
+        ("this is sh1t", "sh1t"),
+        ("what the f*ck", "f*ck"),
+        ("f u c k this", "f u c k"),
+        ("half-assed deck", "half-assed"),
+        ("a b@stard move", "b@stard"),
+    ]:
+        found = [text[s:e] for s, e in disguise.disguised_swearing(text)]
+        assert any(word in span for span in found), (text, found)
+
+
+@settings(max_examples=400)
+@given(texts)
+def test_runs_are_squeezed_as_the_run_pattern_squeezes_them(text: str) -> None:
+    repeated = text_fold._repeated(text)
+    fast = text_fold._runs_of(repeated).sub(lambda m: m.group(0)[:2], text) if repeated else text
+    assert fast == PLAIN_RUN.sub(lambda m: m.group(0)[:2], text)
+
+
+def test_fold_pair_squeezes_runs_in_both_views() -> None:
+    cased, folded = text_fold.fold_pair("Sooooo GOOOOD... really....\n\n\nyes")
+    assert cased == "Soo GOOD.. really..\n\n\nyes"
+    assert folded == cased.lower()
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="hHtTpPsSwW:/.x ", max_size=40))
+def test_links_are_looked_for_wherever_one_could_start(text: str) -> None:
+    if PLAIN_LINK.search(text):
+        assert review_module._LINK_HINT.search(text)
