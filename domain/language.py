@@ -23,7 +23,8 @@ MAX_CHARS = 400
 # Below this normalised probability the answer is "unknown" rather than a guess.
 MIN_CONFIDENCE = 0.5
 
-_LETTER = re.compile(r"[^\W\d_]")
+# MIN_LETTERS letters, whatever lies between them (matched, not all listed and counted).
+_ENOUGH_LETTERS = re.compile(rf"(?:[\W\d_]*[^\W\d_]){{{MIN_LETTERS}}}")
 _lock = threading.Lock()
 
 
@@ -37,7 +38,7 @@ def _identifier() -> Any:
 def detect_language(text: str) -> str | None:
     """The ISO 639-1 code of the text's language, or None when it cannot be told."""
     sample = text[:MAX_CHARS]
-    if len(_LETTER.findall(sample)) < MIN_LETTERS:
+    if _ENOUGH_LETTERS.match(sample) is None:
         return None
     identifier = _identifier()
     with _lock:  # the identifier keeps per-call state in numpy buffers

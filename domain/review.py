@@ -76,8 +76,9 @@ WINDOW = 220
 IRONY = "irony"  # scare quotes: hostile only next to a person ("la 'revisión' de RG")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]")
 _BROADCAST = re.compile(r"<!(?:channel|here|everyone)|@(?:channel|here|everyone)\b", re.I)
-_LETTERS = re.compile(r"[^\W\d_]")  # how near a cue must be to the person or team it goes with
 MIN_QUOTE_LETTERS = 15
+# MIN_QUOTE_LETTERS letters, whatever lies between them (matched, not all listed and counted).
+_ENOUGH_LETTERS = re.compile(rf"(?:[\W\d_]*[^\W\d_]){{{MIN_QUOTE_LETTERS}}}")
 MAX_QUOTE_CHARS = 400  # a quote is a sentence or two; a long text hides more than it shows
 # Cues that never go with a quote, even where they flag nothing by themselves: a habit
 # ("as usual"), a rhetorical question, a hostile turn. A cheer or ironic praise goes
@@ -91,16 +92,31 @@ _TONE_MARKS = re.compile(r"[!?]{2}|[?\u2026\u00ab\u00bb\u201c\u201d\u201e\"]|\.\
 
 # Emoji that are an attack or an eye-roll on their own. Emoji sentiment lexicons score
 # 🙃 and 🙂 as positive; in feedback they are the sarcasm, so this list is our own.
-_HOSTILE_EMOJI = re.compile(
-    "[\U0001f595\U0001f92e\U0001f922\U0001f4a9\U0001f921\U0001f644\U0001f643\U0001f612"
-    "\U0001f611\U0001f92c\U0001f621\U0001f620\U0001f624\U0001f926\U0001f480\U0001f971]"
-    r"|:(?:middle_finger|fu|face_vomiting|nauseated_face|poop|hankey|shit|clown_face|clown"
+_EMOJI_BLOCK = ("\U0001f300", "\U0001faff")  # where every emoji named here lies
+
+
+def _emoji(chars: str) -> re.Pattern[str]:
+    """Any of these emoji: a range first (the regex engine skips to it in C; a class of
+    single astral characters is tested one by one at every position), then which one."""
+    low, high = _EMOJI_BLOCK
+    assert all(low <= ch <= high for ch in chars), chars
+    return re.compile(f"[{low}-{high}](?<=[{chars}])")
+
+
+# Emoji that are an attack or an eye-roll on their own. Emoji sentiment lexicons score
+# 🙃 and 🙂 as positive; in feedback they are the sarcasm, so this list is our own.
+_HOSTILE_EMOJI = _emoji(
+    "\U0001f595\U0001f92e\U0001f922\U0001f4a9\U0001f921\U0001f644\U0001f643\U0001f612"
+    "\U0001f611\U0001f92c\U0001f621\U0001f620\U0001f624\U0001f926\U0001f480\U0001f971"
+)
+_HOSTILE_SHORTCODE = re.compile(
+    r":(?:middle_finger|fu|face_vomiting|nauseated_face|poop|hankey|shit|clown_face|clown"
     r"|rolling_eyes|face_with_rolling_eyes|upside_down_face|unamused|expressionless|rage"
     r"|angry|face_with_symbols_on_mouth|triumph|facepalm|face_palm|skull|yawning_face):"
 )
 # A smile after a complaint is passive aggression; after thanks it is thanks.
-_SOFT_SMILE = re.compile("[\U0001f642\U0001f60a\U0001f609\U0001f60f\U0001f937\U0001f611]")
-_PARTY = re.compile("[\U0001f389\U0001f44f\U0001f973\U0001f38a]")
+_SOFT_SMILE = _emoji("\U0001f642\U0001f60a\U0001f609\U0001f60f\U0001f937\U0001f611")
+_PARTY = _emoji("\U0001f389\U0001f44f\U0001f973\U0001f38a")
 # Each pattern scanned over a whole comment starts with a character class, not a
 # lookbehind: the regex engine then skips ahead in C to where that class occurs, and the
 # lookbehind (over the character before and the first one) is checked only there.
@@ -903,16 +919,16 @@ def _analyse(text: str, people: Iterable[str]) -> _Analysis:
         "team": [(h.start, h.end) for h in grouped.get(TEAM, [])],
     }
     cues = _Cues(grouped, refs)
-    hostile_emoji = _HOSTILE_EMOJI.search(prepared[:SCAN_LIMIT]) is not None
+    scanned = prepared[:SCAN_LIMIT]
+    hostile_emoji = bool(_HOSTILE_EMOJI.search(scanned) or _HOSTILE_SHORTCODE.search(scanned))
     reasons = _decide(cased, folded, cues, hostile_emoji=hostile_emoji)
     references = tuple(r for r in REFERENCES if refs[r] or (r == "person" and mention_spans))
     language = lang_found if lang_found is None or is_supported(lang_found) else "xx"
-    letters = len(_LETTERS.findall(folded, 0, 400))
     candidate = (
         not reasons
         and not references
         and is_supported(language)
-        and letters >= MIN_QUOTE_LETTERS
+        and _ENOUGH_LETTERS.match(folded, 0, 400) is not None
         and not any(cues.has(category) for category in _NOT_IN_QUOTES)
         and not ((cues.has(OPENER) or cues.has(IRONIC)) and cues.has(PROBLEM))
         and not _cheer_first(folded, cues)

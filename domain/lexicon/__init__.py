@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from types import ModuleType
 
 from domain.lexicon import de, en, es, fr, it, nl, pt
@@ -35,6 +36,7 @@ SUPPORTED = tuple(module.LANG for module in LANGUAGES)
 MATCHED: tuple[ModuleType | Extra, ...] = (*LANGUAGES, *EXTRA)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
+_SPLIT = re.compile(r"([a-z0-9]+)")
 _LITERAL = re.compile(r"[a-z0-9]+")
 
 
@@ -238,17 +240,22 @@ class Matcher:
         seen = self._words.get(lang)
         if seen is None:
             seen = self._words.setdefault(lang, {})
-        for token in _TOKEN.finditer(folded):
-            word = token.group(0)
-            entries = seen.get(word)
-            if entries is None:
-                entries = self._candidates(word, lang)
-                if len(seen) < _WORD_CACHE:
-                    seen[word] = entries
-            if not entries:
-                continue
-            start = token.start()
-            for entry in entries:
+        # Words and what lies between them, split in C: [gap, word, gap, word, ..., gap].
+        # Only words that start a pattern are visited in Python, and their offsets are the
+        # running sum of the lengths before them.
+        parts = _SPLIT.split(folded)
+        words = parts[1::2]
+        known: dict[str, tuple[_Entry, ...]] = seen
+        new = set(words).difference(seen)
+        if new:
+            if len(seen) + len(new) > _WORD_CACHE:
+                known = dict(seen)  # the cache is full: this comment's words are not kept
+            for word in new:
+                known[word] = self._candidates(word, lang)
+        offsets = list(accumulate(map(len, parts)))
+        for index in [i for i, word in enumerate(words) if known[word]]:
+            start = offsets[2 * index]
+            for entry in known[words[index]]:
                 found = entry.pattern.match(folded, start)
                 if found is not None:
                     yield Hit(entry.category, entry.lang, start, found.end())

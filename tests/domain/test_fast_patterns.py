@@ -106,3 +106,27 @@ def test_fold_pair_squeezes_runs_in_both_views() -> None:
 def test_links_are_looked_for_wherever_one_could_start(text: str) -> None:
     if PLAIN_LINK.search(text):
         assert review_module._LINK_HINT.search(text)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ab1_ .é²\n-", max_size=40))
+def test_enough_letters_is_a_count_of_letters(text: str) -> None:
+    letters = len(re.findall(r"[^\W\d_]", text))
+    enough = review_module._ENOUGH_LETTERS.match(text) is not None
+    assert enough == (letters >= review_module.MIN_QUOTE_LETTERS)
+
+
+_EMOJI_TEXT = st.text(
+    alphabet="a :\U0001f595\U0001f644\U0001f642\U0001f389\U0001f44f\U0001f600"
+    "\U0001f300\U0001faff\u263a",
+    max_size=30,
+)
+
+
+@settings(max_examples=300)
+@given(_EMOJI_TEXT)
+def test_emoji_patterns_find_their_emoji_and_no_other(text: str) -> None:
+    for fast in (review_module._HOSTILE_EMOJI, review_module._SOFT_SMILE, review_module._PARTY):
+        chars = fast.pattern.split("(?<=[", 1)[1][:-2]
+        plain = re.compile(f"[{chars}]")
+        assert _spans(fast, text) == _spans(plain, text)
