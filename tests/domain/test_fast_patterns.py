@@ -4,12 +4,15 @@ For speed, patterns scanned over a whole comment start with a character class in
 of a lookbehind, the disguise hints run as separate patterns, and runs of a repeated
 character are only squeezed where an array comparison found one. Each plain form below
 is the obvious pattern the fast one replaces; hypothesis compares them on texts made of
-the characters that matter to them.
+the characters that matter to them. The lexicon matcher keys patterns that open with a
+short word by their second word; it is compared with the matcher that does not.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +20,10 @@ from hypothesis import strategies as st
 from domain import disguise, text_fold
 from domain import review as review_module
 from domain.blame_model import _CAPS
+from domain.language import detect_language
+from domain.lexicon import SHORT_LEAD, Hit, build_matcher
+
+TUNE = Path(__file__).resolve().parent / "corpus" / "tune.jsonl"
 
 # Letters in both cases (accented too), digits, the symbols the patterns look at,
 # spaces and line breaks: dense enough that every branch fires in a short text.
@@ -130,3 +137,26 @@ def test_emoji_patterns_find_their_emoji_and_no_other(text: str) -> None:
         chars = fast.pattern.split("(?<=[", 1)[1][:-2]
         plain = re.compile(f"[{chars}]")
         assert _spans(fast, text) == _spans(plain, text)
+
+
+def _hits(found: list[Hit]) -> list[tuple[str, str, int, int]]:
+    return sorted((h.category, h.lang, h.start, h.end) for h in found)
+
+
+def test_keying_patterns_by_their_second_word_finds_the_same_cues() -> None:
+    """Patterns opening with a short word ("the", "de", "que") are keyed by the word
+    after it; the matcher that keys every pattern by its first word is the reference."""
+    texts = [json.loads(line)["text"] for line in TUNE.read_text(encoding="utf-8").splitlines()]
+    texts += [" ".join(texts[i : i + 40]) for i in range(0, len(texts), 40)]
+    assert len(texts) > 300
+    for part in ("decide", "quote"):
+        shifted = build_matcher(part, SHORT_LEAD)
+        reference = build_matcher(part, 0)
+        assert any(e.lead for entries in shifted.by_key.values() for e in entries)
+        assert not any(e.lead for entries in reference.by_key.values() for e in entries)
+        for text in texts:
+            _, folded = text_fold.fold_pair(text)
+            for lang in (detect_language(text), None):
+                assert _hits(list(shifted.find(folded, lang=lang))) == _hits(
+                    list(reference.find(folded, lang=lang))
+                ), text
