@@ -19,7 +19,9 @@ from domain.lexicon import SUPPORTED
 # Letters needed before the identifier's answer counts; below this a comment is "unknown".
 MIN_LETTERS = 12
 # The identifier reads at most this much: the language of a comment shows in its start.
-MAX_CHARS = 400
+# Its cost grows with every byte read. On 1,050 long texts made of the corpus's comments
+# (seven languages), 200, 250, 300 and 400 characters all gave the same answer.
+MAX_CHARS = 250
 # Below this normalised probability the answer is "unknown" rather than a guess.
 MIN_CONFIDENCE = 0.5
 

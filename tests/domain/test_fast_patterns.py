@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain import disguise, text_fold
+from domain import language as language_module
 from domain import review as review_module
 from domain.blame_model import _CAPS
 from domain.language import detect_language
@@ -160,3 +161,26 @@ def test_keying_patterns_by_their_second_word_finds_the_same_cues() -> None:
                 assert _hits(list(shifted.find(folded, lang=lang))) == _hits(
                     list(reference.find(folded, lang=lang))
                 ), text
+
+
+def test_the_language_read_from_a_long_comments_start_is_the_language_of_more_of_it() -> None:
+    """The identifier reads MAX_CHARS characters (its cost grows with each one): on long
+    comments made of the corpus's comments, that gives the answer 400 characters give."""
+    by_lang: dict[str, list[str]] = {}
+    for path in sorted((TUNE.parent / "heldout").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            by_lang.setdefault(row["lang"], []).append(row["text"])
+    assert len(by_lang) == 7
+    checked = 0
+    for comments in by_lang.values():
+        for start in range(0, 200, 10):
+            text = " ".join(comments[start : start + 8])
+            if len(text) < 400:
+                continue
+            with_more = language_module._identifier().classify(text[:400])
+            expected = with_more[0] if with_more[1] >= language_module.MIN_CONFIDENCE else None
+            assert detect_language(text) == expected, text[:400]
+            checked += 1
+    assert language_module.MAX_CHARS < 400
+    assert checked >= 100
