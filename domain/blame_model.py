@@ -35,7 +35,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).resolve().parent / "lexicon" / "blame_model.json"
@@ -57,9 +57,8 @@ class BlameModel:
 
     def probability(self, features: set[str]) -> float:
         """How likely the comment blames people, from 0 to 1."""
-        weights = self.weights
-        # Only the features the model knows carry weight: the set intersection runs in C.
-        z = self.bias + sum(map(weights.__getitem__, weights.keys() & features))
+        # A feature the model does not know weighs nothing; `map` over `get` runs in C.
+        z = self.bias + sum(map(self.weights.get, features, repeat(0.0)))
         if z < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
