@@ -259,7 +259,35 @@ _BESIDE = re.compile(r"(?:with|avec|mit|con|com|met|and|und|et|y|e|en)\s+$")
 _WHOSE_CUSTOMER = re.compile(
     r"(?:'s?)?\s+(?:account|client|customer|prospect|deal|territory|team|region|accounts)\b"
 )
-_SENTENCE_START = re.compile(r"(?:^|[.!?\n:;]\s*|^\W+)$")
+_WORD_CHARACTER = re.compile(r"\w")
+_ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def _sentence_start(before: str) -> bool:
+    """Whether `before` ends a sentence: it is empty or holds no word, or its last
+    character other than spaces is one of . ! ? : ; or a line break follows it.
+
+    Said with string methods, which run in C: a search for the pattern
+    ``(?:^|[.!?\\n:;]\\s*|^\\W+)$`` tried every position of `before`, for every
+    capitalised word of a comment.
+    """
+    tail = before.rstrip()
+    return (
+        tail.endswith((".", "!", "?", ":", ";"))
+        or "\n" in before[len(tail) :]
+        or _WORD_CHARACTER.search(before) is None
+    )
+
+
+def _word_then_space(before: str) -> bool:
+    """Whether `before` ends with a letter a-z and then whitespace.
+
+    Each pattern of a word before a name (_PERSON_BEFORE, _BEFORE_POSSESSOR) ends so
+    (a written word, then ``\\s+$``): where this is false they cannot match, and are not
+    searched.
+    """
+    tail = before.rstrip()
+    return len(tail) < len(before) and tail[-1:] in _ASCII_LOWER
 
 
 @dataclass(frozen=True)
@@ -320,18 +348,19 @@ def _names(text: str, folded: str) -> list[tuple[int, int]]:
         if start - proper_end <= 1:  # "Leroy Merlin", "Orange Business": one proper name
             proper_end = end
             continue
-        if _PERSON_BEFORE.search(before):
+        wide = folded[max(0, start - 40) : start]
+        if _word_then_space(before) and _PERSON_BEFORE.search(before):
             spans.append((start, end))  # "thanks to Priya", "Ciao Aminata", "merci Yasmina"
-        elif _BEFORE_POSSESSOR.search(folded[max(0, start - 40) : start]):
+        elif _word_then_space(wide) and _BEFORE_POSSESSOR.search(wide):
             spans.append((start, end))  # "le deck de Mathieu", "il deck di Ferrante"
         elif is_first_name(word):
             if _CUSTOMERISH.search(before):
                 proper_end = end
                 continue
-            if _SENTENCE_START.search(before) and _NOT_A_NAME_AFTER.match(text, end):
+            if _sentence_start(before) and _NOT_A_NAME_AFTER.match(text, end):
                 continue  # "Can we…", "Will you…": a word that is also a name
             spans.append((start, end))
-        elif not _SENTENCE_START.search(before):
+        elif not _sentence_start(before):
             proper_end = end  # a brand or a customer; a name right after it belongs to it
     for match in _INITIALS.finditer(text):
         word = match.group(1)
@@ -340,10 +369,10 @@ def _names(text: str, folded: str) -> list[tuple[int, int]]:
         start, end = match.span(1)
         before = folded[max(0, start - 40) : start]
         after = text[end : end + 3]
-        at_start = _SENTENCE_START.search(before) is not None
+        at_start = _sentence_start(before)
         vocative = after.startswith(",") and at_start
         subject = at_start and len(word) == 2 and re.match(r" [a-zäöüéèàíóúñç]", after) is not None
-        possessor = _BEFORE_POSSESSOR.search(before) is not None
+        possessor = _word_then_space(before) and _BEFORE_POSSESSOR.search(before) is not None
         if vocative or subject or possessor or after.startswith("'s"):
             spans.append((start, end))
     return spans
@@ -732,7 +761,7 @@ def _extra_hostile(text: str, folded: str) -> list[Hit]:
 def _opener_sarcasm(cues: _Cues, folded: str) -> bool:
     """A cheer at the start of a sentence, set off by punctuation, then a problem."""
     for hit in cues.hits.get(OPENER, ()):
-        if not _SENTENCE_START.search(folded[max(0, hit.start - 4) : hit.start]):
+        if not _sentence_start(folded[max(0, hit.start - 4) : hit.start]):
             continue
         if not re.match(
             r"(?:\s+(?:hoor|zeg|echt|ja|hein|eh|man|lol))?\s*[,.!:;…]|\s*$",
@@ -843,7 +872,7 @@ def _proper_noun_inside(cased: str, folded: str, language: str | None) -> bool:
         start = match.start(1)
         if match.group(1).casefold() in _FUNCTION_WORDS:
             continue
-        if not _SENTENCE_START.search(folded[max(0, start - 24) : start]):
+        if not _sentence_start(folded[max(0, start - 24) : start]):
             return True
     return False
 

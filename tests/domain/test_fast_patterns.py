@@ -184,3 +184,28 @@ def test_the_language_read_from_a_long_comments_start_is_the_language_of_more_of
             checked += 1
     assert language_module.MAX_CHARS < 400
     assert checked >= 100
+
+
+PLAIN_SENTENCE_START = re.compile(r"(?:^|[.!?\n:;]\s*|^\W+)$")
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="ab. !?:;\n\t,é_1-\u00a0", max_size=12))
+def test_a_sentence_start_is_what_the_sentence_start_pattern_finds(before: str) -> None:
+    expected = PLAIN_SENTENCE_START.search(before) is not None
+    assert review_module._sentence_start(before) == expected
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.sampled_from(["thanks", "to", "de", "deck", "merci", "a", "hi", "x", "é", "."])
+        | st.text(alphabet=" \n\t,.", min_size=1, max_size=3),
+        max_size=6,
+    )
+)
+def test_names_patterns_are_only_skipped_where_they_cannot_match(parts: list[str]) -> None:
+    before = "".join(parts)
+    for pattern in (review_module._PERSON_BEFORE, review_module._BEFORE_POSSESSOR):
+        if pattern.search(before):
+            assert review_module._word_then_space(before), (pattern.pattern, before)
