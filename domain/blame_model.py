@@ -35,13 +35,14 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import pairwise
+from itertools import chain, repeat
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).resolve().parent / "lexicon" / "blame_model.json"
 FEATURE_LIMIT = 700  # characters read: every training comment fits, and the opening says enough
 _WORD = re.compile(r"[^\W\d_]+|\d+")
-_CAPS = re.compile(r"(?<!\w)[^\W\d_a-z]{4,}(?!\w)")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_CAPS = re.compile(r"[^\W\d_a-z](?<!\w.)[^\W\d_a-z]{3,}(?!\w)")  # class first: see review._SHOUT
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,8 @@ class BlameModel:
 
     def probability(self, features: set[str]) -> float:
         """How likely the comment blames people, from 0 to 1."""
-        weights = self.weights
-        # Only the features the model knows carry weight: the set intersection runs in C.
-        z = self.bias + sum(map(weights.__getitem__, weights.keys() & features))
+        # A feature the model does not know weighs nothing; `map` over `get` runs in C.
+        z = self.bias + sum(map(self.weights.get, features, repeat(0.0)))
         if z < -30:
             return 0.0
         return 1.0 / (1.0 + math.exp(-z))
@@ -75,17 +75,17 @@ def features(
     """The sparse binary features of one comment (folded and cased as domain.review has them)."""
     text = folded[:FEATURE_LIMIT]
     words = _WORD.findall(text)
-    found = {"w:" + word for word in words}
-    found.update(f"b:{a}_{b}" for a, b in pairwise(words))
+    # Each word's own features come from a cache (words repeat from comment to comment);
+    # pairs are formatted by a bound method in `map`: no Python frame per word.
+    found = set(chain.from_iterable(map(_word_features, words)))
+    found.update(map("b:{}_{}".format, words, words[1:]))
     if words:  # how a comment opens and ends carries its tone ("oh good, ...", "... né")
         found.add("f:" + words[0])
         found.add("f:" + "_".join(words[:2]))
         found.add("z:" + words[-1])
-    for word in words:
-        if len(word) > 3:
-            found.update(_pieces(word))
     raw = cased[:FEATURE_LIMIT]
-    found.update("e:" + ch for ch in raw if unicodedata.category(ch) == "So")
+    # No ASCII character is a symbol of category So (emoji, ©, ☺): only the others are read.
+    found.update("e:" + ch for ch in _NOT_ASCII.findall(raw) if unicodedata.category(ch) == "So")
     if "!!" in raw:
         found.add("p:!!")
     if "?!" in raw or "!?" in raw or "??" in raw:
@@ -108,12 +108,13 @@ def features(
 
 
 @lru_cache(maxsize=50_000)
-def _pieces(word: str) -> tuple[str, ...]:
-    """A word's character 4-grams as features (cached: words repeat from comment to comment)."""
-    if word.isdigit():
-        return ()
+def _word_features(word: str) -> tuple[str, ...]:
+    """A word as a feature and, when longer than three letters, its character 4-grams
+    (cached: words repeat from comment to comment)."""
+    if len(word) <= 3 or word.isdigit():
+        return ("w:" + word,)
     padded = f"<{word}>"
-    return tuple("c:" + padded[i : i + 4] for i in range(len(padded) - 3))
+    return ("w:" + word, *("c:" + padded[i : i + 4] for i in range(len(padded) - 3)))
 
 
 @cache

@@ -68,20 +68,38 @@ _DISGUISED = re.compile(
         ]
     )
 )
-_HAS_DISGUISE = re.compile(
-    r"[a-z][*$@!#|(+]+[a-z*]|[a-z][*$@!]{2,}|[a-z][013457]+[a-z]|[*$][a-z]|[a-z]@[a-z]|@[s$5]{2}"
-    r"|(?<![a-z])[a-z] [a-z] [a-z] [a-z](?![a-z])"
-    r"|half[\s-]?assed|fuu"
+# Where a disguise may be: a symbol or a digit inside a word, letters spaced out. Each hint
+# is its own pattern starting with the character it needs (so the regex engine skips to
+# it in C); one alternation of them all tried every branch at every position. The number
+# is how many characters before the match the hint starts (the letter before a symbol).
+_HINTS: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"[*$@!#|(+](?<=[a-z].)[*$@!#|(+]*[a-z*]"), 1),  # "f*ck", "sh!t"
+    (re.compile(r"[*$@!](?<=[a-z].)[*$@!]+"), 1),  # "f**", "a$$"
+    (re.compile(r"[013457](?<=[a-z].)[013457]*[a-z]"), 1),  # "sh1t"
+    (re.compile(r"[*$][a-z]"), 0),  # "*uck", "$hit"
+    (re.compile(r"@(?<=[a-z].)[a-z]"), 1),  # "b@stard"
+    (re.compile(r"@[s$5]{2}"), 0),  # "@ss"
+    (re.compile(r" (?<=(?<![a-z])[a-z] )[a-z] [a-z] [a-z](?![a-z])"), 1),  # "f u c k"
+    (re.compile(r"half[\s-]?assed"), 0),
+    (re.compile(r"fuu"), 0),
 )
+
+
+def _hints(folded: str) -> list[tuple[int, int]]:
+    return sorted(
+        (match.start() - back, match.end())
+        for pattern, back in _HINTS
+        for match in pattern.finditer(folded)
+    )
 
 
 def disguised_swearing(folded: str) -> list[tuple[int, int]]:
     """Spans of disguised English swear words in folded text."""
     windows: list[list[int]] = []
-    for hint in _HAS_DISGUISE.finditer(folded):
-        lo, hi = max(0, hint.start() - 24), min(len(folded), hint.end() + 24)
+    for hint_start, hint_end in _hints(folded):
+        lo, hi = max(0, hint_start - 24), min(len(folded), hint_end + 24)
         if windows and lo <= windows[-1][1]:
-            windows[-1][1] = hi  # overlapping hints: one window, read once
+            windows[-1][1] = max(windows[-1][1], hi)  # overlapping hints: one window
         else:
             windows.append([lo, hi])
     spans: list[tuple[int, int]] = []

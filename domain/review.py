@@ -76,8 +76,9 @@ WINDOW = 220
 IRONY = "irony"  # scare quotes: hostile only next to a person ("la 'revisión' de RG")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]")
 _BROADCAST = re.compile(r"<!(?:channel|here|everyone)|@(?:channel|here|everyone)\b", re.I)
-_LETTERS = re.compile(r"[^\W\d_]")  # how near a cue must be to the person or team it goes with
 MIN_QUOTE_LETTERS = 15
+# MIN_QUOTE_LETTERS letters, whatever lies between them (matched, not all listed and counted).
+_ENOUGH_LETTERS = re.compile(rf"(?:[\W\d_]*[^\W\d_]){{{MIN_QUOTE_LETTERS}}}")
 MAX_QUOTE_CHARS = 400  # a quote is a sentence or two; a long text hides more than it shows
 # Cues that never go with a quote, even where they flag nothing by themselves: a habit
 # ("as usual"), a rhetorical question, a hostile turn. A cheer or ironic praise goes
@@ -91,17 +92,35 @@ _TONE_MARKS = re.compile(r"[!?]{2}|[?\u2026\u00ab\u00bb\u201c\u201d\u201e\"]|\.\
 
 # Emoji that are an attack or an eye-roll on their own. Emoji sentiment lexicons score
 # 🙃 and 🙂 as positive; in feedback they are the sarcasm, so this list is our own.
-_HOSTILE_EMOJI = re.compile(
-    "[\U0001f595\U0001f92e\U0001f922\U0001f4a9\U0001f921\U0001f644\U0001f643\U0001f612"
-    "\U0001f611\U0001f92c\U0001f621\U0001f620\U0001f624\U0001f926\U0001f480\U0001f971]"
-    r"|:(?:middle_finger|fu|face_vomiting|nauseated_face|poop|hankey|shit|clown_face|clown"
+_EMOJI_BLOCK = ("\U0001f300", "\U0001faff")  # where every emoji named here lies
+
+
+def _emoji(chars: str) -> re.Pattern[str]:
+    """Any of these emoji: a range first (the regex engine skips to it in C; a class of
+    single astral characters is tested one by one at every position), then which one."""
+    low, high = _EMOJI_BLOCK
+    assert all(low <= ch <= high for ch in chars), chars
+    return re.compile(f"[{low}-{high}](?<=[{chars}])")
+
+
+# Emoji that are an attack or an eye-roll on their own. Emoji sentiment lexicons score
+# 🙃 and 🙂 as positive; in feedback they are the sarcasm, so this list is our own.
+_HOSTILE_EMOJI = _emoji(
+    "\U0001f595\U0001f92e\U0001f922\U0001f4a9\U0001f921\U0001f644\U0001f643\U0001f612"
+    "\U0001f611\U0001f92c\U0001f621\U0001f620\U0001f624\U0001f926\U0001f480\U0001f971"
+)
+_HOSTILE_SHORTCODE = re.compile(
+    r":(?:middle_finger|fu|face_vomiting|nauseated_face|poop|hankey|shit|clown_face|clown"
     r"|rolling_eyes|face_with_rolling_eyes|upside_down_face|unamused|expressionless|rage"
     r"|angry|face_with_symbols_on_mouth|triumph|facepalm|face_palm|skull|yawning_face):"
 )
 # A smile after a complaint is passive aggression; after thanks it is thanks.
-_SOFT_SMILE = re.compile("[\U0001f642\U0001f60a\U0001f609\U0001f60f\U0001f937\U0001f611]")
-_PARTY = re.compile("[\U0001f389\U0001f44f\U0001f973\U0001f38a]")
-_SHOUT = re.compile(r"(?<![\w])[A-ZÄÖÜÉÈÀ]{4,}(?![\w])")
+_SOFT_SMILE = _emoji("\U0001f642\U0001f60a\U0001f609\U0001f60f\U0001f937\U0001f611")
+_PARTY = _emoji("\U0001f389\U0001f44f\U0001f973\U0001f38a")
+# Each pattern scanned over a whole comment starts with a character class, not a
+# lookbehind: the regex engine then skips ahead in C to where that class occurs, and the
+# lookbehind (over the character before and the first one) is checked only there.
+_SHOUT = re.compile(r"[A-ZÄÖÜÉÈÀ](?<!\w.)[A-ZÄÖÜÉÈÀ]{3,}(?!\w)")
 _ACRONYMS = frozenset(
     [
         "ROI",
@@ -172,15 +191,17 @@ _SLACK_MENTION = re.compile(
     re.IGNORECASE,
 )
 # "@name" typed as text; not an email (a@b.com), a URL path (/@author) or "2 @ $50".
-_PLAIN_MENTION = re.compile(r"(?<![\w.+\-/@])@([^\W\d_][\w.\-]{0,80})")
+_PLAIN_MENTION = re.compile(r"@(?<![\w.+\-/@].)([^\W\d_][\w.\-]{0,80})")
 _SLACK_TOKEN = re.compile(
     r"<([@!#][^<>\n]{0,300}|(?:https?|mailto|tel|ftp|slack|file):[^<>\s|]{0,300}"
     r"(?:\|[^<>\n]{0,300})?)>",
     re.IGNORECASE,
 )
 _URL = re.compile(r"https?://\S{1,500}|www\.\S{1,500}", re.IGNORECASE)
-_CAPITALISED = re.compile(r"(?<![\w@.'\-])([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]{1,30})(?=('s|'|\b))")
-_INITIALS = re.compile(r"(?<![\w@.'\-])([A-Z]{2,3})(?![\w\-])")
+# Where a link could start ("://" or "www." in any case): the link pattern only runs then.
+_LINK_HINT = re.compile(r"\.(?<=[wW][wW][wW]\.)|:(?=//)")
+_CAPITALISED = re.compile(r"([A-ZÀ-ÖØ-Þ](?<![\w@.'\-].)[a-zß-öø-ÿ]{1,30})(?=('s|'|\b))")
+_INITIALS = re.compile(r"([A-Z](?<![\w@.'\-].)[A-Z]{1,2})(?![\w\-])")
 # Before a name, these say it is a customer or a place, not a colleague.
 _CUSTOMERISH = re.compile(
     r"(?:case(?: study)?|caso(?: de exito)?|cas client|etude de cas|referenz|referentie"
@@ -238,7 +259,35 @@ _BESIDE = re.compile(r"(?:with|avec|mit|con|com|met|and|und|et|y|e|en)\s+$")
 _WHOSE_CUSTOMER = re.compile(
     r"(?:'s?)?\s+(?:account|client|customer|prospect|deal|territory|team|region|accounts)\b"
 )
-_SENTENCE_START = re.compile(r"(?:^|[.!?\n:;]\s*|^\W+)$")
+_WORD_CHARACTER = re.compile(r"\w")
+_ASCII_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+def _sentence_start(before: str) -> bool:
+    """Whether `before` ends a sentence: it is empty or holds no word, or its last
+    character other than spaces is one of . ! ? : ; or a line break follows it.
+
+    Said with string methods, which run in C: a search for the pattern
+    ``(?:^|[.!?\\n:;]\\s*|^\\W+)$`` tried every position of `before`, for every
+    capitalised word of a comment.
+    """
+    tail = before.rstrip()
+    return (
+        tail.endswith((".", "!", "?", ":", ";"))
+        or "\n" in before[len(tail) :]
+        or _WORD_CHARACTER.search(before) is None
+    )
+
+
+def _word_then_space(before: str) -> bool:
+    """Whether `before` ends with a letter a-z and then whitespace.
+
+    Each pattern of a word before a name (_PERSON_BEFORE, _BEFORE_POSSESSOR) ends so
+    (a written word, then ``\\s+$``): where this is false they cannot match, and are not
+    searched.
+    """
+    tail = before.rstrip()
+    return len(tail) < len(before) and tail[-1:] in _ASCII_LOWER
 
 
 @dataclass(frozen=True)
@@ -299,18 +348,19 @@ def _names(text: str, folded: str) -> list[tuple[int, int]]:
         if start - proper_end <= 1:  # "Leroy Merlin", "Orange Business": one proper name
             proper_end = end
             continue
-        if _PERSON_BEFORE.search(before):
+        wide = folded[max(0, start - 40) : start]
+        if _word_then_space(before) and _PERSON_BEFORE.search(before):
             spans.append((start, end))  # "thanks to Priya", "Ciao Aminata", "merci Yasmina"
-        elif _BEFORE_POSSESSOR.search(folded[max(0, start - 40) : start]):
+        elif _word_then_space(wide) and _BEFORE_POSSESSOR.search(wide):
             spans.append((start, end))  # "le deck de Mathieu", "il deck di Ferrante"
         elif is_first_name(word):
             if _CUSTOMERISH.search(before):
                 proper_end = end
                 continue
-            if _SENTENCE_START.search(before) and _NOT_A_NAME_AFTER.match(text, end):
+            if _sentence_start(before) and _NOT_A_NAME_AFTER.match(text, end):
                 continue  # "Can we…", "Will you…": a word that is also a name
             spans.append((start, end))
-        elif not _SENTENCE_START.search(before):
+        elif not _sentence_start(before):
             proper_end = end  # a brand or a customer; a name right after it belongs to it
     for match in _INITIALS.finditer(text):
         word = match.group(1)
@@ -319,10 +369,10 @@ def _names(text: str, folded: str) -> list[tuple[int, int]]:
         start, end = match.span(1)
         before = folded[max(0, start - 40) : start]
         after = text[end : end + 3]
-        at_start = _SENTENCE_START.search(before) is not None
+        at_start = _sentence_start(before)
         vocative = after.startswith(",") and at_start
         subject = at_start and len(word) == 2 and re.match(r" [a-zäöüéèàíóúñç]", after) is not None
-        possessor = _BEFORE_POSSESSOR.search(before) is not None
+        possessor = _word_then_space(before) and _BEFORE_POSSESSOR.search(before) is not None
         if vocative or subject or possessor or after.startswith("'s"):
             spans.append((start, end))
     return spans
@@ -711,7 +761,7 @@ def _extra_hostile(text: str, folded: str) -> list[Hit]:
 def _opener_sarcasm(cues: _Cues, folded: str) -> bool:
     """A cheer at the start of a sentence, set off by punctuation, then a problem."""
     for hit in cues.hits.get(OPENER, ()):
-        if not _SENTENCE_START.search(folded[max(0, hit.start - 4) : hit.start]):
+        if not _sentence_start(folded[max(0, hit.start - 4) : hit.start]):
             continue
         if not re.match(
             r"(?:\s+(?:hoor|zeg|echt|ja|hein|eh|man|lol))?\s*[,.!:;…]|\s*$",
@@ -822,7 +872,7 @@ def _proper_noun_inside(cased: str, folded: str, language: str | None) -> bool:
         start = match.start(1)
         if match.group(1).casefold() in _FUNCTION_WORDS:
             continue
-        if not _SENTENCE_START.search(folded[max(0, start - 24) : start]):
+        if not _sentence_start(folded[max(0, start - 24) : start]):
             return True
     return False
 
@@ -872,7 +922,8 @@ def _analyse(text: str, people: Iterable[str]) -> _Analysis:
     prepared = prepare(text[:MENTION_LIMIT])
     mention_spans = _mentions(prepared)
     scan = _visible(prepared[:SCAN_LIMIT])
-    scan = _URL.sub(lambda m: " " * len(m.group(0)), scan)
+    if _LINK_HINT.search(scan):
+        scan = _URL.sub(lambda m: " " * len(m.group(0)), scan)
     lang_found = detect_language(scan)
     cased, folded = fold_pair(scan)
     hits = list(matcher().find(folded, lang=lang_found))
@@ -897,16 +948,16 @@ def _analyse(text: str, people: Iterable[str]) -> _Analysis:
         "team": [(h.start, h.end) for h in grouped.get(TEAM, [])],
     }
     cues = _Cues(grouped, refs)
-    hostile_emoji = _HOSTILE_EMOJI.search(prepared[:SCAN_LIMIT]) is not None
+    scanned = prepared[:SCAN_LIMIT]
+    hostile_emoji = bool(_HOSTILE_EMOJI.search(scanned) or _HOSTILE_SHORTCODE.search(scanned))
     reasons = _decide(cased, folded, cues, hostile_emoji=hostile_emoji)
     references = tuple(r for r in REFERENCES if refs[r] or (r == "person" and mention_spans))
     language = lang_found if lang_found is None or is_supported(lang_found) else "xx"
-    letters = len(_LETTERS.findall(folded, 0, 400))
     candidate = (
         not reasons
         and not references
         and is_supported(language)
-        and letters >= MIN_QUOTE_LETTERS
+        and _ENOUGH_LETTERS.match(folded, 0, 400) is not None
         and not any(cues.has(category) for category in _NOT_IN_QUOTES)
         and not ((cues.has(OPENER) or cues.has(IRONIC)) and cues.has(PROBLEM))
         and not _cheer_first(folded, cues)

@@ -15,6 +15,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import numpy as np
+
 # Removed outright, so "f\u200buck" or "sh\x00it" read as the word they hide.
 _INVISIBLE = re.compile(
     r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
@@ -175,6 +177,30 @@ def _unmask(match: re.Match[str]) -> str:
 _TRANSLATED = re.compile("[" + "".join(k for k in _SPECIAL if k not in _LOOKALIKE) + "]")
 
 
+def _runs(text: str) -> re.Pattern[str] | None:
+    """The runs of three or more of one character (any case) in the text: a pattern
+    that finds them, or None when there is none.
+
+    Code points are compared as one array (numpy, which the language identifier already
+    needs), and the pattern returned starts with the class of the characters that run, so
+    the regex engine skips to them in C; ``(.)\\1{2,}`` tried every position in turn.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return _RUN_ANY_CASE  # a letter whose lower case is longer: rare, the plain way
+    points = np.frombuffer(lowered.encode("utf-32-le"), dtype=np.uint32)
+    same = points[1:] == points[:-1]
+    starts = np.flatnonzero(same[1:] & same[:-1])
+    chars = frozenset(lowered[i] for i in starts.tolist()) - {"\n"}  # "." skips a line break
+    return _runs_of(chars) if chars else None
+
+
+@lru_cache(maxsize=1024)
+def _runs_of(chars: frozenset[str]) -> re.Pattern[str]:
+    """Runs of three or more of one of these characters, any case."""
+    return re.compile("([" + "".join(map(re.escape, sorted(chars))) + "])\\1{2,}", re.IGNORECASE)
+
+
 def _special(match: re.Match[str]) -> str:
     return _SPECIAL[match.group(0)]
 
@@ -187,7 +213,9 @@ def fold_pair(text: str) -> tuple[str, str]:
     plain = _TRANSLATED.sub(_special, plain)
     if not plain.isascii() and _GREEK_CYRILLIC.search(plain):
         plain = _CYRILLIC_WORD.sub(_unmask, plain)
-    plain = _RUN_ANY_CASE.sub(lambda m: m.group(0)[:2], plain)
+    runs = _runs(plain)
+    if runs is not None:
+        plain = runs.sub(lambda m: m.group(0)[:2], plain)
     lowered = plain.lower()
     if len(lowered) == len(plain):
         return plain, lowered

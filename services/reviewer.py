@@ -39,7 +39,6 @@ def prepare_rules() -> None:
     Built on first use, they held the interpreter for 3 s while every other request of
     the process waited, and the first comments after a start missed Slack's 3 s.
     """
-    # Called as the rules call them: lru_cache keys `matcher()` and `matcher("decide")` apart.
     matcher()
     matcher("quote")
     detect_language("The pricing slide is clear.")  # loads the language model (0.7 s)
