@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from blocks.digest import build_digest_message
 from blocks.terminal import render_message
@@ -15,8 +14,19 @@ from core.fetch import make_http_client
 from core.run import migrate_or_explain
 from core.settings import Settings, SettingsError
 from models import utcnow
-from services.digest_access import shared_channel_refused
-from services.digest_runs import digest_settings_for_team, on_demand_digest
+from services.digest_now import DigestNow, DigestNowResult, post_digest_now, preview_digest
+
+# What the operator is told when the digest was not posted, by result.
+FAILURES = {
+    DigestNowResult.NO_CHANNEL: (
+        "that workspace has no digest channel yet: run `/liaison digest here` in Slack first"
+    ),
+    DigestNowResult.REFUSED: (
+        "the digest channel is shared with another organisation; "
+        "run `/liaison digest shared allow` in Slack to post there"
+    ),
+    DigestNowResult.POST_FAILED: "Slack refused the post: {error}",
+}
 
 
 def run_digest(settings: Settings, *, team_id: str, post: bool) -> int:
@@ -50,51 +60,43 @@ def run_digest(settings: Settings, *, team_id: str, post: bool) -> int:
         )
     http = make_http_client()
     try:
-        with db() as session:
-            found = digest_settings_for_team(session=session, team_id=team_id)
-            if found is None:
-                print(f"liaison: no workspace {team_id!r} in this database", file=sys.stderr)
-                return 1
-            if post and found.channel_id is None:
-                print(
-                    "liaison: that workspace has no digest channel yet: "
-                    "run `/liaison digest here` in Slack first",
-                    file=sys.stderr,
-                )
-                return 1
-            digest = on_demand_digest(
-                session=session,
+        allow_private = settings.liaison_allow_private_urls
+        if post:
+            assert client is not None  # a token is required above to post
+            done = post_digest_now(
+                db=db,
                 client=client,
                 http=http,
                 team_id=team_id,
                 now=utcnow(),
-                allow_private=settings.liaison_allow_private_urls,
+                allow_private=allow_private,
             )
-        message = build_digest_message(digest)
-        print(render_message(message))
-        if post:
-            assert found.channel_id is not None and client is not None
-            if shared_channel_refused(
-                client=client, channel_id=found.channel_id, allowed=found.shared_allowed
-            ):
-                print(
-                    "liaison: the digest channel is shared with another organisation; "
-                    "run `/liaison digest shared allow` in Slack to post there",
-                    file=sys.stderr,
-                )
-                return 1
-            try:
-                client.chat_postMessage(
-                    channel=found.channel_id, text=message["text"], blocks=message["blocks"]
-                )
-            except SlackApiError as error:
-                print(
-                    f"liaison: Slack refused the post: {error.response.get('error')}",
-                    file=sys.stderr,
-                )
-                return 1
-            print(f"liaison: posted to {found.channel_id}")
-        return 0
+        else:
+            done = preview_digest(
+                db=db,
+                client=client,
+                http=http,
+                team_id=team_id,
+                now=utcnow(),
+                allow_private=allow_private,
+            )
+        return _report(done, team_id=team_id)
     finally:
         http.close()
         engine.dispose()
+
+
+def _report(done: DigestNow, *, team_id: str) -> int:
+    """Print the digest, then what became of it; the exit code."""
+    if done.result is DigestNowResult.NO_WORKSPACE:
+        print(f"liaison: no workspace {team_id!r} in this database", file=sys.stderr)
+        return 1
+    if done.digest is not None:
+        print(render_message(build_digest_message(done.digest)))
+    failure = FAILURES.get(done.result)
+    if failure is not None:
+        print(f"liaison: {failure.format(error=done.error)}", file=sys.stderr)
+        return 1
+    if done.result is DigestNowResult.POSTED:
+        print(f"liaison: posted to {done.channel_id}")
+    return 0

@@ -4,25 +4,21 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk import WebClient
 
 from core.db import make_engine, session_scope_for
 from core.run import migrate_or_explain
 from core.settings import Settings
 from core.slack import make_client
 from domain.commands import MAX_EXPORT_DAYS, CommandError, parse_since
-from domain.export import ExportPeriod, display_name, export_filename, export_period
+from domain.export import ExportPeriod, export_filename, export_period
 from models import utcnow
-from services.access import get_user
-from services.export import (
-    count_feedback,
-    followup_authors,
-    get_workspace_id,
-    write_feedback_csv,
-)
+from services.export import export_feedback
 
 STDOUT = "-"
 
@@ -83,20 +79,49 @@ def _period(since: str) -> ExportPeriod | str:
         return f"--since {exc}"
 
 
-def _names(settings: Settings, user_ids: list[str]) -> dict[str, str]:
-    """Opted-in authors' names when a bot token is configured; their ids otherwise."""
-    if not settings.slack_bot_token or not user_ids:
-        return {}
-    client = make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
-    names: dict[str, str] = {}
-    for user_id in user_ids:
+def _client(settings: Settings) -> WebClient | None:
+    """A client to name opted-in authors when a bot token is configured; else they keep ids."""
+    if not settings.slack_bot_token:
+        return None
+    return make_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+
+
+class _Output:
+    """Where the CSV goes: stdout, or a file written beside its target and then renamed."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.bar: ProgressBar | None = None
+
+    @contextmanager
+    def open(self, total: int) -> Iterator[TextIO]:
+        """Open the output for `total` rows (the progress bar's end)."""
+        self.bar = ProgressBar(total, sys.stderr)
+        if self.target == STDOUT:
+            yield sys.stdout
+            sys.stdout.flush()
+            return
+        path = Path(self.target)
+        # Written beside the target, then renamed: a failed export never leaves half a file.
+        partial = path.with_name(path.name + ".partial")
         try:
-            names[user_id] = display_name(get_user(client=client, user_id=user_id))
-        except SlackApiError:
-            continue  # a deleted or unknown person keeps their id
-        except (SlackClientError, OSError):
-            break  # Slack unreachable: the export goes on with ids
-    return names
+            # utf-8-sig: spreadsheet apps then read names and emoji correctly.
+            with partial.open("w", encoding="utf-8-sig", newline="") as handle:
+                yield handle
+            partial.replace(path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+
+    def progress(self, done: int) -> None:
+        """Show `done` rows written."""
+        if self.bar is not None:
+            self.bar.update(done)
+
+    def finish(self) -> None:
+        """End the progress bar."""
+        if self.bar is not None:
+            self.bar.finish()
 
 
 def run_export(settings: Settings, *, team_id: str, since: str, out: str | None) -> int:
@@ -106,74 +131,45 @@ def run_export(settings: Settings, *, team_id: str, since: str, out: str | None)
         return _fail(period, 2)
     migrate_or_explain(settings.database_url)
     engine = make_engine(settings.database_url)
-    db = session_scope_for(engine)
+    target = out or export_filename(team_id, period)
+    output = _Output(target)
     try:
-        with db() as session:
-            workspace_id = get_workspace_id(session=session, team_id=team_id)
-            if workspace_id is None:
-                return _fail(
-                    f"no workspace {team_id!r} in this database "
-                    "(--team takes the Slack team id, e.g. T0123ABCD)",
-                    2,
-                )
-            total = count_feedback(session=session, workspace_id=workspace_id, period=period)
-            authors = followup_authors(session=session, workspace_id=workspace_id, period=period)
-        names = _names(settings, authors)
-        target = out or export_filename(team_id, period)
-        bar = ProgressBar(total, sys.stderr)
-        if target == STDOUT:
-            try:
-                with db() as session:
-                    rows = write_feedback_csv(
-                        session=session,
-                        workspace_id=workspace_id,
-                        period=period,
-                        out=sys.stdout,
-                        names=names,
-                        progress=bar.update,
-                    )
-                sys.stdout.flush()
-            except BrokenPipeError:
-                # The reader (e.g. `| head`) stopped early: that is not an error.
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-                return 0
-            where = "stdout"
-        else:
-            path = Path(target)
-            # Written beside the target, then renamed: a failed export never leaves half a file.
-            partial = path.with_name(path.name + ".partial")
-            try:
-                # utf-8-sig: spreadsheet apps then read names and emoji correctly.
-                with partial.open("w", encoding="utf-8-sig", newline="") as handle, db() as session:
-                    rows = write_feedback_csv(
-                        session=session,
-                        workspace_id=workspace_id,
-                        period=period,
-                        out=handle,
-                        names=names,
-                        progress=bar.update,
-                    )
-                partial.replace(path)
-            except OSError as exc:
-                partial.unlink(missing_ok=True)
-                bar.finish()
-                return _fail(f"could not write {target}: {exc.strerror or exc}", 1)
-            except BaseException:
-                partial.unlink(missing_ok=True)
-                raise
-            where = str(path)
-        bar.finish()
-        if rows == 0:
-            print(
-                f"liaison: no feedback since {period.since} (UTC): wrote only the header "
-                f"to {where}",
-                file=sys.stderr,
-            )
-        else:
-            print(
-                f"liaison: wrote {rows:,} rows of feedback since {period.since} (UTC) to {where}",
-                file=sys.stderr,
-            )
+        written = export_feedback(
+            db=session_scope_for(engine),
+            team_id=team_id,
+            period=period,
+            out=output.open,
+            client=_client(settings),
+            progress=output.progress,
+        )
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) stopped early: that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if target == STDOUT:
+            raise
+        output.finish()
+        return _fail(f"could not write {target}: {exc.strerror or exc}", 1)
     finally:
         engine.dispose()
+    if written.workspace_id is None:
+        return _fail(
+            f"no workspace {team_id!r} in this database "
+            "(--team takes the Slack team id, e.g. T0123ABCD)",
+            2,
+        )
+    output.finish()
+    where = "stdout" if target == STDOUT else str(Path(target))
+    if written.rows == 0:
+        print(
+            f"liaison: no feedback since {period.since} (UTC): wrote only the header to {where}",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"liaison: wrote {written.rows:,} rows of feedback since {period.since} (UTC) "
+            f"to {where}",
+            file=sys.stderr,
+        )
+    return 0
