@@ -35,13 +35,32 @@ from services.export import send_feedback_export
 
 @dataclass(frozen=True)
 class _Asked:
-    """Who asked, where, and how to answer them."""
+    """One `/liaison` request: who asked, where, and what answers it."""
 
     team_id: str
     user_id: str
     channel_id: str
     client: WebClient
     respond: Respond
+    db: SessionScope
+    read: SessionScope  # read-only transactions
+    http: httpx.Client
+
+    @classmethod
+    def of(
+        cls,
+        command: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond,
+        db: SessionScope,
+        read: SessionScope,
+        http: httpx.Client,
+    ) -> _Asked:
+        """The request as Bolt hands it over."""
+        team_id = context.team_id or command["team_id"]
+        channel_id = command.get("channel_id") or ""
+        return cls(team_id, command["user_id"], channel_id, client, respond, db, read, http)
 
     def reply(self, outcome: Outcome) -> None:
         """Answer with an outcome through the response URL."""
@@ -66,25 +85,24 @@ def handle_liaison_command(
     if isinstance(parsed, Help):
         ack(build_message(liaison_help()))
         return
-    team_id, user_id = context.team_id or command["team_id"], command["user_id"]
-    asked = _Asked(team_id, user_id, command.get("channel_id") or "", client, respond)
+    asked = _Asked.of(command, context, client, respond, db, read, http)
     if isinstance(parsed, Export):
-        _export(parsed, asked, ack=ack, read=read)
+        _export(parsed, asked, ack=ack)
     elif isinstance(parsed, DigestNow | DigestPreview):
-        _digest(parsed, asked, ack=ack, db=db, read=read, http=http, settings=settings)
+        _digest(parsed, asked, ack=ack, allow_private=settings.liaison_allow_private_urls)
     else:
-        _configure(parsed, asked, ack=ack, db=db, scheduler=scheduler)
+        _configure(parsed, asked, ack=ack, scheduler=scheduler)
 
 
 def _configure(
-    parsed: LiaisonCommand, asked: _Asked, *, ack: Ack, db: SessionScope, scheduler: BaseScheduler
+    parsed: LiaisonCommand, asked: _Asked, *, ack: Ack, scheduler: BaseScheduler
 ) -> None:
     """The configuration subcommands (admins only)."""
     # users.info may be retried after a 429 or 5xx for longer than Slack's 3 s: acknowledge
     # now, answer through the response URL.
     ack()
     outcome = configure_workspace(
-        db=db,
+        db=asked.db,
         client=asked.client,
         scheduler=scheduler,
         command=parsed,
@@ -96,29 +114,21 @@ def _configure(
 
 
 def _digest(
-    parsed: DigestNow | DigestPreview,
-    asked: _Asked,
-    *,
-    ack: Ack,
-    db: SessionScope,
-    read: SessionScope,
-    http: httpx.Client,
-    settings: Settings,
+    parsed: DigestNow | DigestPreview, asked: _Asked, *, ack: Ack, allow_private: bool
 ) -> None:
     """`digest now` (posted here) and `digest preview` (only to the caller), for those allowed."""
-    # Link checks take seconds: acknowledge, then answer through the response URL.
-    ack()
+    ack()  # link checks take seconds: the answer goes through the response URL
     use_case = post_digest_now if isinstance(parsed, DigestNow) else preview_digest
     done = use_case(
-        db=db,
-        read=read,
+        db=asked.db,
+        read=asked.read,
         client=asked.client,
-        http=http,
+        http=asked.http,
         team_id=asked.team_id,
         user_id=asked.user_id,
         channel_id=asked.channel_id,
         now=utcnow(),
-        allow_private=settings.liaison_allow_private_urls,
+        allow_private=allow_private,
     )
     if done.result is DigestNowResult.REFUSED and done.refusal is not None:
         asked.reply(done.refusal)
@@ -128,12 +138,12 @@ def _digest(
         asked.respond(build_message(digest_post_failed(done.error)))
 
 
-def _export(parsed: Export, asked: _Asked, *, ack: Ack, read: SessionScope) -> None:
+def _export(parsed: Export, asked: _Asked, *, ack: Ack) -> None:
     """`/liaison export`: the feedback as CSV, uploaded to the admin's DM with Liaison."""
     period = export_period(parsed, now=utcnow())  # a future day is answered before the ack
     ack()
     outcome = send_feedback_export(
-        db=read,  # an export only reads
+        db=asked.read,  # an export only reads
         client=asked.client,
         team_id=asked.team_id,
         user_id=asked.user_id,
