@@ -6,6 +6,10 @@ batches however long the period. Each batch is its own short transaction: on SQL
 transaction takes the write lock (core.db), and one long read would stall every vote.
 The period's end is fixed when the export starts, so a vote changed meanwhile (its time
 moves to now) is never written twice.
+
+Two use cases: `export_feedback` writes the CSV wherever its caller opens (the command
+line's file or stdout), and `send_feedback_export` is `/liaison export`, which checks who
+asks and uploads the file to their DM with Liaison.
 """
 
 from __future__ import annotations
