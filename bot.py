@@ -90,11 +90,11 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_demo(out=args.out)
         if args.command == "digest":
-            from core.digest_cli import run_digest
+            from app.digest_cli import run_digest
 
             return run_digest(settings, team_id=args.team, post=args.now)
         if args.command == "export":
-            from core.export_cli import run_export
+            from app.export_cli import run_export
 
             return run_export(settings, team_id=args.team, since=args.since, out=args.out)
         if args.command == "inbox":

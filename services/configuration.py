@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from apscheduler.schedulers.base import BaseScheduler
+from slack_sdk import WebClient
 from sqlmodel import Session
 
+from core.db import SessionScope
 from domain.commands import (
     CONFIG_COMMANDS,
     AdminsAdd,
@@ -28,7 +31,11 @@ from domain.commands import (
 )
 from domain.configuration import Outcome, Result
 from domain.permissions import is_shared_externally, is_workspace_admin, may_configure
+from services.access import get_user
+from services.digest_access import channel_info
+from services.digest_runs import digest_settings_for_team
 from services.launches import get_launch_policy
+from services.scheduling import schedule_digest
 from services.workspaces import (
     add_admin,
     add_launcher,
@@ -158,3 +165,55 @@ def configure(
     if isinstance(command, DigestNow | DigestPreview | Export):
         raise AssertionError("digests and exports are made by their own services")
     raise AssertionError(f"unhandled command {command!r}")
+
+
+def configure_workspace(
+    *,
+    db: SessionScope,
+    client: WebClient,
+    scheduler: BaseScheduler,
+    command: LiaisonCommand,
+    team_id: str,
+    user_id: str,
+    channel_id: str,
+) -> Outcome:
+    """Carry out one `/liaison` configuration subcommand and reschedule the digest if it moved.
+
+    users.info may be retried after a 429 or 5xx for longer than Slack's 3 s, so Slack is
+    asked before any database transaction opens.
+    """
+    actor = get_user(client=client, user_id=user_id)
+    target = (
+        get_user(client=client, user_id=command.user_id) if isinstance(command, AdminsAdd) else None
+    )
+    channel = (
+        channel_info(client=client, channel_id=channel_id)
+        if isinstance(command, DigestHere) and channel_id
+        else None
+    )
+    with db() as session:
+        outcome = configure(
+            session=session,
+            command=command,
+            team_id=team_id,
+            actor=actor,
+            target=target,
+            channel_id=channel_id,
+            channel=channel,
+        )
+        found = (
+            digest_settings_for_team(session=session, team_id=team_id)
+            if outcome.result in (Result.DIGEST_CHANNEL_SET, Result.SCHEDULE_SET)
+            else None
+        )
+    # After the session closes: the job store writes through its own connection, and
+    # SQLite has one writer.
+    if found is not None and found.channel_id is not None:
+        schedule_digest(
+            scheduler,
+            workspace_id=found.workspace_id,
+            weekday=found.weekday,
+            at=found.at,
+            zone=found.zone,
+        )
+    return outcome

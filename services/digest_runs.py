@@ -14,6 +14,7 @@ import json
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, time
+from enum import StrEnum
 
 import httpx
 import sqlalchemy as sa
@@ -22,13 +23,14 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from blocks.digest import build_digest_message
-from core.db import begin_read, conflict_insert
+from core.db import SessionScope, begin_read, conflict_insert
 from domain.digest import assemble_digest
 from domain.digest_data import Digest, DigestInput, Period
 from domain.periods import previous_period, rolling_period, scheduled_period, week_starts
-from models import DigestRun, DigestStatus, OutboxMessage, Workspace, utcnow
+from models import DigestRun, DigestStatus, OutboxMessage, Workspace, as_utc, utcnow
 from services.access import people_terms
 from services.digest import gather_digest
+from services.digest_access import shared_channel_refused
 from services.links import check_workspace_links
 from services.workspaces import ensure_workspace, get_workspace
 
@@ -298,3 +300,92 @@ def scheduled_posts(*, session: Session, workspace_id: int) -> int:
 def digest_message(digest: Digest) -> dict[str, object]:
     """The chat.postMessage arguments (text and blocks) for a digest."""
     return dict(build_digest_message(digest))
+
+
+class Scheduled(StrEnum):
+    """What became of one run of a workspace's scheduled digest."""
+
+    NO_CHANNEL = "no_channel"  # the workspace is gone, or has no digest channel
+    SHARED_REFUSED = "shared_refused"  # its channel became shared with another organisation
+    ALREADY_CLAIMED = "already_claimed"  # this period's digest was claimed before it was made
+    QUEUED = "queued"  # claimed and queued for the delivery worker
+    CLAIMED_ELSEWHERE = "claimed_elsewhere"  # another run claimed it while this one made it
+
+
+def queue_scheduled_digest(
+    *,
+    db: SessionScope,
+    client: WebClient,
+    http: httpx.Client,
+    workspace_id: int,
+    now: datetime,
+    allow_private: bool,
+    claimed_by: str,
+) -> Scheduled:
+    """Make this period's scheduled digest and queue it, unless any instance already has.
+
+    The claim and the queued message share one transaction (see the module docstring);
+    the delivery worker posts it.
+    """
+    with db() as session:
+        settings = digest_settings(session=session, workspace_id=workspace_id)
+    if settings is None or settings.channel_id is None:
+        return Scheduled.NO_CHANNEL
+    refused = shared_channel_refused(
+        client=client, channel_id=settings.channel_id, allowed=settings.shared_allowed
+    )
+    if refused is not None:
+        # The channel became shared with another organisation after `digest here`.
+        logger.warning(
+            "digest for workspace %d: its channel is shared with another organisation, "
+            "so nothing was posted (`/liaison digest shared allow` lets it go there)",
+            workspace_id,
+        )
+        return Scheduled.SHARED_REFUSED
+    with db() as session:
+        period = period_for_schedule(settings, now)
+        # Cheap check first: the claim below is what guarantees exactly once.
+        if is_claimed(session=session, workspace_id=workspace_id, period=period):
+            logger.info("digest for workspace %d, %s: already claimed", workspace_id, period.label)
+            return Scheduled.ALREADY_CLAIMED
+        digest = make_digest(
+            session=session,
+            client=client,
+            http=http,
+            settings=settings,
+            period=period,
+            allow_private=allow_private,
+        )
+        claimed = claim_and_queue(
+            session=session,
+            settings=settings,
+            period=period,
+            message=digest_message(digest),
+            claimed_by=claimed_by,
+        )
+    logger.info(
+        "digest for workspace %d, %s: %s",
+        workspace_id,
+        period.label,
+        "queued" if claimed else "claimed by another run",
+    )
+    return Scheduled.QUEUED if claimed else Scheduled.CLAIMED_ELSEWHERE
+
+
+def missed_digests(*, db: SessionScope, now: datetime) -> list[tuple[DigestSettings, bool]]:
+    """Every workspace with a digest channel, and whether its last scheduled run was missed.
+
+    Missed: the run passed unclaimed after the schedule was set (the app was down, or
+    crashed before claiming).
+    """
+    with db() as session:
+        workspaces = scheduled_workspaces(session=session)
+    found = []
+    for settings in workspaces:
+        period = period_for_schedule(settings, now)
+        with db() as session:
+            missed = period.end > as_utc(settings.configured_at) and not is_claimed(
+                session=session, workspace_id=settings.workspace_id, period=period
+            )
+        found.append((settings, missed))
+    return found

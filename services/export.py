@@ -6,22 +6,44 @@ batches however long the period. Each batch is its own short transaction: on SQL
 transaction takes the write lock (core.db), and one long read would stall every vote.
 The period's end is fixed when the export starts, so a vote changed meanwhile (its time
 moves to now) is never written twice.
+
+Two use cases: `export_feedback` writes the CSV wherever its caller opens (the command
+line's file or stdout), and `send_feedback_export` is `/liaison export`, which checks who
+asks and uploads the file to their DM with Liaison.
 """
 
 from __future__ import annotations
 
 import csv
 import heapq
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 import sqlalchemy as sa
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlmodel import Session, col
 
-from domain.export import COLUMNS, ExportPeriod, FeedbackRecord, Kind, export_row
+from blocks.config import export_comment, export_title
+from core.db import SessionScope
+from domain.configuration import Outcome, Result
+from domain.export import (
+    COLUMNS,
+    ExportPeriod,
+    FeedbackRecord,
+    Kind,
+    display_name,
+    export_filename,
+    export_row,
+)
 from domain.permissions import may_configure
 from models import Asset, Campaign, Comment, Usage, Vote, Workspace, as_utc
+from services.access import get_user
 from services.workspaces import is_named_admin
 
 BATCH_SIZE = 2_000
@@ -29,6 +51,9 @@ BATCH_SIZE = 2_000
 MAX_NAMED_AUTHORS = 100
 
 Progress = Callable[[int], None]
+# Opens where an export's CSV goes, told how many rows it will hold (for a progress bar).
+# The file must be opened with newline="" (the csv module writes CRLF itself).
+Opener = Callable[[int], AbstractContextManager[TextIO]]
 
 
 def get_workspace_id(*, session: Session, team_id: str) -> int | None:
@@ -249,3 +274,107 @@ def write_feedback_csv(
     if progress is not None:
         progress(written)
     return written
+
+
+@dataclass(frozen=True)
+class FeedbackExport:
+    """What one export wrote."""
+
+    workspace_id: int | None  # None: Liaison has never seen the team, nothing was written
+    total: int = 0  # rows the period held when the export started
+    rows: int = 0  # rows written
+
+
+def export_feedback(
+    *,
+    db: SessionScope,
+    team_id: str,
+    period: ExportPeriod,
+    out: Opener,
+    client: WebClient | None = None,
+    progress: Progress | None = None,
+) -> FeedbackExport:
+    """Write a team's feedback of the period as CSV to what `out` opens; the rows written.
+
+    With a client, the opted-in authors are named (users.info, asked between the reads,
+    never inside a transaction); without, they keep their Slack ids. Nothing is opened
+    for a team Liaison has never seen.
+    """
+    with db() as session:
+        workspace_id = get_workspace_id(session=session, team_id=team_id)
+        if workspace_id is None:
+            return FeedbackExport(workspace_id=None)
+        total = count_feedback(session=session, workspace_id=workspace_id, period=period)
+        authors = followup_authors(session=session, workspace_id=workspace_id, period=period)
+    names = author_names(client=client, user_ids=authors) if client is not None else {}
+    with out(total) as handle, db() as session:
+        rows = write_feedback_csv(
+            session=session,
+            workspace_id=workspace_id,
+            period=period,
+            out=handle,
+            names=names,
+            progress=progress,
+        )
+    return FeedbackExport(workspace_id=workspace_id, total=total, rows=rows)
+
+
+def author_names(*, client: WebClient, user_ids: list[str]) -> dict[str, str]:
+    """The display names of these Slack users, as far as Slack will say."""
+    names: dict[str, str] = {}
+    for user_id in user_ids:
+        try:
+            names[user_id] = display_name(get_user(client=client, user_id=user_id))
+        except SlackApiError:
+            continue  # a deleted or unknown person keeps their Slack id in the file
+        except (SlackClientError, OSError):
+            break  # Slack unreachable: the export goes on with ids
+    return names
+
+
+def send_feedback_export(
+    *,
+    db: SessionScope,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    period: ExportPeriod,
+    notify: Callable[[Outcome], None],
+) -> Outcome:
+    """`/liaison export`: the feedback as CSV, uploaded to the person's DM with Liaison.
+
+    Who may export is checked before anything is promised (`notify` then hears that the
+    export is being prepared); the file is written from batched reads (no transaction
+    spans a Slack call) to a temporary file, then uploaded. Exports change nothing, so a
+    failure loses nothing.
+    """
+    actor = get_user(client=client, user_id=user_id)
+    with db() as session:
+        allowed = may_export(session=session, team_id=team_id, actor=actor)
+    if not allowed:
+        return Outcome(Result.EXPORT_REFUSED)
+    notify(Outcome(Result.EXPORT_PREPARING, since=period.since))
+    with tempfile.TemporaryDirectory(prefix="liaison-export-") as folder:
+        path = Path(folder) / export_filename(team_id, period)
+        written = export_feedback(
+            db=db,
+            team_id=team_id,
+            period=period,
+            # utf-8-sig: spreadsheet apps then read names and emoji correctly.
+            out=lambda _total: path.open("w", encoding="utf-8-sig", newline=""),
+            client=client,
+        )
+        if written.rows == 0:
+            return Outcome(Result.EXPORT_EMPTY, since=period.since)
+        try:
+            dm = client.conversations_open(users=user_id)["channel"]["id"]
+            client.files_upload_v2(
+                channel=dm,
+                file=str(path),
+                filename=path.name,
+                title=export_title(period.since),
+                initial_comment=export_comment(since=period.since, rows=written.rows),
+            )
+        except SlackApiError as error:
+            return Outcome(Result.EXPORT_FAILED, error=str(error.response.get("error")))
+    return Outcome(Result.EXPORT_SENT, since=period.since, rows=written.rows)

@@ -1,13 +1,28 @@
-"""What an uninstall does to a workspace's data: stop its queued messages, keep or purge it."""
+"""Uninstalls and revoked tokens: forget the tokens, stop the jobs, keep or purge the data.
+
+Both events may arrive more than once, and at several instances: every step is
+idempotent. Tokens are always deleted; the data is kept or purged per
+LIAISON_UNINSTALL_DATA.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.base import BaseScheduler
 from sqlmodel import Session, col, select
 
+from core.db import SessionScope
 from models import DigestRun, DigestStatus, OutboxMessage, OutboxStatus, ProcessedEvent, Workspace
+from services.installations import DbInstallationStore
+from services.scheduling import digest_job_id
+from services.slack_clients import SlackClients
+
+logger = logging.getLogger(__name__)
 
 UNINSTALLED = "Liaison was uninstalled from this workspace"
 
@@ -63,3 +78,65 @@ def forget_workspace(*, session: Session, team_id: str, purge: bool) -> Forgotte
         session.execute(sa.delete(Workspace).where(col(Workspace.id) == workspace_id))
     session.commit()
     return Forgotten(workspace_id=workspace_id, cancelled=len(cancelled), purged=purge)
+
+
+def uninstall_workspace(
+    *,
+    db: SessionScope,
+    team_id: str,
+    enterprise_id: str | None,
+    org_install: bool,
+    purge: bool,
+    installations: DbInstallationStore | None,
+    clients: SlackClients,
+    scheduler: BaseScheduler,
+) -> Forgotten:
+    """Liaison was uninstalled: delete the tokens, stop the digest jobs, keep or purge the data.
+
+    `team_id` is the Liaison workspace (handlers.middleware): a team, or an org-wide
+    install's organisation (`org_install`), whose tokens are stored without a team.
+    """
+    if installations is not None:
+        installations.delete_all(
+            enterprise_id=enterprise_id, team_id=None if org_install else team_id
+        )
+    clients.forget(team_id)
+    with db() as session:
+        forgotten = forget_workspace(session=session, team_id=team_id, purge=purge)
+    # After the session: on SQLite the job store shares the one write lock.
+    if forgotten.workspace_id is not None:
+        workspace_id = forgotten.workspace_id
+        for job_id in (digest_job_id(workspace_id), f"digest-catch-up-{workspace_id}"):
+            with contextlib.suppress(JobLookupError):
+                scheduler.remove_job(job_id)
+    logger.info(
+        "uninstalled from %s: tokens deleted, %d queued messages cancelled, data %s",
+        team_id,
+        forgotten.cancelled,
+        "purged" if forgotten.purged else "kept",
+    )
+    return forgotten
+
+
+def revoke_tokens(
+    *,
+    team_id: str,
+    enterprise_id: str | None,
+    org_install: bool,
+    bot_ids: list[str],
+    user_ids: list[str],
+    installations: DbInstallationStore | None,
+    clients: SlackClients,
+) -> None:
+    """Slack revoked tokens: forget the bot's (when `bot_ids`) and these installers' user tokens."""
+    stored_team = None if org_install else team_id
+    if installations is not None:
+        for user_id in user_ids:
+            installations.delete_installation(
+                enterprise_id=enterprise_id, team_id=stored_team, user_id=user_id
+            )
+        if bot_ids:
+            installations.delete_bot(enterprise_id=enterprise_id, team_id=stored_team)
+    if bot_ids:
+        clients.forget(team_id)
+    logger.info("tokens revoked in %s: %d bot, %d user", team_id, len(bot_ids), len(user_ids))

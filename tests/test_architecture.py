@@ -52,17 +52,6 @@ MAY_IMPORT: dict[str, set[str]] = {
 }
 ROOMS = set(MAY_IMPORT)
 
-# Modules allowed to import above their room for now, each with its reason. An entry
-# must go as soon as its module moves or stops needing it (test_exceptions_are_current).
-# Circles are never allowed, not even here.
-TEMPORARY: dict[str, str] = {
-    # Being rewritten in another branch.
-    "core.digest_cli": "moves to app/ after the use-case merge",
-    "core.export_cli": "moves to app/ after the use-case merge",
-    # Re-exports services.slack_clients for core.digest_cli only.
-    "core.clients": "goes when core/digest_cli.py moves to app/ after the use-case merge",
-}
-
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
@@ -222,22 +211,12 @@ def test_no_import_cycles() -> None:
 def test_imports_point_down() -> None:
     wrong = []
     for module, arrows in sorted(GRAPH.items()):
-        if module in TEMPORARY:
-            continue
         room = _room(module)
         for target, line in sorted(arrows.items()):
             if _room(target) != room and _room(target) not in MAY_IMPORT[room]:
                 where = FILES[module].relative_to(ROOT)
                 wrong.append(f"{where}:{line}: {module} -> {target} ({room} may not use it)")
     assert not wrong, "imports that go up or across the rooms:\n" + "\n".join(wrong)
-
-
-def test_exceptions_are_current() -> None:
-    for module in TEMPORARY:
-        assert module in FILES, f"{module} is gone: drop it from TEMPORARY"
-        room = _room(module)
-        upward = [t for t in GRAPH[module] if _room(t) not in MAY_IMPORT[room] | {room}]
-        assert upward, f"{module} imports only what its room may: drop it from TEMPORARY"
 
 
 @pytest.mark.parametrize(

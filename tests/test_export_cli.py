@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from app.export_cli import ProgressBar
 from core.db import session_scope_for
-from core.export_cli import ProgressBar
 from sandbox import SlackSandbox
 from sandbox.constants import TEAM_ID
 from services.workspaces import ensure_workspace

@@ -1,25 +1,21 @@
-"""`/liaison`: help and workspace configuration (admins only)."""
+"""`/liaison`: help, workspace configuration (admins only), the digest on demand, exports."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from blocks.config import build_config_reply, export_comment, export_title
-from blocks.digest import build_digest_message, build_digest_preview
+from blocks.config import build_config_reply
+from blocks.digest import build_digest_preview
 from blocks.replies import build_message, digest_post_failed
 from core.db import SessionScope
 from core.settings import Settings
 from domain.commands import (
-    AdminsAdd,
-    DigestHere,
     DigestNow,
     DigestPreview,
     Export,
@@ -28,16 +24,47 @@ from domain.commands import (
     liaison_help,
     parse_liaison,
 )
-from domain.configuration import Outcome, Result
-from domain.export import display_name, export_filename, export_period
+from domain.configuration import Outcome
+from domain.export import export_period
 from handlers.errors import after_ack
 from models import utcnow
-from services.access import get_user
-from services.configuration import configure
-from services.digest_access import channel_info, digest_refusal, one_digest_at_a_time
-from services.digest_runs import digest_settings_for_team, on_demand_digest
-from services.export import followup_authors, get_workspace_id, may_export, write_feedback_csv
-from services.scheduling import schedule_digest
+from services.configuration import configure_workspace
+from services.digest_now import DigestNowResult, post_digest_now, preview_digest
+from services.export import send_feedback_export
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """One `/liaison` request: who asked, where, and what answers it."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    client: WebClient
+    respond: Respond
+    db: SessionScope
+    read: SessionScope  # read-only transactions
+    http: httpx.Client
+
+    @classmethod
+    def of(
+        cls,
+        command: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond,
+        db: SessionScope,
+        read: SessionScope,
+        http: httpx.Client,
+    ) -> _Asked:
+        """The request as Bolt hands it over."""
+        team_id = context.team_id or command["team_id"]
+        channel_id = command.get("channel_id") or ""
+        return cls(team_id, command["user_id"], channel_id, client, respond, db, read, http)
+
+    def reply(self, outcome: Outcome) -> None:
+        """Answer with an outcome through the response URL."""
+        self.respond(build_config_reply(outcome))
 
 
 @after_ack
@@ -54,192 +81,73 @@ def handle_liaison_command(
     scheduler: BaseScheduler,
 ) -> None:
     """Answer one `/liaison` command."""
-    parsed: LiaisonCommand = parse_liaison(command.get("text") or "")
+    parsed = parse_liaison(command.get("text") or "")
     if isinstance(parsed, Help):
         ack(build_message(liaison_help()))
         return
-    team_id = context.team_id or command["team_id"]
+    asked = _Asked.of(command, context, client, respond, db, read, http)
     if isinstance(parsed, Export):
-        _export(
-            parsed,
-            ack=ack,
-            command=command,
-            team_id=team_id,
-            client=client,
-            respond=respond,
-            db=read,  # an export only reads
-        )
-        return
-    if isinstance(parsed, DigestNow | DigestPreview):
-        # Link checks take seconds: acknowledge, then answer through the response URL.
-        ack()
-        _digest(
-            posting=isinstance(parsed, DigestNow),
-            command=command,
-            team_id=team_id,
-            client=client,
-            respond=respond,
-            db=db,
-            read=read,
-            http=http,
-            settings=settings,
-        )
-        return
+        _export(parsed, asked, ack=ack)
+    elif isinstance(parsed, DigestNow | DigestPreview):
+        _digest(parsed, asked, ack=ack, allow_private=settings.liaison_allow_private_urls)
+    else:
+        _configure(parsed, asked, ack=ack, scheduler=scheduler)
+
+
+def _configure(
+    parsed: LiaisonCommand, asked: _Asked, *, ack: Ack, scheduler: BaseScheduler
+) -> None:
+    """The configuration subcommands (admins only)."""
     # users.info may be retried after a 429 or 5xx for longer than Slack's 3 s: acknowledge
-    # now, ask Slack before any database transaction opens, answer via the response URL.
+    # now, answer through the response URL.
     ack()
-    channel_id = command.get("channel_id") or ""
-    actor = get_user(client=client, user_id=command["user_id"])
-    target = (
-        get_user(client=client, user_id=parsed.user_id) if isinstance(parsed, AdminsAdd) else None
+    outcome = configure_workspace(
+        db=asked.db,
+        client=asked.client,
+        scheduler=scheduler,
+        command=parsed,
+        team_id=asked.team_id,
+        user_id=asked.user_id,
+        channel_id=asked.channel_id,
     )
-    channel = (
-        channel_info(client=client, channel_id=channel_id)
-        if isinstance(parsed, DigestHere) and channel_id
-        else None
-    )
-    with db() as session:
-        outcome = configure(
-            session=session,
-            command=parsed,
-            team_id=team_id,
-            actor=actor,
-            target=target,
-            channel_id=channel_id,
-            channel=channel,
-        )
-        found = (
-            digest_settings_for_team(session=session, team_id=team_id)
-            if outcome.result in (Result.DIGEST_CHANNEL_SET, Result.SCHEDULE_SET)
-            else None
-        )
-    # After the session closes: the job store writes through its own connection, and
-    # SQLite has one writer.
-    if found is not None and found.channel_id is not None:
-        schedule_digest(
-            scheduler,
-            workspace_id=found.workspace_id,
-            weekday=found.weekday,
-            at=found.at,
-            zone=found.zone,
-        )
-    respond(build_config_reply(outcome))
+    asked.reply(outcome)
 
 
 def _digest(
-    *,
-    posting: bool,
-    command: dict[str, Any],
-    team_id: str,
-    client: WebClient,
-    respond: Respond,
-    db: SessionScope,
-    read: SessionScope,
-    http: httpx.Client,
-    settings: Settings,
+    parsed: DigestNow | DigestPreview, asked: _Asked, *, ack: Ack, allow_private: bool
 ) -> None:
     """`digest now` (posted here) and `digest preview` (only to the caller), for those allowed."""
-    user_id, channel_id = command["user_id"], command.get("channel_id") or ""
-    refusal = digest_refusal(
-        client=client,
-        db=read,
-        team_id=team_id,
-        user_id=user_id,
-        channel_id=channel_id,
-        posting=posting,
+    ack()  # link checks take seconds: the answer goes through the response URL
+    use_case = post_digest_now if isinstance(parsed, DigestNow) else preview_digest
+    done = use_case(
+        db=asked.db,
+        read=asked.read,
+        client=asked.client,
+        http=asked.http,
+        team_id=asked.team_id,
+        user_id=asked.user_id,
+        channel_id=asked.channel_id,
+        now=utcnow(),
+        allow_private=allow_private,
     )
-    if refusal is not None:
-        respond(build_config_reply(refusal))
-        return
-    with one_digest_at_a_time(team_id, user_id) as mine:
-        if not mine:
-            respond(build_config_reply(Outcome(Result.DIGEST_BUSY)))
-            return
-        with db() as session:
-            digest = on_demand_digest(
-                session=session,
-                client=client,
-                http=http,
-                team_id=team_id,
-                now=utcnow(),
-                allow_private=settings.liaison_allow_private_urls,
-            )
-    if not posting:
-        respond(build_digest_preview(digest))
-        return
-    message = build_digest_message(digest)
-    try:
-        client.chat_postMessage(channel=channel_id, text=message["text"], blocks=message["blocks"])
-    except SlackApiError as error:
-        respond(build_message(digest_post_failed(str(error.response.get("error")))))
+    if done.result is DigestNowResult.REFUSED and done.refusal is not None:
+        asked.reply(done.refusal)
+    elif done.result is DigestNowResult.MADE and done.digest is not None:
+        asked.respond(build_digest_preview(done.digest))
+    elif done.result is DigestNowResult.POST_FAILED:
+        asked.respond(build_message(digest_post_failed(done.error)))
 
 
-def _author_names(client: WebClient, user_ids: list[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for user_id in user_ids:
-        try:
-            names[user_id] = display_name(get_user(client=client, user_id=user_id))
-        except SlackApiError:
-            continue  # a deleted or unknown person keeps their Slack id in the file
-    return names
-
-
-def _export(
-    parsed: Export,
-    *,
-    ack: Ack,
-    command: dict[str, Any],
-    team_id: str,
-    client: WebClient,
-    respond: Respond,
-    db: SessionScope,
-) -> None:
-    """`/liaison export`: the feedback as CSV, uploaded to the admin's DM with Liaison.
-
-    Acknowledged at once; who may export is checked before anything is promised; the
-    file is written from batched reads (no transaction spans a Slack call) to a temporary
-    file, then uploaded. Exports change nothing, so a failure loses nothing.
-    """
+def _export(parsed: Export, asked: _Asked, *, ack: Ack) -> None:
+    """`/liaison export`: the feedback as CSV, uploaded to the admin's DM with Liaison."""
     period = export_period(parsed, now=utcnow())  # a future day is answered before the ack
     ack()
-    user_id = command["user_id"]
-    actor = get_user(client=client, user_id=user_id)
-    with db() as session:
-        allowed = may_export(session=session, team_id=team_id, actor=actor)
-        workspace_id = get_workspace_id(session=session, team_id=team_id) if allowed else None
-        authors = (
-            followup_authors(session=session, workspace_id=workspace_id, period=period)
-            if workspace_id is not None
-            else []
-        )
-    if not allowed:
-        respond(build_config_reply(Outcome(Result.EXPORT_REFUSED)))
-        return
-    respond(build_config_reply(Outcome(Result.EXPORT_PREPARING, since=period.since)))
-    if workspace_id is None:
-        respond(build_config_reply(Outcome(Result.EXPORT_EMPTY, since=period.since)))
-        return
-    names = _author_names(client, authors)
-    with tempfile.TemporaryDirectory(prefix="liaison-export-") as folder:
-        path = Path(folder) / export_filename(team_id, period)
-        with path.open("w", encoding="utf-8-sig", newline="") as handle, db() as session:
-            rows = write_feedback_csv(
-                session=session, workspace_id=workspace_id, period=period, out=handle, names=names
-            )
-        if rows == 0:
-            respond(build_config_reply(Outcome(Result.EXPORT_EMPTY, since=period.since)))
-            return
-        try:
-            dm = client.conversations_open(users=user_id)["channel"]["id"]
-            client.files_upload_v2(
-                channel=dm,
-                file=str(path),
-                filename=path.name,
-                title=export_title(period.since),
-                initial_comment=export_comment(since=period.since, rows=rows),
-            )
-        except SlackApiError as error:
-            failed = Outcome(Result.EXPORT_FAILED, error=str(error.response.get("error")))
-            respond(build_config_reply(failed))
-            return
-    respond(build_config_reply(Outcome(Result.EXPORT_SENT, since=period.since, rows=rows)))
+    outcome = send_feedback_export(
+        db=asked.read,  # an export only reads
+        client=asked.client,
+        team_id=asked.team_id,
+        user_id=asked.user_id,
+        period=period,
+        notify=asked.reply,
+    )
+    asked.reply(outcome)
