@@ -15,8 +15,9 @@ from models import DigestRun, OutboxMessage, Workspace
 from sandbox import SlackSandbox
 from sandbox.constants import TEAM_ID
 from services import digest_runs
-from tests.conftest import make_settings, serve_app
-from tests.processes import bot_serve
+from tests.support.processes import bot_serve
+from tests.support.serving import make_settings, serve_app
+from tests.support.waiting import wait_until
 
 LEADS = "C0LEADS"
 
@@ -43,13 +44,6 @@ def seed(engine: Engine, *, hours_since_fire: float = 1.0, configured_days_ago: 
 def digests(sandbox: SlackSandbox) -> list[dict]:  # type: ignore[type-arg]
     """Digest messages posted in the leads channel."""
     return [m for m in sandbox.messages(LEADS) if "digest" in str(m.get("text", "")).lower()]
-
-
-def wait_for(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def runs(engine: Engine) -> list[DigestRun]:
@@ -93,7 +87,7 @@ def test_crash_after_the_claim_is_recovered_by_the_next_start(
             claimed_by="crashed",
         )
     with serve_app(make_settings(sandbox, database_url), engine):
-        wait_for(lambda: len(digests(sandbox)) == 1, 20, "the queued digest")
+        wait_until(lambda: len(digests(sandbox)) == 1, 20, "the queued digest")
         time.sleep(1.5)  # the start-up catch-up finds the claim and posts nothing more
     with serve_app(make_settings(sandbox, database_url), engine):
         time.sleep(1.5)
@@ -106,7 +100,7 @@ def test_missed_run_posts_once_on_restart(
 ) -> None:
     seed(engine, hours_since_fire=30)  # due yesterday, while the app was down
     with serve_app(make_settings(sandbox, database_url), engine):
-        wait_for(lambda: len(digests(sandbox)) == 1, 30, "the caught-up digest")
+        wait_until(lambda: len(digests(sandbox)) == 1, 30, "the caught-up digest")
     with serve_app(make_settings(sandbox, database_url), engine):
         time.sleep(2)
     assert len(digests(sandbox)) == 1 and len(runs(engine)) == 1
@@ -128,9 +122,9 @@ def test_two_instances_on_postgresql_post_one_digest(
     sandbox: SlackSandbox, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     url = request.getfixturevalue("postgres_migrated")
-    from tests.conftest import _truncate
+    from tests.support.databases import truncate_postgres
 
-    _truncate(url)
+    truncate_postgres(url)
     engine = make_engine(url)
     try:
         seed(engine)
@@ -140,7 +134,7 @@ def test_two_instances_on_postgresql_post_one_digest(
             bot_serve(sandbox, url, tmp_path / "a") as _one,
             bot_serve(sandbox, url, tmp_path / "b") as _two,
         ):
-            wait_for(lambda: len(digests(sandbox)) >= 1, 40, "a digest from either instance")
+            wait_until(lambda: len(digests(sandbox)) >= 1, 40, "a digest from either instance")
             time.sleep(3)  # both instances' catch-ups and workers have had their go
             assert len(digests(sandbox)) == 1
         assert len(runs(engine)) == 1

@@ -25,9 +25,10 @@ from sqlmodel import SQLModel, col
 from core.db import make_engine
 from models import Asset, Comment, Vote, utcnow
 from sandbox import SlackDriver, SlackSandbox
-from tests.conftest import SIGNING_SECRET
-from tests.factories import message_text, reply, reply_text, wait_until
-from tests.processes import bot_serve
+from tests.support.factories import message_text, reply, reply_text
+from tests.support.processes import bot_serve
+from tests.support.serving import SIGNING_SECRET
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -20,10 +20,9 @@ from models import Asset, Installation, OAuthState, OutboxMessage, Workspace
 from sandbox import SlackDriver, SlackSandbox, payloads
 from services.installations import DbStateStore
 from services.scheduling import digest_job_id
-from tests.conftest import MANIFEST, MANIFEST_BOT_SCOPES, SIGNING_SECRET, Served
-from tests.factories import reply
-from tests.launching import launch
-from tests.oauth import (
+from tests.support.factories import reply
+from tests.support.launching import launch
+from tests.support.oauth import (
     COOKIE,
     TEAM_A,
     TEAM_B,
@@ -33,6 +32,7 @@ from tests.oauth import (
     serve_oauth,
     start_install,
 )
+from tests.support.serving import MANIFEST, MANIFEST_BOT_SCOPES, SIGNING_SECRET, Served
 
 
 def _rows(engine: Engine) -> list[Installation]:

@@ -40,11 +40,12 @@ from sandbox import (
     slash_command,
     view_submission,
 )
-from tests.conftest import SIGNING_SECRET, Served
-from tests.factories import message_text, reply_text, shown_modal, wait_until
-from tests.handlers.test_feedback import modal_state
-from tests.launching import Posted, launch
-from tests.oauth import TEAM_A, install, serve_oauth
+from tests.support.factories import message_text, reply_text, shown_modal
+from tests.support.feedback import modal_state
+from tests.support.launching import Posted, launch
+from tests.support.oauth import TEAM_A, install, serve_oauth
+from tests.support.serving import SIGNING_SECRET, Served
+from tests.support.waiting import wait_until
 
 PARTNER_TEAM = "T0PARTNER"
 PARTNER = "UPARTNER1"

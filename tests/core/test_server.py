@@ -19,8 +19,8 @@ from core.serve import bound_socket, make_server
 from core.server import MalformedRequest, to_bolt_request
 from sandbox import SlackDriver, SlackSandbox, sign_request
 from sandbox.payloads import slash_command
-from tests.conftest import SIGNING_SECRET, Served, make_settings, serve_app
-from tests.factories import assets, reply_text
+from tests.support.factories import assets, reply_text
+from tests.support.serving import SIGNING_SECRET, Served, make_settings, serve_app
 
 
 def _command_body(sandbox: SlackSandbox, text: str) -> str:

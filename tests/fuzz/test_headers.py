@@ -18,8 +18,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sandbox import slash_command
-from tests.conftest import SIGNING_SECRET
-from tests.fuzz.conftest import Rig, fuzz_settings
+from tests.support.fuzzing import Rig, fuzz_settings
+from tests.support.serving import SIGNING_SECRET
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -13,12 +13,12 @@ from sqlmodel import Session, select
 from models import DigestRun, Workspace
 from sandbox import SlackDriver, SlackSandbox
 from sandbox.constants import SEED_USERS
-from tests.conftest import Served
-from tests.factories import message_text, reply
-from tests.handlers.test_feedback import modal_state, submit_feedback
-from tests.handlers.test_launch import wait_until
-from tests.handlers.test_votes import react, settle
-from tests.launching import launch
+from tests.support.factories import message_text, reply
+from tests.support.feedback import modal_state, submit_feedback
+from tests.support.launching import launch
+from tests.support.reactions import react, settle
+from tests.support.serving import Served
+from tests.support.waiting import wait_until
 
 LEADS = "C0LEADS"
 

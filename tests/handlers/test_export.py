@@ -11,8 +11,8 @@ from sqlmodel import Session
 from models import Comment, Source, WorkspaceAdmin
 from sandbox import SlackDriver, SlackSandbox
 from services.workspaces import get_workspace
-from tests.factories import message_text, reply_text
-from tests.services.test_export import ACCUSATION, read_csv, seed_feedback
+from tests.support.exports import ACCUSATION, read_csv, seed_feedback
+from tests.support.factories import message_text, reply_text
 
 DONE = ("Your export is in your direct messages", "There is no feedback", "couldn't send")
 

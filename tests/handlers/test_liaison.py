@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 
 from models import SalesChannel, Workspace, WorkspaceAdmin
 from sandbox import SlackDriver, SlackSandbox
-from tests.conftest import Served
-from tests.factories import reply_text
+from tests.support.factories import reply_text
+from tests.support.serving import Served
 
 
 def liaison(

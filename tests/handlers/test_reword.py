@@ -13,9 +13,9 @@ from sqlmodel import Session, select
 from blocks.ids import Ids
 from models import Comment, Vote
 from sandbox import SlackDriver, SlackSandbox, block_actions, button_action, view_submission
-from tests.conftest import SIGNING_SECRET, make_settings, serve_app
-from tests.factories import message_text, reply, shown_modal
-from tests.launching import Posted, launch
+from tests.support.factories import message_text, reply, shown_modal
+from tests.support.launching import Posted, launch
+from tests.support.serving import SIGNING_SECRET, make_settings, serve_app
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -73,15 +72,6 @@ def assets(engine: Engine) -> list[Asset]:
     """Every asset in the database, oldest first."""
     with Session(engine) as session:
         return list(session.exec(select(Asset).order_by(Asset.id)).all())  # type: ignore[arg-type]
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
-    """Poll `check` until it holds; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.05)
 
 
 def shown_modal(sandbox: SlackSandbox, count: int = 1, timeout: float = 10.0) -> dict[str, Any]:
