@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -41,7 +42,7 @@ def seed(engine: Engine, *, hours_since_fire: float = 1.0, configured_days_ago: 
         return workspace.id
 
 
-def digests(sandbox: SlackSandbox) -> list[dict]:  # type: ignore[type-arg]
+def digests(sandbox: SlackSandbox) -> list[dict[str, Any]]:
     """Digest messages posted in the leads channel."""
     return [m for m in sandbox.messages(LEADS) if "digest" in str(m.get("text", "")).lower()]
 
@@ -57,7 +58,7 @@ def test_claim_is_taken_once(sandbox: SlackSandbox, engine: Engine) -> None:
         settings = digest_runs.digest_settings(session=session, workspace_id=workspace_id)
         assert settings is not None
         period = digest_runs.period_for_schedule(settings, datetime.now(UTC))
-        message = {"text": "Weekly digest", "blocks": []}
+        message: dict[str, object] = {"text": "Weekly digest", "blocks": []}
         first = digest_runs.claim_and_queue(
             session=session, settings=settings, period=period, message=message, claimed_by="a"
         )

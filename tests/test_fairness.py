@@ -214,12 +214,14 @@ MODEL_S = 2.0  # how long the model reviewer takes to answer
 def test_no_write_transaction_waits_for_the_model_reviewer(
     sandbox: SlackSandbox, database_url: str, tmp_path: Path
 ) -> None:
-    reviewer = {
-        "LIAISON_LLM_URL": sandbox.llm_url,
-        "LIAISON_LLM_MODEL": "reviewer-test",
-        "LIAISON_LLM_TIMEOUT_SECONDS": str(MODEL_S + 2),
-    }
-    with bot_serve(sandbox, database_url, tmp_path, **reviewer) as (_process, base):
+    with bot_serve(
+        sandbox,
+        database_url,
+        tmp_path,
+        LIAISON_LLM_URL=sandbox.llm_url,
+        LIAISON_LLM_MODEL="reviewer-test",
+        LIAISON_LLM_TIMEOUT_SECONDS=str(MODEL_S + 2),
+    ) as (_process, base):
         url = base + "/slack/events"
         with (
             SlackDriver(url, SIGNING_SECRET, sandbox=sandbox, timeout=30) as commenter,

@@ -166,7 +166,11 @@ def test_b_can_neither_see_nor_change_a(
         (
             Ids.QUESTION_MODAL,
             json.dumps(question_meta),
-            {Ids.QUESTION_TEXT: {Ids.QUESTION_TEXT: {"type": "plain_text_input", "value": "?"}}},
+            {
+                str(Ids.QUESTION_TEXT): {
+                    str(Ids.QUESTION_TEXT): {"type": "plain_text_input", "value": "?"}
+                }
+            },
         ),
         (
             Ids.FEEDBACK_MODAL,

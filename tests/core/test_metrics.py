@@ -221,14 +221,14 @@ def _seed(engine: Engine) -> None:
                     next_attempt_at=due,
                 )
             )
-        for weeks, status in ((1, DigestStatus.POSTED), (0, DigestStatus.CLAIMED)):
+        for weeks, run_status in ((1, DigestStatus.POSTED), (0, DigestStatus.CLAIMED)):
             start = now - timedelta(weeks=weeks + 1)
             session.add(
                 DigestRun(
                     workspace_id=workspace.id,
                     period_start=start,
                     period_end=start + timedelta(weeks=1),
-                    status=status,
+                    status=run_status,
                 )
             )
         session.commit()
@@ -346,7 +346,7 @@ def _claim_a_digest(engine: Engine) -> int:
         settings = digest_runs.digest_settings(session=session, workspace_id=workspace.id)
         assert settings is not None
         period = digest_runs.period_for_schedule(settings, datetime.now(UTC))
-        message = {"text": "Weekly digest", "blocks": []}
+        message: dict[str, object] = {"text": "Weekly digest", "blocks": []}
         assert digest_runs.claim_and_queue(
             session=session, settings=settings, period=period, message=message, claimed_by="t"
         )

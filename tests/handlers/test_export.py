@@ -108,7 +108,7 @@ def test_named_admin_may_export(slack: SlackDriver, sandbox: SlackSandbox, engin
     seed_feedback(engine, now=datetime.now(UTC))
     with Session(engine) as session:
         workspace = get_workspace(session=session, team_id="T0SANDBOX")
-        assert workspace is not None
+        assert workspace is not None and workspace.id is not None
         session.add(WorkspaceAdmin(workspace_id=workspace.id, user_id="U0MKT1", added_by="UADMIN"))
         session.commit()
     assert "7 rows" in export(slack, sandbox, user="U0MKT1")[-1]

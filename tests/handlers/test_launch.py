@@ -8,6 +8,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -284,7 +285,7 @@ def _click(
     value: str,
     message: dict[str, Any],
     channel: str = "C0SALES",
-):  # type: ignore[no-untyped-def]
+) -> httpx.Response:
     return slack.interactive(
         block_actions(
             user_id=user,
@@ -643,7 +644,7 @@ def test_modal_submissions_with_broken_payloads_get_field_errors_and_nothing_cra
     }
     meta = {"campaign_id": campaign.id, "tz": TZ}
     asked = {"campaign_id": campaign.id, "channel_id": "C0SALES", "thread_ts": parent["ts"]}
-    cases = {
+    cases: dict[str, tuple[str, dict[str, Any], object, dict[str, Any]]] = {
         # Without metadata the launch is in UTC: a date that is not past there either (near
         # midnight UTC, "today" in the marketer's zone can be yesterday in UTC).
         "launch: metadata not a string": (

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -24,7 +25,7 @@ def liaison(
     )
 
 
-def rows(engine: Engine, model: type) -> list:  # type: ignore[type-arg]
+def rows(engine: Engine, model: type) -> list[Any]:
     with Session(engine) as session:
         return list(session.exec(select(model)).all())
 

@@ -76,9 +76,9 @@ def worker(engine: Engine, *, max_attempts: int = 5) -> InboxWorker:
 
 
 @pytest.fixture
-def writer(engine: Engine) -> InboxWriter:
+def writer(engine: Engine) -> Iterator[InboxWriter]:
     writer = InboxWriter(db=session_scope_for(engine), timeout_s=2.0)
-    yield writer  # type: ignore[misc]
+    yield writer
     writer.stop()
 
 

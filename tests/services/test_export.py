@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from core.db import session_scope_for
 from domain.export import HELD_BACK, ExportPeriod
@@ -150,9 +151,10 @@ def test_named_admins_and_workspace_admins_may_export(engine: Engine) -> None:
     scope = session_scope_for(engine)
     with scope() as session:
         workspace = ensure_workspace(session=session, team_id=TEAM_ID)
+        assert workspace.id is not None
         session.add(WorkspaceAdmin(workspace_id=workspace.id, user_id="U0MKT1", added_by="UADMIN"))
         session.commit()
-    cases = [
+    cases: list[tuple[dict[str, object], bool]] = [
         ({"id": "UADMIN", "is_admin": True}, True),
         ({"id": "UOWNER", "is_owner": True}, True),
         ({"id": "U0MKT1"}, True),
@@ -198,7 +200,7 @@ def _bulk_feedback(engine: Engine, *, start: datetime, count: int) -> int:
             ],
         )
         asset_ids = list(
-            session.execute(sa.select(Asset.id).order_by(Asset.id)).scalars()  # type: ignore[arg-type]
+            session.execute(sa.select(col(Asset.id)).order_by(col(Asset.id))).scalars()
         )
         minute = timedelta(minutes=1)
         for chunk in range(0, count, 10_000):

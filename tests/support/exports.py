@@ -142,7 +142,7 @@ def seed_feedback(engine: Engine, *, now: datetime, team_id: str = TEAM_ID) -> S
             followup_ok=True,
             source=Source.MODAL,
         )
-        assert given is not None and given.review.flagged
+        assert given is not None and given.review is not None and given.review.flagged
         return Seeded(w, deck.id, card.id, campaign.id)
 
 
