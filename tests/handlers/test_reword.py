@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from blocks.ids import Ids
 from models import Comment, Vote
@@ -25,7 +25,7 @@ def assets(slack: SlackDriver, engine: Engine) -> list[Posted]:
 
 def stored(engine: Engine) -> list[Comment]:
     with Session(engine) as session:
-        return list(session.exec(select(Comment).order_by(Comment.id)).all())  # type: ignore[arg-type]
+        return list(session.exec(select(Comment).order_by(col(Comment.id))).all())
 
 
 def vote_of(engine: Engine, asset_id: int, user: str) -> str | None:

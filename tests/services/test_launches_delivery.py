@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.db import session_scope_for
 from domain.launch import CollateralLine, LaunchForm
@@ -68,7 +68,7 @@ def create(engine: Engine, **kwargs: object) -> launches.Created:
 
 def outbox(engine: Engine) -> list[OutboxMessage]:
     with Session(engine) as session:
-        return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())  # type: ignore[arg-type]
+        return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
 
 
 def test_a_launch_for_today_queues_every_message_at_once(engine: Engine) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from blocks.ids import Ids
 from models import Asset
@@ -71,7 +71,7 @@ def reply_text(
 def assets(engine: Engine) -> list[Asset]:
     """Every asset in the database, oldest first."""
     with Session(engine) as session:
-        return list(session.exec(select(Asset).order_by(Asset.id)).all())  # type: ignore[arg-type]
+        return list(session.exec(select(Asset).order_by(col(Asset.id))).all())
 
 
 def shown_modal(sandbox: SlackSandbox, count: int = 1, timeout: float = 10.0) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import httpx
 from hypothesis import HealthCheck, settings
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from blocks.ids import Ids
 from core.fairness import FairExecutor
@@ -275,7 +275,7 @@ def seed_campaign(driver: SlackDriver, sandbox: SlackSandbox, engine: Engine) ->
     wait_until(posted, what="the seed launch to be posted")
     with Session(engine) as session:
         campaign = session.exec(select(Campaign)).one()
-        assets = list(session.exec(select(Asset).order_by(Asset.id)).all())  # type: ignore[arg-type]
+        assets = list(session.exec(select(Asset).order_by(col(Asset.id))).all())
     parent = next(m for m in sandbox.messages("C0SALES") if m.get("metadata"))
     question = driver.interactive(
         view_submission(
