@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from core.db import make_engine
 from models import (
@@ -40,7 +40,7 @@ from models import (
 from sandbox import SlackDriver, SlackSandbox, event_callback, reaction_added, reaction_removed
 from tests.support.databases import truncate_postgres
 from tests.support.launching import MARKETER, Posted, launch, state, submit
-from tests.support.outbox import open_rows, posted_ids
+from tests.support.outbox import open_rows, outbox, posted_ids
 from tests.support.processes import bot_serve
 from tests.support.serving import SIGNING_SECRET
 from tests.support.waiting import wait_until
@@ -336,11 +336,6 @@ def test_vote_burst_across_two_instances_stores_each_vote_exactly_once(
 
 
 # ---------------------------------------------------------------- the fan-out
-
-
-def outbox(engine: Engine) -> list[OutboxMessage]:
-    with Session(engine) as session:
-        return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
 
 
 def claimed_by(engine: Engine, pid: int) -> int:

@@ -29,6 +29,7 @@ from sandbox import SlackDriver, SlackSandbox
 from sandbox.constants import TEAM_ID
 from sandbox.payloads import view_submission
 from services.home import home_data
+from tests.support.databases import rows
 from tests.support.launching import MARKETER, state, submit
 from tests.support.processes import bot_serve
 from tests.support.serving import SIGNING_SECRET
@@ -37,11 +38,6 @@ from tests.support.waiting import wait_until
 LOCK_S = "2"  # a dead process's claims (and submissions) are taken over this soon
 ASKER = "U0REP1"
 QUESTION = "Does the new tier apply to renewals?"
-
-
-def rows(engine: Engine, model: type) -> list[Any]:
-    with Session(engine) as session:
-        return list(session.exec(select(model)).all())
 
 
 def settled(engine: Engine) -> bool:

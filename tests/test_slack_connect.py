@@ -40,6 +40,7 @@ from sandbox import (
     slash_command,
     view_submission,
 )
+from tests.support.databases import rows
 from tests.support.factories import message_text, reply_text, shown_modal
 from tests.support.feedback import modal_state
 from tests.support.launching import Posted, launch
@@ -63,11 +64,6 @@ def share_a_channel(sandbox: SlackSandbox) -> None:
         bot_is_member=True,
         shared_with=[PARTNER_TEAM],
     )
-
-
-def rows(engine: Engine, model: type) -> list[Any]:
-    with Session(engine) as session:
-        return list(session.exec(select(model)).all())
 
 
 def announcement(sandbox: SlackSandbox) -> dict[str, Any]:

@@ -12,7 +12,6 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
 from blocks.ids import Ids
 from domain.launch import LaunchField
@@ -28,16 +27,12 @@ from models import (
 )
 from sandbox import SlackDriver, SlackSandbox, block_actions, button_action, view_submission
 from sandbox.payloads import new_trigger_id
+from tests.support.databases import rows
 from tests.support.factories import message_text, reply_text, shown_modal
 from tests.support.launching import MARKETER, TZ, state, submit, today_there
 from tests.support.outbox import delivered
 from tests.support.serving import Served
 from tests.support.waiting import wait_until
-
-
-def rows(engine: Engine, model: type) -> list[Any]:
-    with Session(engine) as session:
-        return list(session.exec(select(model)).all())
 
 
 def announcements(sandbox: SlackSandbox, channel: str) -> list[dict[str, Any]]:

@@ -1,8 +1,12 @@
-"""Test databases: emptying a migrated PostgreSQL database between tests."""
+"""Test databases: reading a table whole, and emptying a migrated PostgreSQL database."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from core.db import make_engine
 
@@ -24,3 +28,9 @@ def truncate_postgres(url: str) -> None:
             quoted = ", ".join(f'"{t}"' for t in tables)
             connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+def rows(engine: Engine, model: type) -> list[Any]:
+    """Every row of a model's table."""
+    with Session(engine) as session:
+        return list(session.exec(select(model)).all())

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import OutboxMessage, OutboxStatus
 from sandbox import SlackSandbox
@@ -26,6 +26,12 @@ def delivered(engine: Engine) -> bool:
             .select_from(OutboxMessage)
         ).one()
     return open_rows == 0 and summaries > 0
+
+
+def outbox(engine: Engine) -> list[OutboxMessage]:
+    """Every outbox row, in the order they were queued."""
+    with Session(engine) as session:
+        return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
 
 
 def open_rows(engine: Engine) -> int:
