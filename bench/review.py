@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from domain.review import review_comment
 from domain.text_fold import fold_pair
-from tests.domain.nudge_corpus import LONG_BAD, LONG_FINE, LONG_MARKETING_FINE
+from tests.support.nudge_corpus import LONG_BAD, LONG_FINE, LONG_MARKETING_FINE
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "domain" / "corpus" / "tune.jsonl"
 LENGTH = 3_000

@@ -58,12 +58,12 @@ def training_files() -> list[Path]:
 
 
 def own_examples() -> list[dict[str, object]]:
-    """The project's own labelled English examples (tests/domain/nudge_corpus.py).
+    """The project's own labelled English examples (tests/support/nudge_corpus.py).
 
     Not blind, so like tune.jsonl they teach but never choose a threshold: they mark
     where the product draws its line ("Sales always spike in Q4" is about a season).
     """
-    from tests.domain.nudge_corpus import CORPUS
+    from tests.support.nudge_corpus import CORPUS
 
     return [
         {"text": text, "label": "blame" if blame else "ok", "lang": "en", "tuned": True}

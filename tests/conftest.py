@@ -5,30 +5,26 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import yaml
-from slack_bolt import App
 from sqlalchemy.engine import Engine, make_url
 
-from app.assembly import Runtime, create_app, create_runtime
-from app.serve import bound_socket, make_server
 from core.db import make_engine, migrate
 from core.settings import Settings
 from sandbox import SlackDriver, SlackSandbox
-
-ROOT = Path(__file__).resolve().parent.parent
-SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
-MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
-MANIFEST_BOT_SCOPES = tuple(MANIFEST["oauth_config"]["scopes"]["bot"])
-ENV_PREFIXES = ("SLACK_", "DATABASE_URL", "PORT", "LIAISON_")
+from tests.support.databases import truncate_postgres
+from tests.support.serving import (
+    ENV_PREFIXES,
+    MANIFEST_BOT_SCOPES,
+    SIGNING_SECRET,
+    Served,
+    make_settings,
+    serve_app,
+    settle_connections,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -80,24 +76,6 @@ def postgres_migrated() -> Iterator[str]:
     admin.dispose()
 
 
-def _truncate(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                sa.text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-        ]
-        if tables:
-            quoted = ", ".join(f'"{t}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A freshly migrated, empty database: SQLite always, PostgreSQL when configured."""
@@ -106,7 +84,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         migrate(url)
         return url
     url = request.getfixturevalue("postgres_migrated")
-    _truncate(url)
+    truncate_postgres(url)
     return url
 
 
@@ -117,92 +95,6 @@ def engine(database_url: str) -> Iterator[Engine]:
     yield engine
     settle_connections(engine)
     engine.dispose()
-
-
-def settle_connections(engine: Engine, timeout_s: float = 10.0) -> None:
-    """Wait for the connections a test's threads still hold to come back to the pool.
-
-    A listener still running past its ack, a scheduled job or a worker finishing its row
-    may hold one when the test ends. Disposed under them, the engine would leave that
-    connection to the garbage collector, whose ResourceWarning (psycopg: "deleted while
-    still open") then failed whichever later test was running.
-    """
-    checked_out = getattr(engine.pool, "checkedout", None)
-    if checked_out is None:  # pools that keep no count (SQLite's NullPool)
-        return
-    deadline = time.monotonic() + timeout_s
-    while checked_out() and time.monotonic() < deadline:
-        time.sleep(0.02)
-
-
-def make_settings(sandbox: SlackSandbox, database_url: str, **overrides: object) -> Settings:
-    """Settings that point the app at the sandbox and the test database."""
-    values: dict[str, object] = {
-        "slack_bot_token": sandbox.BOT_TOKEN,
-        "slack_signing_secret": SIGNING_SECRET,
-        "slack_api_url": sandbox.api_url,
-        "database_url": database_url,
-        "liaison_allow_private_urls": True,
-        **overrides,
-    }
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-@dataclass
-class Served:
-    """The app running over real HTTP."""
-
-    url: str
-    app: App
-    runtime: Runtime
-    # The loopback listener that serves /metrics (as `serve` opens on LIAISON_METRICS_PORT).
-    metrics_url: str
-
-    @property
-    def events_url(self) -> str:
-        return self.url + "/slack/events"
-
-
-@contextmanager
-def serve_app(settings: Settings, engine: Engine, *, background: bool = True) -> Iterator[Served]:
-    """Run the real Bolt app behind uvicorn on a free loopback port.
-
-    `background` also starts the delivery worker and the scheduler, as `serve` does.
-    """
-    runtime = create_runtime(settings, engine)
-    app = create_app(runtime)
-    if background:
-        runtime.start_background()
-    sock = bound_socket("127.0.0.1", 0)
-    port = sock.getsockname()[1]
-    metrics_sock = bound_socket("127.0.0.1", 0)
-    metrics_port = metrics_sock.getsockname()[1]
-    server = make_server(app, runtime, metrics_port=metrics_port)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock, metrics_sock]}, daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield Served(
-            url=f"http://127.0.0.1:{port}",
-            app=app,
-            runtime=runtime,
-            metrics_url=f"http://127.0.0.1:{metrics_port}/metrics",
-        )
-    finally:  # a failed test stops its app too, rather than leave its threads to the next
-        server.should_exit = True
-        thread.join(10)
-        runtime.stop_background()
-        runtime.executor.shutdown(wait=True)
-        runtime.http.close()
-        sock.close()
-        metrics_sock.close()
-        settle_connections(engine)
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from sqlalchemy.engine import Engine
 
 from core.db import make_engine
 from sandbox import SlackDriver, SlackSandbox, event_callback, reaction_added
-from tests.conftest import SIGNING_SECRET
-from tests.launching import launch
-from tests.processes import bot_serve
+from tests.support.launching import launch
+from tests.support.processes import bot_serve
+from tests.support.serving import SIGNING_SECRET
 
 pytestmark = pytest.mark.slow
 

@@ -3,53 +3,27 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from core.db import make_engine
-from models import DigestRun, OutboxMessage, Workspace
+from models import DigestRun, OutboxMessage
 from sandbox import SlackSandbox
-from sandbox.constants import TEAM_ID
 from services import digest_runs
-from tests.conftest import make_settings, serve_app
-from tests.processes import bot_serve
-
-LEADS = "C0LEADS"
-
-
-def seed(engine: Engine, *, hours_since_fire: float = 1.0, configured_days_ago: float = 3) -> int:
-    """A workspace whose weekly digest was due `hours_since_fire` ago (in UTC)."""
-    fired = datetime.now(UTC) - timedelta(hours=hours_since_fire)
-    with Session(engine) as session:
-        workspace = Workspace(
-            team_id=TEAM_ID,
-            name="Sandbox",
-            digest_channel_id=LEADS,
-            digest_weekday=fired.weekday(),
-            digest_time=fired.strftime("%H:%M"),
-            timezone="UTC",
-            updated_at=datetime.now(UTC) - timedelta(days=configured_days_ago),
-        )
-        session.add(workspace)
-        session.commit()
-        assert workspace.id is not None
-        return workspace.id
+from tests.support.digests import LEADS, seed
+from tests.support.processes import bot_serve
+from tests.support.serving import make_settings, serve_app
+from tests.support.waiting import wait_until
 
 
-def digests(sandbox: SlackSandbox) -> list[dict]:  # type: ignore[type-arg]
+def digests(sandbox: SlackSandbox) -> list[dict[str, Any]]:
     """Digest messages posted in the leads channel."""
     return [m for m in sandbox.messages(LEADS) if "digest" in str(m.get("text", "")).lower()]
-
-
-def wait_for(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def runs(engine: Engine) -> list[DigestRun]:
@@ -63,7 +37,7 @@ def test_claim_is_taken_once(sandbox: SlackSandbox, engine: Engine) -> None:
         settings = digest_runs.digest_settings(session=session, workspace_id=workspace_id)
         assert settings is not None
         period = digest_runs.period_for_schedule(settings, datetime.now(UTC))
-        message = {"text": "Weekly digest", "blocks": []}
+        message: dict[str, object] = {"text": "Weekly digest", "blocks": []}
         first = digest_runs.claim_and_queue(
             session=session, settings=settings, period=period, message=message, claimed_by="a"
         )
@@ -93,7 +67,7 @@ def test_crash_after_the_claim_is_recovered_by_the_next_start(
             claimed_by="crashed",
         )
     with serve_app(make_settings(sandbox, database_url), engine):
-        wait_for(lambda: len(digests(sandbox)) == 1, 20, "the queued digest")
+        wait_until(lambda: len(digests(sandbox)) == 1, 20, "the queued digest")
         time.sleep(1.5)  # the start-up catch-up finds the claim and posts nothing more
     with serve_app(make_settings(sandbox, database_url), engine):
         time.sleep(1.5)
@@ -106,7 +80,7 @@ def test_missed_run_posts_once_on_restart(
 ) -> None:
     seed(engine, hours_since_fire=30)  # due yesterday, while the app was down
     with serve_app(make_settings(sandbox, database_url), engine):
-        wait_for(lambda: len(digests(sandbox)) == 1, 30, "the caught-up digest")
+        wait_until(lambda: len(digests(sandbox)) == 1, 30, "the caught-up digest")
     with serve_app(make_settings(sandbox, database_url), engine):
         time.sleep(2)
     assert len(digests(sandbox)) == 1 and len(runs(engine)) == 1
@@ -128,9 +102,9 @@ def test_two_instances_on_postgresql_post_one_digest(
     sandbox: SlackSandbox, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     url = request.getfixturevalue("postgres_migrated")
-    from tests.conftest import _truncate
+    from tests.support.databases import truncate_postgres
 
-    _truncate(url)
+    truncate_postgres(url)
     engine = make_engine(url)
     try:
         seed(engine)
@@ -140,7 +114,7 @@ def test_two_instances_on_postgresql_post_one_digest(
             bot_serve(sandbox, url, tmp_path / "a") as _one,
             bot_serve(sandbox, url, tmp_path / "b") as _two,
         ):
-            wait_for(lambda: len(digests(sandbox)) >= 1, 40, "a digest from either instance")
+            wait_until(lambda: len(digests(sandbox)) >= 1, 40, "a digest from either instance")
             time.sleep(3)  # both instances' catch-ups and workers have had their go
             assert len(digests(sandbox)) == 1
         assert len(runs(engine)) == 1

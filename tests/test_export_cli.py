@@ -17,7 +17,7 @@ from core.db import session_scope_for
 from sandbox import SlackSandbox
 from sandbox.constants import TEAM_ID
 from services.workspaces import ensure_workspace
-from tests.services.test_export import ACCUSATION, read_csv, seed_feedback
+from tests.support.exports import ACCUSATION, read_csv, seed_feedback
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

@@ -25,9 +25,10 @@ from sqlmodel import SQLModel, col
 from core.db import make_engine
 from models import Asset, Comment, Vote, utcnow
 from sandbox import SlackDriver, SlackSandbox
-from tests.conftest import SIGNING_SECRET
-from tests.factories import message_text, reply, reply_text, wait_until
-from tests.processes import bot_serve
+from tests.support.factories import message_text, reply, reply_text
+from tests.support.processes import bot_serve
+from tests.support.serving import SIGNING_SECRET
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -213,12 +214,14 @@ MODEL_S = 2.0  # how long the model reviewer takes to answer
 def test_no_write_transaction_waits_for_the_model_reviewer(
     sandbox: SlackSandbox, database_url: str, tmp_path: Path
 ) -> None:
-    reviewer = {
-        "LIAISON_LLM_URL": sandbox.llm_url,
-        "LIAISON_LLM_MODEL": "reviewer-test",
-        "LIAISON_LLM_TIMEOUT_SECONDS": str(MODEL_S + 2),
-    }
-    with bot_serve(sandbox, database_url, tmp_path, **reviewer) as (_process, base):
+    with bot_serve(
+        sandbox,
+        database_url,
+        tmp_path,
+        LIAISON_LLM_URL=sandbox.llm_url,
+        LIAISON_LLM_MODEL="reviewer-test",
+        LIAISON_LLM_TIMEOUT_SECONDS=str(MODEL_S + 2),
+    ) as (_process, base):
         url = base + "/slack/events"
         with (
             SlackDriver(url, SIGNING_SECRET, sandbox=sandbox, timeout=30) as commenter,

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 
 from core.db import make_engine
 from sandbox import SlackDriver, SlackSandbox
-from tests.conftest import SIGNING_SECRET
-from tests.handlers.test_launch import state, submit
-from tests.processes import bot_serve
-from tests.test_delivery_crash import posted, wait_for
+from tests.support.launching import state, submit
+from tests.support.outbox import posted_ids
+from tests.support.processes import bot_serve
+from tests.support.serving import SIGNING_SECRET
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +50,7 @@ def test_sigterm_finishes_posts_in_flight_and_a_restart_posts_the_rest_once(
     with bot_serve(sandbox, database_url, tmp_path) as (process, base):
         with SlackDriver(base + "/slack/events", SIGNING_SECRET, sandbox=sandbox) as slack:
             assert submit(slack, state(channels=CHANNELS, collateral=collateral)).status_code == 200
-        wait_for(lambda: _rows(engine).get("sending", 0) > 0, 30, "posts in flight")
+        wait_until(lambda: _rows(engine).get("sending", 0) > 0, 30, "posts in flight")
         in_flight = _rows(engine)["sending"]
         stopped_at = time.monotonic()
         process.send_signal(signal.SIGTERM)
@@ -61,12 +62,12 @@ def test_sigterm_finishes_posts_in_flight_and_a_restart_posts_the_rest_once(
     # Every post that was in flight finished and was recorded: none is left to check.
     assert rows.get("sending", 0) == 0, rows
     assert rows.get("sent", 0) >= in_flight
-    assert rows.get("sent", 0) == len(posted(sandbox, CHANNELS))
+    assert rows.get("sent", 0) == len(posted_ids(sandbox, CHANNELS))
     assert rows.get("sent", 0) < EXPECTED
 
     sandbox.set_latency("chat.postMessage", 0)
     with bot_serve(sandbox, database_url, tmp_path):
-        wait_for(lambda: _rows(engine).get("sent", 0) == EXPECTED, 30, "the rest of the fan-out")
+        wait_until(lambda: _rows(engine).get("sent", 0) == EXPECTED, 30, "the rest of the fan-out")
     engine.dispose()
-    after = posted(sandbox, CHANNELS)
+    after = posted_ids(sandbox, CHANNELS)
     assert len(after) == EXPECTED and len(set(after)) == EXPECTED

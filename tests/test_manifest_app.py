@@ -13,8 +13,8 @@ from sandbox.payloads import (
     reaction_removed,
     tokens_revoked,
 )
-from tests.conftest import MANIFEST, MANIFEST_BOT_SCOPES
-from tests.factories import reply_text
+from tests.support.factories import reply_text
+from tests.support.serving import MANIFEST, MANIFEST_BOT_SCOPES
 
 DECLARED_COMMANDS = {c["command"] for c in MANIFEST["features"]["slash_commands"]}
 DECLARED_EVENTS = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])

@@ -1,4 +1,4 @@
-"""manifest.yml against Slack's manifest limits (tests/manifest_schema.py) and the SPEC.
+"""manifest.yml against Slack's manifest limits (tests/support/manifest_schema.py) and the SPEC.
 
 Each ``check_*`` helper returns a list of human-readable violations (empty when the
 manifest is fine), so the same checks run on the real manifest and, in the negative
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests import manifest_schema as S
+from tests.support import manifest_schema as S
 
 MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yml"
 

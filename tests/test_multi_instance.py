@@ -14,7 +14,7 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from core.db import make_engine
 from models import (
@@ -38,11 +38,12 @@ from models import (
     Vote,
 )
 from sandbox import SlackDriver, SlackSandbox, event_callback, reaction_added, reaction_removed
-from tests.conftest import SIGNING_SECRET, _truncate
-from tests.handlers.test_launch import MARKETER, state, submit
-from tests.launching import Posted, launch
-from tests.processes import bot_serve
-from tests.test_delivery_crash import open_rows
+from tests.support.databases import truncate_postgres
+from tests.support.launching import MARKETER, Posted, launch, state, submit
+from tests.support.outbox import open_rows, outbox, posted_ids
+from tests.support.processes import bot_serve
+from tests.support.serving import SIGNING_SECRET
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -77,7 +78,7 @@ class Instance:
 def pg_url(request: pytest.FixtureRequest) -> str:
     """A migrated, emptied PostgreSQL database (skips without TEST_DATABASE_URL)."""
     url: str = request.getfixturevalue("postgres_migrated")
-    _truncate(url)
+    truncate_postgres(url)
     return url
 
 
@@ -106,13 +107,6 @@ def two_instances(
             )
             instances.append(Instance(process, slack, log))
         yield instances
-
-
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 # An error or a traceback in a log line, plain text or JSON.
@@ -344,25 +338,6 @@ def test_vote_burst_across_two_instances_stores_each_vote_exactly_once(
 # ---------------------------------------------------------------- the fan-out
 
 
-def posted_ids(sandbox: SlackSandbox) -> list[int]:
-    """Outbox ids of every announcement and thread reply in the fan-out channels."""
-    ids: list[int] = []
-    for channel in FAN_CHANNELS:
-        for parent in sandbox.find_messages(channel, event_type="liaison_outbox"):
-            ids.append(parent["metadata"]["event_payload"]["id"])
-            for reply in sandbox.find_messages(
-                channel, event_type="liaison_outbox", thread_ts=parent["ts"]
-            ):
-                if reply["ts"] != parent["ts"]:
-                    ids.append(reply["metadata"]["event_payload"]["id"])
-    return ids
-
-
-def outbox(engine: Engine) -> list[OutboxMessage]:
-    with Session(engine) as session:
-        return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
-
-
 def claimed_by(engine: Engine, pid: int) -> int:
     """Messages an instance's worker holds right now (claimed, not yet settled)."""
     with engine.connect() as connection:
@@ -393,7 +368,7 @@ def assert_posted_exactly_once(sandbox: SlackSandbox, engine: Engine) -> list[Ou
     fan = [r for r in rows if r.kind in ("announcement", "asset_reply")]
     assert len(fan) == FAN_MESSAGES
     assert [r.status for r in rows] == [OutboxStatus.SENT] * len(rows)
-    ids = posted_ids(sandbox)
+    ids = posted_ids(sandbox, FAN_CHANNELS)
     assert len(ids) == FAN_MESSAGES and Counter(ids) == Counter(r.id for r in fan)
     posts = [
         c
@@ -435,8 +410,10 @@ def test_fanout_with_both_delivery_workers_posts_each_message_once(
     with two_instances(sandbox, pg_url, tmp_path) as instances:
         started = time.monotonic()
         start_fanout(sandbox, instances[0].slack)
-        wait_for(lambda: len(posted_ids(sandbox)) >= FAN_MESSAGES, 40, "the fan-out")
-        wait_for(lambda: open_rows(pg_engine) == 0, 20, "every outbox row to be settled")
+        wait_until(
+            lambda: len(posted_ids(sandbox, FAN_CHANNELS)) >= FAN_MESSAGES, 40, "the fan-out"
+        )
+        wait_until(lambda: open_rows(pg_engine) == 0, 20, "every outbox row to be settled")
         done_s = time.monotonic() - started
         time.sleep(1.5)  # both workers look again: nothing more is posted
         assert errors(instances) == []
@@ -456,17 +433,24 @@ def test_fanout_survives_one_instance_killed_midway(
         started = time.monotonic()
         start_fanout(sandbox, instances[0].slack)
         killed = instances[1].process
-        wait_for(
-            lambda: len(posted_ids(sandbox)) >= 10 and claimed_by(pg_engine, killed.pid) > 0,
+        wait_until(
+            lambda: (
+                len(posted_ids(sandbox, FAN_CHANNELS)) >= 10
+                and claimed_by(pg_engine, killed.pid) > 0
+            ),
             30,
             "the first posts, and a message in flight in the instance to kill",
         )
         killed.send_signal(signal.SIGKILL)
         killed.wait(10)
-        at_kill = len(posted_ids(sandbox))
+        at_kill = len(posted_ids(sandbox, FAN_CHANNELS))
         assert at_kill < FAN_MESSAGES, "the fan-out finished before the kill"
-        wait_for(lambda: len(posted_ids(sandbox)) >= FAN_MESSAGES, 40, "the rest of the fan-out")
-        wait_for(lambda: open_rows(pg_engine) == 0, 20, "every outbox row to be settled")
+        wait_until(
+            lambda: len(posted_ids(sandbox, FAN_CHANNELS)) >= FAN_MESSAGES,
+            40,
+            "the rest of the fan-out",
+        )
+        wait_until(lambda: open_rows(pg_engine) == 0, 20, "every outbox row to be settled")
         done_s = time.monotonic() - started
         time.sleep(1.5)
         assert errors(instances) == []

@@ -7,8 +7,6 @@ tokens and keeps or purges the data; rotating tokens are refreshed before they e
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -20,10 +18,9 @@ from models import Asset, Installation, OAuthState, OutboxMessage, Workspace
 from sandbox import SlackDriver, SlackSandbox, payloads
 from services.installations import DbStateStore
 from services.scheduling import digest_job_id
-from tests.conftest import MANIFEST, MANIFEST_BOT_SCOPES, SIGNING_SECRET, Served
-from tests.factories import reply
-from tests.launching import launch
-from tests.oauth import (
+from tests.support.factories import reply
+from tests.support.launching import launch
+from tests.support.oauth import (
     COOKIE,
     TEAM_A,
     TEAM_B,
@@ -33,6 +30,8 @@ from tests.oauth import (
     serve_oauth,
     start_install,
 )
+from tests.support.serving import MANIFEST, MANIFEST_BOT_SCOPES, SIGNING_SECRET, Served
+from tests.support.waiting import wait_until
 
 
 def _rows(engine: Engine) -> list[Installation]:
@@ -169,7 +168,7 @@ def test_without_an_install_a_request_gets_a_clear_answer(
 
 def _answer(sandbox: SlackSandbox, slack: SlackDriver) -> str:
     """What the last command's response URL received."""
-    _wait(lambda: sandbox.responses(slack.last_response_url), "the response URL")
+    wait_until(lambda: sandbox.responses(slack.last_response_url), 10.0, "the response URL")
     return str(sandbox.responses(slack.last_response_url)[-1].get("text"))
 
 
@@ -184,7 +183,7 @@ def _digest_job_of_a(slack: SlackDriver, sandbox: SlackSandbox, served: Served) 
     with Session(engine) as session:
         workspace_id = session.exec(select(Workspace.id).where(Workspace.team_id == TEAM_A)).one()
     job = digest_job_id(workspace_id or 0)
-    _wait(lambda: served.runtime.scheduler.get_job(job) is not None, "A's digest job")
+    wait_until(lambda: served.runtime.scheduler.get_job(job) is not None, 10.0, "A's digest job")
     return job
 
 
@@ -241,7 +240,9 @@ def test_a_reinstall_after_uninstall_works_again(
         job = _digest_job_of_a(slack, sandbox, served)
         scheduler = served.runtime.scheduler
         _uninstall(slack, TEAM_A)
-        _wait(lambda: _rows(engine) == [] and scheduler.get_job(job) is None, "uninstalled")
+        wait_until(
+            lambda: _rows(engine) == [] and scheduler.get_job(job) is None, 10.0, "uninstalled"
+        )
         install(served, sandbox, TEAM_A)
         # The kept schedule is back with the install.
         assert scheduler.get_job(job) is not None
@@ -260,7 +261,7 @@ def test_revoked_bot_tokens_are_forgotten(
         install(served, sandbox, TEAM_A)
         response = slack.event(payloads.tokens_revoked(), team_id=TEAM_A)
         assert response.status_code == 200
-        _wait(lambda: _rows(engine) == [], "the revoked bot token forgotten")
+        wait_until(lambda: _rows(engine) == [], 10.0, "the revoked bot token forgotten")
         # Malformed token lists are ignored, not fatal.
         odd = {"type": "tokens_revoked", "tokens": {"bot": "nope", "oauth": [1, None]}}
         assert slack.event(odd, team_id=TEAM_A).status_code == 200
@@ -304,13 +305,6 @@ def test_an_expired_token_is_refused_by_the_sandbox_so_rotation_matters(
     with pytest.raises(SlackApiError) as refused:
         WebClient(token=token, base_url=sandbox.api_url).auth_test()
     assert refused.value.response["error"] == "token_expired"
-
-
-def _wait(check, what: str, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_the_install_asks_for_the_manifests_scopes_and_redirect() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,25 +29,15 @@ from sandbox import SlackDriver, SlackSandbox
 from sandbox.constants import TEAM_ID
 from sandbox.payloads import view_submission
 from services.home import home_data
-from tests.conftest import SIGNING_SECRET
-from tests.handlers.test_launch import MARKETER, state, submit
-from tests.processes import bot_serve
+from tests.support.databases import rows
+from tests.support.launching import MARKETER, state, submit
+from tests.support.processes import bot_serve
+from tests.support.serving import SIGNING_SECRET
+from tests.support.waiting import wait_until
 
 LOCK_S = "2"  # a dead process's claims (and submissions) are taken over this soon
 ASKER = "U0REP1"
 QUESTION = "Does the new tier apply to renewals?"
-
-
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def rows(engine: Engine, model: type) -> list[Any]:
-    with Session(engine) as session:
-        return list(session.exec(select(model)).all())
 
 
 def settled(engine: Engine) -> bool:
@@ -102,7 +91,7 @@ def ask(slack: SlackDriver, campaign_id: int, thread_ts: str, text: str = QUESTI
 
 def launched(engine: Engine, sandbox: SlackSandbox) -> tuple[int, str]:
     """The one campaign, once its announcement is posted: (campaign id, announcement ts)."""
-    wait_for(lambda: len(announcements(sandbox)) == 1 and settled(engine), 30, "the launch")
+    wait_until(lambda: len(announcements(sandbox)) == 1 and settled(engine), 30, "the launch")
     [campaign] = rows(engine, Campaign)
     return campaign.id, announcements(sandbox)[0]["ts"]
 
@@ -138,8 +127,8 @@ def test_a_launch_killed_after_its_ack_is_posted_once_after_restart_and_the_mark
 
         sandbox.set_latency("users.info", 0)
         with bot_serve(sandbox, database_url, tmp_path, LIAISON_DELIVERY_LOCK_SECONDS=LOCK_S):
-            wait_for(lambda: dms(sandbox, MARKETER) != [], 60, "the marketer's note")
-            wait_for(lambda: settled(engine), 30, "every message to be settled")
+            wait_until(lambda: dms(sandbox, MARKETER) != [], 60, "the marketer's note")
+            wait_until(lambda: settled(engine), 30, "every message to be settled")
         [post] = announcements(sandbox)
         assert "Spring bundle" in str(post.get("text", "")) + json.dumps(post.get("blocks"))
         [note] = dms(sandbox, MARKETER)
@@ -168,7 +157,7 @@ def test_a_launch_whose_users_info_is_rate_limited_survives_a_sigterm_and_is_pos
             assert response.status_code == 200
             # The launch's users.info is refused (waited for by its status: a stray call, e.g.
             # from a process of the previous test still exiting, may be recorded first).
-            wait_for(
+            wait_until(
                 lambda: 429 in [c.status for c in sandbox.calls("users.info")],
                 15,
                 "the launch's rate-limited users.info",
@@ -181,8 +170,8 @@ def test_a_launch_whose_users_info_is_rate_limited_survives_a_sigterm_and_is_pos
         assert announcements(sandbox) == [] and dms(sandbox, MARKETER) == []
 
         with bot_serve(sandbox, database_url, tmp_path, LIAISON_DELIVERY_LOCK_SECONDS=LOCK_S):
-            wait_for(lambda: dms(sandbox, MARKETER) != [], 60, "the marketer's note")
-            wait_for(lambda: settled(engine), 30, "every message to be settled")
+            wait_until(lambda: dms(sandbox, MARKETER) != [], 60, "the marketer's note")
+            wait_until(lambda: settled(engine), 30, "every message to be settled")
         [post] = announcements(sandbox)
         assert "Summer bundle" in json.dumps(post.get("blocks"))
         [note] = dms(sandbox, MARKETER)
@@ -211,7 +200,7 @@ def test_a_question_killed_after_its_ack_is_posted_once_after_restart(
                 assert response.status_code == 200 and response.content in (b"", b"{}")
                 [question] = rows(engine, Question)  # stored by the time of the 200
                 assert question.text == QUESTION and question.ts is None
-            wait_for(
+            wait_until(
                 lambda: any(
                     c.status == 429 for c in sandbox.calls("chat.postMessage")[refused_before:]
                 ),
@@ -223,9 +212,9 @@ def test_a_question_killed_after_its_ack_is_posted_once_after_restart(
         assert thread_questions(sandbox, parent_ts) == []
 
         with bot_serve(sandbox, database_url, tmp_path, LIAISON_DELIVERY_LOCK_SECONDS=LOCK_S):
-            wait_for(lambda: thread_questions(sandbox, parent_ts) != [], 60, "the question")
-            wait_for(lambda: rows(engine, Question)[0].ts is not None, 30, "its ts recorded")
-            wait_for(lambda: settled(engine), 30, "every message to be settled")
+            wait_until(lambda: thread_questions(sandbox, parent_ts) != [], 60, "the question")
+            wait_until(lambda: rows(engine, Question)[0].ts is not None, 30, "its ts recorded")
+            wait_until(lambda: settled(engine), 30, "every message to be settled")
         [posted] = thread_questions(sandbox, parent_ts)
         [question] = rows(engine, Question)
         assert posted["ts"] == question.ts and QUESTION in str(posted.get("text", ""))
@@ -244,9 +233,9 @@ def test_a_question_slack_refuses_for_good_is_closed_and_its_asker_told(
     campaign_id, parent_ts = launched(engine, sandbox)
     sandbox.fail_next("chat.postMessage", error="is_archived")
     assert ask(slack, campaign_id, parent_ts).status_code == 200
-    wait_for(lambda: rows(engine, Question)[0].closed_at is not None, 15, "the question closed")
-    wait_for(lambda: dms(sandbox, ASKER) != [], 15, "the asker's note")
-    wait_for(lambda: settled(engine), 15, "every message to be settled")
+    wait_until(lambda: rows(engine, Question)[0].closed_at is not None, 15, "the question closed")
+    wait_until(lambda: dms(sandbox, ASKER) != [], 15, "the asker's note")
+    wait_until(lambda: settled(engine), 15, "every message to be settled")
     [question] = rows(engine, Question)
     assert question.ts is None and question.answered_at is None
     assert question.error == "the channel is archived"
@@ -267,8 +256,8 @@ def test_a_question_post_refused_for_now_is_retried_and_posted_once(
     campaign_id, parent_ts = launched(engine, sandbox)
     sandbox.fail_next("chat.postMessage", status=503)
     assert ask(slack, campaign_id, parent_ts).status_code == 200
-    wait_for(lambda: thread_questions(sandbox, parent_ts) != [], 30, "the question")
-    wait_for(lambda: settled(engine), 15, "every message to be settled")
+    wait_until(lambda: thread_questions(sandbox, parent_ts) != [], 30, "the question")
+    wait_until(lambda: settled(engine), 15, "every message to be settled")
     [posted] = thread_questions(sandbox, parent_ts)
     [question] = rows(engine, Question)
     assert question.ts == posted["ts"] and question.closed_at is None
@@ -280,10 +269,10 @@ def test_a_launch_refused_after_its_ack_is_dropped_and_its_marketer_told(
 ) -> None:
     # The policy changed while the form was open: only U0MKT2 may launch now.
     slack.command("/liaison", "launchers add <@U0MKT2>", user_id="UADMIN")
-    wait_for(lambda: sandbox.responses() != [], 15, "the policy change")
+    wait_until(lambda: sandbox.responses() != [], 15, "the policy change")
     assert submit(slack, state(name="Too late")).status_code == 200
-    wait_for(lambda: dms(sandbox, MARKETER) != [], 15, "the marketer's note")
-    wait_for(lambda: settled(engine), 15, "every message to be settled")
+    wait_until(lambda: dms(sandbox, MARKETER) != [], 15, "the marketer's note")
+    wait_until(lambda: settled(engine), 15, "every message to be settled")
     [note] = dms(sandbox, MARKETER)
     assert "Too late" in note and "wasn't announced" in note
     assert rows(engine, Campaign) == []
@@ -311,13 +300,13 @@ def test_an_edit_is_stored_by_the_time_of_its_ack_and_only_its_marketer_may(
 
     # Someone else's (forged) edit: the modal closes, they are told why, nothing changes.
     assert edit(ASKER).status_code == 200
-    wait_for(lambda: dms(sandbox, ASKER) != [], 15, "the refusal")
+    wait_until(lambda: dms(sandbox, ASKER) != [], 15, "the refusal")
     assert "Only" in dms(sandbox, ASKER)[0]
     assert rows(engine, Campaign)[0].name == "Q3 pricing refresh"
     # The marketer's edit is committed before the 200 comes back.
     assert edit(MARKETER).status_code == 200
     assert rows(engine, Campaign)[0].name == "Renamed launch"
-    wait_for(
+    wait_until(
         lambda: "Renamed launch" in json.dumps(announcements(sandbox)[0].get("blocks")),
         15,
         "the announcement's update",

@@ -17,9 +17,9 @@ import pytest
 
 from sandbox import SlackDriver, SlackSandbox
 from sandbox.payloads import slash_command
-from tests.conftest import SIGNING_SECRET
-from tests.factories import reply_text
-from tests.processes import bot_serve, free_port
+from tests.support.factories import reply_text
+from tests.support.processes import bot_serve, free_port
+from tests.support.serving import SIGNING_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

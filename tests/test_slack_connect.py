@@ -40,11 +40,13 @@ from sandbox import (
     slash_command,
     view_submission,
 )
-from tests.conftest import SIGNING_SECRET, Served
-from tests.factories import message_text, reply_text, shown_modal, wait_until
-from tests.handlers.test_feedback import modal_state
-from tests.launching import Posted, launch
-from tests.oauth import TEAM_A, install, serve_oauth
+from tests.support.databases import rows
+from tests.support.factories import message_text, reply_text, shown_modal
+from tests.support.feedback import modal_state
+from tests.support.launching import Posted, launch
+from tests.support.oauth import TEAM_A, install, serve_oauth
+from tests.support.serving import SIGNING_SECRET, Served
+from tests.support.waiting import wait_until
 
 PARTNER_TEAM = "T0PARTNER"
 PARTNER = "UPARTNER1"
@@ -62,11 +64,6 @@ def share_a_channel(sandbox: SlackSandbox) -> None:
         bot_is_member=True,
         shared_with=[PARTNER_TEAM],
     )
-
-
-def rows(engine: Engine, model: type) -> list[Any]:
-    with Session(engine) as session:
-        return list(session.exec(select(model)).all())
 
 
 def announcement(sandbox: SlackSandbox) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from sandbox import SlackSandbox, app_home_opened
-from tests.factories import message_text
+from tests.support.factories import message_text
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

@@ -24,9 +24,9 @@ import pytest
 
 from app.serve import BODY_DEADLINE_S, HEADERS_DEADLINE_S
 from sandbox import SlackDriver, SlackSandbox, sign_request, slash_command
-from tests.conftest import SIGNING_SECRET
-from tests.factories import reply_text
-from tests.processes import bot_serve
+from tests.support.factories import reply_text
+from tests.support.processes import bot_serve
+from tests.support.serving import SIGNING_SECRET
 
 FORM = "application/x-www-form-urlencoded"
 ARABIC = "".join(chr(0x0660 + d) for d in range(10))  # Arabic-Indic digits

@@ -32,11 +32,11 @@ from models import (
     Workspace,
 )
 from sandbox import SlackDriver, SlackSandbox, payloads
-from tests.conftest import SIGNING_SECRET
-from tests.factories import reply
-from tests.handlers.test_feedback import modal_state
-from tests.launching import launch
-from tests.oauth import TEAM_A, TEAM_B, TOKEN_KEY, install, serve_oauth
+from tests.support.factories import reply
+from tests.support.feedback import modal_state
+from tests.support.launching import launch
+from tests.support.oauth import TEAM_A, TEAM_B, TOKEN_KEY, install, serve_oauth
+from tests.support.serving import SIGNING_SECRET
 
 REP_A = "U0REP1"
 REP_B = "U0REP2"  # a person of B (Slack user ids are unique across workspaces)
@@ -166,7 +166,11 @@ def test_b_can_neither_see_nor_change_a(
         (
             Ids.QUESTION_MODAL,
             json.dumps(question_meta),
-            {Ids.QUESTION_TEXT: {Ids.QUESTION_TEXT: {"type": "plain_text_input", "value": "?"}}},
+            {
+                str(Ids.QUESTION_TEXT): {
+                    str(Ids.QUESTION_TEXT): {"type": "plain_text_input", "value": "?"}
+                }
+            },
         ),
         (
             Ids.FEEDBACK_MODAL,

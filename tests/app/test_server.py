@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -19,8 +20,8 @@ from app.server import MalformedRequest, to_bolt_request
 from core.db import make_engine
 from sandbox import SlackDriver, SlackSandbox, sign_request
 from sandbox.payloads import slash_command
-from tests.conftest import SIGNING_SECRET, Served, make_settings, serve_app
-from tests.factories import assets, reply_text
+from tests.support.factories import assets, reply_text
+from tests.support.serving import SIGNING_SECRET, Served, make_settings, serve_app
 
 
 def _command_body(sandbox: SlackSandbox, text: str) -> str:
@@ -169,7 +170,7 @@ def test_extra_routes_are_served_and_an_unhandled_error_is_a_500_naming_the_requ
     ],
 )
 def test_bodies_missing_what_their_type_needs_are_malformed(payload: dict[str, object]) -> None:
-    form = {"content-type": "application/x-www-form-urlencoded"}
+    form: dict[str, str | Sequence[str]] = {"content-type": "application/x-www-form-urlencoded"}
     with pytest.raises(MalformedRequest):
         to_bolt_request(urlencode({"payload": json.dumps(payload)}), query="", headers=form)
 
@@ -185,7 +186,7 @@ def test_json_nested_past_the_recursion_limit_is_malformed() -> None:
 
 
 def test_to_bolt_request_keeps_commands_and_interactions_apart() -> None:
-    form = {"content-type": "application/x-www-form-urlencoded"}
+    form: dict[str, str | Sequence[str]] = {"content-type": "application/x-www-form-urlencoded"}
     command = urlencode(
         {
             "command": "/collateral",

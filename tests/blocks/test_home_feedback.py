@@ -17,7 +17,7 @@ from domain.home import (
     trend_arrow,
 )
 from sandbox import validate_view
-from tests.factories import message_text
+from tests.support.factories import message_text
 
 
 def summary(i: int) -> AssetSummary:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from blocks.ids import Ids
 from blocks.loading import MAX_TITLE, build_loading_modal, build_notice_modal
-from tests.factories import message_text
+from tests.support.factories import message_text
 
 
 def test_the_loading_modal_has_no_submit_and_a_short_title() -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ def test_migrations_match_the_models(database_url: str) -> None:
     command.check(alembic_config(database_url))
 
 
-def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/p.db")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -96,7 +97,7 @@ def test_times_come_back_as_utc(engine: Engine) -> None:
         assert asset.created_at.utcoffset().total_seconds() == 0
 
 
-def test_health_check_is_not_blocked_by_a_writer(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_health_check_is_not_blocked_by_a_writer(tmp_path: Path) -> None:
     from core.db import ping
 
     url = f"sqlite:///{tmp_path}/lock.db"
@@ -110,14 +111,14 @@ def test_health_check_is_not_blocked_by_a_writer(tmp_path) -> None:  # type: ign
     engine.dispose()
 
 
-def test_sqlite_commits_survive_power_loss(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_commits_survive_power_loss(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path}/p.db")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     engine.dispose()
 
 
-def test_a_reader_never_waits_for_sqlites_write_lock(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_reader_never_waits_for_sqlites_write_lock(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/p.db"
     migrate(url)
     engine = make_engine(url)

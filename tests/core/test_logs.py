@@ -26,7 +26,7 @@ from core.settings import Settings
 from core.slack import make_client
 from sandbox import SlackDriver, SlackSandbox
 from sandbox.payloads import slash_command
-from tests.conftest import SIGNING_SECRET, Served
+from tests.support.serving import SIGNING_SECRET, Served
 
 COMMENT = "the quokka pricing slide confuses every buyer"
 CLIENT_SECRET = "client-secret-0f9e8d7c6b5a"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -25,8 +24,9 @@ from sandbox import SlackDriver, SlackSandbox
 from sandbox.constants import TEAM_ID
 from sandbox.payloads import slash_command
 from services import digest_runs
-from tests.conftest import Served, make_settings, serve_app
-from tests.processes import free_port
+from tests.support.processes import free_port
+from tests.support.serving import Served, make_settings, serve_app
+from tests.support.waiting import wait_until
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -78,13 +78,6 @@ def count(name: str, **labels: str) -> float:
     for metric in (SLACK_API_REQUESTS, SLACK_API_RATE_LIMITED):
         registry.register(metric)
     return registry.get_sample_value(name, labels) or 0.0
-
-
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_requests_and_acks_are_counted_by_route_kind_and_status(
@@ -146,7 +139,7 @@ def test_listener_calls_to_slack_and_429s_are_counted(
     # Bolt gives each listener a fresh client with a copy of the app client's handlers.
     sandbox.fail_next("views.open", status=429, retry_after=0)
     assert slack.command("/feedback", "").status_code == 200
-    wait_for(lambda: any(c.ok for c in sandbox.calls("views.open")), "the modal to open")
+    wait_until(lambda: any(c.ok for c in sandbox.calls("views.open")), 10.0, "the modal to open")
 
     def counted() -> bool:
         now = scrape(served.metrics_url)
@@ -154,7 +147,7 @@ def test_listener_calls_to_slack_and_429s_are_counted(
             value(before, "liaison_slack_api_requests_total", method="views.open", outcome="ok")
         )
 
-    wait_for(counted, "the views.open call to be counted")
+    wait_until(counted, 10.0, "the views.open call to be counted")
     after = scrape(served.metrics_url)
     requests = "liaison_slack_api_requests_total"
     assert (
@@ -228,14 +221,14 @@ def _seed(engine: Engine) -> None:
                     next_attempt_at=due,
                 )
             )
-        for weeks, status in ((1, DigestStatus.POSTED), (0, DigestStatus.CLAIMED)):
+        for weeks, run_status in ((1, DigestStatus.POSTED), (0, DigestStatus.CLAIMED)):
             start = now - timedelta(weeks=weeks + 1)
             session.add(
                 DigestRun(
                     workspace_id=workspace.id,
                     period_start=start,
                     period_end=start + timedelta(weeks=1),
-                    status=status,
+                    status=run_status,
                 )
             )
         session.commit()
@@ -353,7 +346,7 @@ def _claim_a_digest(engine: Engine) -> int:
         settings = digest_runs.digest_settings(session=session, workspace_id=workspace.id)
         assert settings is not None
         period = digest_runs.period_for_schedule(settings, datetime.now(UTC))
-        message = {"text": "Weekly digest", "blocks": []}
+        message: dict[str, object] = {"text": "Weekly digest", "blocks": []}
         assert digest_runs.claim_and_queue(
             session=session, settings=settings, period=period, message=message, claimed_by="t"
         )
@@ -383,7 +376,7 @@ def test_the_digest_run_metric_follows_its_message_out_of_claimed(
     with serve_app(settings, engine, background=False) as idle:  # no worker: still queued
         before = scrape(idle.metrics_url)
     with serve_app(settings, engine) as served:
-        wait_for(lambda: _run_status(engine) != DigestStatus.CLAIMED, "the digest to settle", 20)
+        wait_until(lambda: _run_status(engine) != DigestStatus.CLAIMED, 20, "the digest to settle")
         after = scrape(served.metrics_url)
     runs = "liaison_digest_runs"
     assert value(before, runs, status="claimed") == 1

@@ -187,7 +187,7 @@ def test_bolt_sees_none_of_its_environment_variables(
 ) -> None:
     from app.assembly import BOLT_ENVIRONMENT, create_app, create_runtime
     from core.db import make_engine
-    from tests.conftest import SIGNING_SECRET, make_settings
+    from tests.support.serving import SIGNING_SECRET, make_settings
 
     settings = make_settings(sandbox, database_url)  # ours, read before the shell's
     for name in BOLT_ENVIRONMENT:

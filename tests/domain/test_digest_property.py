@@ -8,19 +8,15 @@ anywhere in the assembled Digest may contain a user's id, a `<@`/`<!` mention, a
 or, as a whole word in any case, a name (user name, display name, real name, or the
 first name of a real name).
 
-Names are made of syllables and filtered so that none is a common word
-(`domain.redact.COMMON_WORDS`, which the redactor only hides where capitalised) or a
-word of the fixture text: otherwise "deck" as a name would be found in "the deck" and
-the property would test the fixture, not the redactor.
+Names are made of syllables and filtered so that none is a common word or a word of the
+fixture text (tests/support/people.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-import string
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from random import Random
 from typing import Any
@@ -40,86 +36,15 @@ from domain.digest_data import (
     QuestionRecord,
     WeekVolume,
 )
-from domain.redact import COMMON_WORDS, PLACEHOLDERS
+from tests.support.people import FIXTURE_WORDS, User, forms, users
 
 PERIOD = Period(
     start=datetime(2026, 11, 16, 8, 0, tzinfo=UTC),
     end=datetime(2026, 11, 23, 8, 0, tzinfo=UTC),
     label="16-23 Nov 2026",
 )
-_FIXTURE = (
-    "the pricing deck is outdated please add a healthcare example the webinar slides "
-    "are too long mobile view broken link compared to competitors battlecard needs "
-    "an update roi calculator great for onboarding customers loved it spring launch "
-    "summer push when is the next demo can we get this in german thanks ask about "
-    "from with and for our new one page summary works well on calls"
-)
-FIXTURE_WORDS = _FIXTURE.split()
-SYLLABLES = ["zor", "vak", "quil", "mex", "thal", "bex", "yon", "kri", "sul", "pom", "wex"]
-SYLLABLES += ["jur", "fen", "lio", "ras", "tuv", "nix", "gud", "oxa", "ebb", "ulm", "ziv"]
 WRAPS = ["{}", "({})", "{},", '"{}"', "{}'s", "—{}—", "[{}]", "{}!", "{}?", "*{}*", "_{}_"]
 WRAPS += ["{}.", "'{}'", "{}:", "<{}>"]
-FORBIDDEN = COMMON_WORDS | set(FIXTURE_WORDS) | {p.strip("[]") for p in PLACEHOLDERS}
-
-
-@dataclass(frozen=True)
-class User:
-    id: str
-    name: str  # the Slack user name, e.g. "zorvak.quil"
-    display: str
-    first: str
-    last: str
-    email: str
-
-    @property
-    def real(self) -> str:
-        return f"{self.first} {self.last}"
-
-    def names(self) -> list[str]:
-        return [self.name, self.display, self.real, self.first]
-
-    def terms(self) -> list[str]:
-        return [self.id, self.name, self.display, self.real, self.email]
-
-
-word = (
-    st.lists(st.sampled_from(SYLLABLES), min_size=2, max_size=3)
-    .map("".join)
-    .filter(lambda w: w not in FORBIDDEN)
-)
-ids = st.text(alphabet=string.ascii_uppercase + string.digits, min_size=8, max_size=11)
-emails = st.emails()
-
-
-@st.composite
-def users(draw: st.DrawFn) -> User:
-    first, last, nick = draw(word), draw(word), draw(word)
-    name = draw(st.sampled_from([f"{first}.{last}", f"{first}{last}", f"{first}_{last}", nick]))
-    email = draw(
-        st.one_of(
-            emails,
-            st.just(f"{first}.{last}@example.com"),
-            st.just(f"{nick}@{last}.io"),
-        )
-    )
-    display = draw(st.sampled_from([nick, nick.capitalize(), first.capitalize(), name]))
-    return User(
-        id="U" + draw(ids),
-        name=name,
-        display=display,
-        first=first.capitalize(),
-        last=last.capitalize(),
-        email=email,
-    )
-
-
-def forms(user: User) -> list[str]:
-    """The ways a person turns up in text people write."""
-    found = [user.id, f"<@{user.id}>", f"<@{user.id}|{user.name}>", f"&lt;@{user.id}&gt;"]
-    found += [user.email, f"<mailto:{user.email}|{user.email}>", f"@{user.name}"]
-    for name in user.names():
-        found += [name, name.lower(), name.upper(), name.title()]
-    return found
 
 
 def sentence(rnd: Random, people: list[User]) -> str:

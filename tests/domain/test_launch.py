@@ -243,6 +243,7 @@ def test_validate_launch_when_editing_keeps_a_past_launch_date() -> None:
     assert form.launch_date == date(2024, 11, 1)
     moved = state(launch_date="2024-11-02", omit=(LaunchField.CHANNELS,))
     errors = validate_launch(moved, today=TODAY, editing=True, current_date=date(2024, 11, 1))
+    assert isinstance(errors, dict)
     assert set(errors) == {LaunchField.DATE}
 
 
@@ -336,6 +337,7 @@ def test_validate_launch_reports_the_field(
 
 def test_validate_launch_reports_every_field_at_once() -> None:
     errors = validate_launch({}, today=TODAY)
+    assert isinstance(errors, dict)
     assert set(errors) == {
         LaunchField.NAME,
         LaunchField.SUMMARY,

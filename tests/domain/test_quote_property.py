@@ -24,7 +24,7 @@ from domain.digest_data import CommentRecord, DigestInput, Participation, Period
 from domain.redact import safe_quote
 from domain.review import review_comment
 from domain.themes import MIN_COMMENTERS, QUOTE_LIMIT
-from tests.domain.test_digest_property import User, forms, users
+from tests.support.people import User, forms, users
 
 PERIOD = Period(
     start=datetime(2026, 11, 16, 8, 0, tzinfo=UTC),

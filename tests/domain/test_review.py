@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from domain import blame_model
 from domain.nudge import build_nudge
 from domain.review import REASONS, REFERENCES, review_by_rules, review_comment
-from tests.domain.nudge_corpus import CORPUS
+from tests.support.nudge_corpus import CORPUS
 
 
 def test_english_corpus_precision_and_recall() -> None:

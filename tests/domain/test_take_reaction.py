@@ -97,9 +97,9 @@ def test_odd_shapes_never_raise() -> None:
         shaped = body()
         shaped[key] = value
         shapes.append(shaped)
-    for field, value in (("user", None), ("item", "C0SALES"), ("reaction", 5), ("item", {})):
+    for field, bad in (("user", None), ("item", "C0SALES"), ("reaction", 5), ("item", {})):
         shaped = body()
-        shaped["event"][field] = value
+        shaped["event"][field] = bad
         shapes.append(shaped)
     for shaped in shapes:
         taken = take_reaction(shaped)

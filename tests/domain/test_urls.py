@@ -187,7 +187,7 @@ def test_parse_collateral_url_output_is_canonical(text: str) -> None:
         st.one_of(
             st.sampled_from(list("|<>\"`{}^\\[]#?%&;=/()'.,*!")),
             st.sampled_from(["%7C", "%C3%A9", "%4", "&amp;", "&lt;", "&gt;", "&amp;lt;"]),
-            st.characters(codec="utf-8", exclude_categories=("Cs",)),
+            st.characters(codec="utf-8", exclude_categories=["Cs"]),
         ),
         max_size=20,
     ).map("".join),

@@ -7,8 +7,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from handlers.commands import COMMANDS
-from tests.fuzz.conftest import EXAMPLES, Rig, fuzz_settings
-from tests.fuzz.strategies import channels, command_text, users
+from tests.support.fuzz_strategies import channels, command_text, users
+from tests.support.fuzzing import EXAMPLES, Rig, fuzz_settings
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

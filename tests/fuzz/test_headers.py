@@ -18,14 +18,14 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sandbox import slash_command
-from tests.conftest import SIGNING_SECRET
-from tests.fuzz.conftest import Rig, fuzz_settings
+from tests.support.fuzzing import Rig, fuzz_settings
+from tests.support.serving import SIGNING_SECRET
 
 FORM = "application/x-www-form-urlencoded"
 
 # Header values httpx will put on the wire (it refuses CR, LF and NUL, as HTTP does).
 header_text = st.text(
-    alphabet=st.characters(blacklist_characters="\r\n\x00", blacklist_categories=("Cs",)),
+    alphabet=st.characters(blacklist_characters="\r\n\x00", blacklist_categories=["Cs"]),
     max_size=80,
 ).map(str.strip)
 numbers = st.one_of(
@@ -88,7 +88,7 @@ def test_forged_headers_are_refused_before_anything(
     elif repeat == "signature":
         headers.append(("X-Slack-Signature", _sign(body, str(now))))
     mark = len(rig.sandbox.calls())
-    raw = [(name, value.encode("utf-8")) for name, value in headers]
+    raw = [(name.encode("ascii"), value.encode("utf-8")) for name, value in headers]
     try:
         response = httpx.post(rig.driver.app_url, content=body, headers=raw, timeout=10)
     except httpx.LocalProtocolError:

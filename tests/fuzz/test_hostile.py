@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from blocks.ids import Ids
 from domain.feedback import FeedbackField
 from sandbox import app_home_opened, event_callback, reaction_added, reaction_removed
-from tests.fuzz.conftest import Rig, fuzz_settings
-from tests.fuzz.mutate import mutated
-from tests.fuzz.strategies import any_text, json_values
+from tests.support.fuzz_strategies import any_text, json_values
+from tests.support.fuzzing import Rig, fuzz_settings
+from tests.support.mutations import mutated
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

@@ -30,9 +30,17 @@ from sandbox import (
     view_submission,
 )
 from sandbox.payloads import new_trigger_id
-from tests.fuzz.conftest import Rig, fuzz_settings
-from tests.fuzz.mutate import mutated
-from tests.fuzz.strategies import any_text, channels, command_text, huge, ids, json_values, users
+from tests.support.fuzz_strategies import (
+    any_text,
+    channels,
+    command_text,
+    huge,
+    ids,
+    json_values,
+    users,
+)
+from tests.support.fuzzing import Rig, fuzz_settings
+from tests.support.mutations import mutated
 
 text_value = st.one_of(st.none(), any_text, command_text, huge())
 

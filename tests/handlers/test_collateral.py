@@ -7,8 +7,8 @@ from sqlmodel import Session, select
 
 from models import Usage
 from sandbox import SlackDriver, SlackSandbox
-from tests.conftest import SIGNING_SECRET, make_settings, serve_app
-from tests.factories import assets, reply, reply_text
+from tests.support.factories import assets, reply, reply_text
+from tests.support.serving import SIGNING_SECRET, make_settings, serve_app
 
 
 def add(slack: SlackDriver, sandbox: SlackSandbox, text: str, user: str = "U0MKT1") -> str:

@@ -13,12 +13,12 @@ from sqlmodel import Session, select
 from models import DigestRun, Workspace
 from sandbox import SlackDriver, SlackSandbox
 from sandbox.constants import SEED_USERS
-from tests.conftest import Served
-from tests.factories import message_text, reply
-from tests.handlers.test_feedback import modal_state, submit_feedback
-from tests.handlers.test_launch import wait_until
-from tests.handlers.test_votes import react, settle
-from tests.launching import launch
+from tests.support.factories import message_text, reply
+from tests.support.feedback import modal_state, submit_feedback
+from tests.support.launching import launch
+from tests.support.reactions import react, settle
+from tests.support.serving import Served
+from tests.support.waiting import wait_until
 
 LEADS = "C0LEADS"
 
@@ -116,11 +116,11 @@ def test_digest_now_posts_every_time_and_never_uses_up_the_week(
         response = slack.command("/liaison", "digest now", user_id="U0LEAD1", channel_id=LEADS)
         assert response.status_code == 200
         wait_until(lambda count=count: len(posted()) == count, timeout=25)  # type: ignore[misc]
-    posted = posted()
-    charts = [b for b in posted[0]["blocks"] if b["type"] == "data_visualization"]
+    digest = posted()[0]
+    charts = [b for b in digest["blocks"] if b["type"] == "data_visualization"]
     assert 1 <= len(charts) <= 2
     for term in names_and_ids():
-        assert term not in everything(posted[0]), term
+        assert term not in everything(digest), term
     with Session(engine) as session:
         assert session.exec(select(DigestRun)).all() == []
 

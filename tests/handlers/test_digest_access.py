@@ -18,8 +18,9 @@ from sqlmodel import Session, select
 from models import DigestRun, Workspace
 from sandbox import SlackDriver, SlackSandbox
 from sandbox.constants import TEAM_ID
-from tests.conftest import SIGNING_SECRET, Served, make_settings, serve_app
-from tests.factories import message_text, reply, reply_text, wait_until
+from tests.support.factories import message_text, reply, reply_text
+from tests.support.serving import SIGNING_SECRET, Served, make_settings, serve_app
+from tests.support.waiting import wait_until
 
 LEADS = "C0LEADS"
 

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from models import Comment, Source, WorkspaceAdmin
 from sandbox import SlackDriver, SlackSandbox
 from services.workspaces import get_workspace
-from tests.factories import message_text, reply_text
-from tests.services.test_export import ACCUSATION, read_csv, seed_feedback
+from tests.support.exports import ACCUSATION, read_csv, seed_feedback
+from tests.support.factories import message_text, reply_text
 
 DONE = ("Your export is in your direct messages", "There is no feedback", "couldn't send")
 
@@ -108,7 +108,7 @@ def test_named_admin_may_export(slack: SlackDriver, sandbox: SlackSandbox, engin
     seed_feedback(engine, now=datetime.now(UTC))
     with Session(engine) as session:
         workspace = get_workspace(session=session, team_id="T0SANDBOX")
-        assert workspace is not None
+        assert workspace is not None and workspace.id is not None
         session.add(WorkspaceAdmin(workspace_id=workspace.id, user_id="U0MKT1", added_by="UADMIN"))
         session.commit()
     assert "7 rows" in export(slack, sandbox, user="U0MKT1")[-1]

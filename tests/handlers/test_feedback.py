@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from blocks.ids import Ids
-from domain.feedback import FOLLOWUP_VALUE, FeedbackField
+from domain.feedback import FeedbackField
 from models import Comment, Vote
 from sandbox import (
     SlackDriver,
@@ -21,9 +21,10 @@ from sandbox import (
     modal_view,
     view_submission,
 )
-from tests.factories import message_text, reply_text, shown_modal
-from tests.handlers.test_launch import wait_until
-from tests.launching import Posted, launch
+from tests.support.factories import message_text, reply_text, shown_modal
+from tests.support.feedback import modal_state, submit_feedback
+from tests.support.launching import Posted, launch
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -185,56 +186,6 @@ def test_bare_command_opens_the_modal(slack: SlackDriver, sandbox: SlackSandbox)
         assert field in block_ids
     picker = next(b for b in view["blocks"] if b.get("block_id") == FeedbackField.ASSET)
     assert picker["element"]["type"] == "external_select"
-
-
-def modal_state(
-    *,
-    asset: str | None = None,
-    verdict: str | None = None,
-    comment: str | None = None,
-    followup: bool = False,
-) -> dict[str, Any]:
-    """The feedback modal's state.values as Slack sends them."""
-    return {
-        FeedbackField.ASSET: {
-            FeedbackField.ASSET: {
-                "type": "external_select",
-                "selected_option": {"value": asset, "text": {"type": "plain_text", "text": "x"}}
-                if asset is not None
-                else None,
-            }
-        },
-        FeedbackField.VERDICT: {
-            FeedbackField.VERDICT: {
-                "type": "radio_buttons",
-                "selected_option": {"value": verdict} if verdict is not None else None,
-            }
-        },
-        FeedbackField.COMMENT: {
-            FeedbackField.COMMENT: {"type": "plain_text_input", "value": comment}
-        },
-        FeedbackField.FOLLOWUP: {
-            FeedbackField.FOLLOWUP: {
-                "type": "checkboxes",
-                "selected_options": [{"value": FOLLOWUP_VALUE}] if followup else [],
-            }
-        },
-    }
-
-
-def submit_feedback(
-    slack: SlackDriver, values: dict[str, Any], *, user: str = "U0REP2", metadata: str = ""
-) -> dict[str, Any]:
-    response = slack.interactive(
-        view_submission(
-            user_id=user,
-            callback_id=Ids.FEEDBACK_MODAL,
-            state_values=values,
-            private_metadata=metadata,
-        )
-    )
-    assert response.status_code == 200, response.text
-    return response.json() if response.content else {}
 
 
 def test_modal_records_vote_comment_and_followup(
@@ -486,7 +437,7 @@ def test_stale_give_feedback_button(slack: SlackDriver, sandbox: SlackSandbox) -
 def test_one_vote_whatever_the_source(
     slack: SlackDriver, sandbox: SlackSandbox, engine: Engine, assets: list[Posted]
 ) -> None:
-    from tests.handlers.test_votes import react, settle
+    from tests.support.reactions import react, settle
 
     deck = assets[0]
     settle(slack, engine, deck, react(slack, deck, "U0REP1", "+1"))

@@ -19,11 +19,11 @@ from sandbox import (
     button_action,
     event_callback,
 )
-from tests.factories import message_text
-from tests.handlers.test_feedback import modal_state, submit_feedback
-from tests.handlers.test_launch import MARKETER, wait_until
-from tests.handlers.test_votes import react, settle
-from tests.launching import launch
+from tests.support.factories import message_text
+from tests.support.feedback import modal_state, submit_feedback
+from tests.support.launching import MARKETER, launch
+from tests.support.reactions import react, settle
+from tests.support.waiting import wait_until
 
 
 def open_home(slack: SlackDriver, sandbox: SlackSandbox, user: str) -> dict[str, Any]:

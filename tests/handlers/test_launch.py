@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
 from blocks.ids import Ids
 from domain.launch import LaunchField
@@ -28,89 +27,12 @@ from models import (
 )
 from sandbox import SlackDriver, SlackSandbox, block_actions, button_action, view_submission
 from sandbox.payloads import new_trigger_id
-from tests.conftest import Served
-from tests.factories import message_text, reply_text, shown_modal
-
-MARKETER = "U0MKT1"
-TZ = "America/New_York"  # the seeded marketer's zone
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.05)
-
-
-def today_there() -> date:
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo(TZ)).date()
-
-
-def state(
-    *,
-    name: str = "Q3 pricing refresh",
-    summary: str = "New tiers for mid-market accounts.",
-    channels: list[str] | None = None,
-    collateral: str = "",
-    launch_date: date | None = None,
-    ask: str = "",
-) -> dict[str, Any]:
-    """A launch modal's state.values exactly as Slack sends them."""
-
-    def text(field: LaunchField, value: str) -> dict[str, Any]:
-        return {str(field): {"type": "plain_text_input", "value": value or None}}
-
-    return {
-        str(LaunchField.NAME): text(LaunchField.NAME, name),
-        str(LaunchField.SUMMARY): text(LaunchField.SUMMARY, summary),
-        str(LaunchField.CHANNELS): {
-            str(LaunchField.CHANNELS): {
-                "type": "multi_conversations_select",
-                "selected_conversations": channels if channels is not None else ["C0SALES"],
-            }
-        },
-        str(LaunchField.COLLATERAL): text(LaunchField.COLLATERAL, collateral),
-        str(LaunchField.DATE): {
-            str(LaunchField.DATE): {
-                "type": "datepicker",
-                "selected_date": (launch_date or today_there()).isoformat(),
-            }
-        },
-        str(LaunchField.ASK): text(LaunchField.ASK, ask),
-    }
-
-
-def submit(slack: SlackDriver, values: dict[str, Any], *, user: str = MARKETER, tz: str = TZ):  # type: ignore[no-untyped-def]
-    payload = view_submission(
-        user_id=user,
-        callback_id=Ids.LAUNCH_MODAL,
-        state_values=values,
-        private_metadata=json.dumps({"campaign_id": None, "tz": tz}),
-    )
-    return slack.interactive(payload)
-
-
-def rows(engine: Engine, model: type) -> list[Any]:
-    with Session(engine) as session:
-        return list(session.exec(select(model)).all())
-
-
-def delivered(engine: Engine) -> bool:
-    with Session(engine) as session:
-        open_rows = session.exec(
-            select(sa.func.count())
-            .where(sa.column("status").in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
-            .select_from(OutboxMessage)
-        ).one()
-        summaries = session.exec(
-            select(sa.func.count())
-            .where(OutboxMessage.kind == "summary")
-            .select_from(OutboxMessage)
-        ).one()
-    return open_rows == 0 and summaries > 0
+from tests.support.databases import rows
+from tests.support.factories import message_text, reply_text, shown_modal
+from tests.support.launching import MARKETER, TZ, state, submit, today_there
+from tests.support.outbox import delivered
+from tests.support.serving import Served
+from tests.support.waiting import wait_until
 
 
 def announcements(sandbox: SlackSandbox, channel: str) -> list[dict[str, Any]]:
@@ -358,7 +280,7 @@ def _click(
     value: str,
     message: dict[str, Any],
     channel: str = "C0SALES",
-):  # type: ignore[no-untyped-def]
+) -> httpx.Response:
     return slack.interactive(
         block_actions(
             user_id=user,
@@ -717,7 +639,7 @@ def test_modal_submissions_with_broken_payloads_get_field_errors_and_nothing_cra
     }
     meta = {"campaign_id": campaign.id, "tz": TZ}
     asked = {"campaign_id": campaign.id, "channel_id": "C0SALES", "thread_ts": parent["ts"]}
-    cases = {
+    cases: dict[str, tuple[str, dict[str, Any], object, dict[str, Any]]] = {
         # Without metadata the launch is in UTC: a date that is not past there either (near
         # midnight UTC, "today" in the marketer's zone can be yesterday in UTC).
         "launch: metadata not a string": (

@@ -4,12 +4,12 @@ import time
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
 
 from models import SalesChannel, Workspace, WorkspaceAdmin
 from sandbox import SlackDriver, SlackSandbox
-from tests.conftest import Served
-from tests.factories import reply_text
+from tests.support.databases import rows
+from tests.support.factories import reply_text
+from tests.support.serving import Served
 
 
 def liaison(
@@ -22,11 +22,6 @@ def liaison(
     return reply_text(
         slack.command("/liaison", text, user_id=user, channel_id=channel), slack, sandbox
     )
-
-
-def rows(engine: Engine, model: type) -> list:  # type: ignore[type-arg]
-    with Session(engine) as session:
-        return list(session.exec(select(model)).all())
 
 
 def test_help_lists_every_subcommand(slack: SlackDriver, sandbox: SlackSandbox) -> None:

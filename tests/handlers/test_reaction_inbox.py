@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from sandbox import SlackDriver, SlackSandbox, event_callback, reaction_added
-from tests.conftest import SIGNING_SECRET, make_settings, serve_app
-from tests.handlers.test_launch import wait_until
-from tests.launching import launch
+from tests.support.launching import launch
+from tests.support.serving import SIGNING_SECRET, make_settings, serve_app
+from tests.support.waiting import wait_until
 
 TIMEOUT_S = 0.5
 

@@ -14,9 +14,9 @@ from sqlalchemy.engine import Engine
 
 from sandbox import SlackDriver, event_callback, reaction_added, reaction_removed
 from sandbox.constants import BOT_USER_ID
-from tests.handlers.test_launch import wait_until
-from tests.handlers.test_votes import handled, votes
-from tests.launching import Posted, launch
+from tests.support.launching import Posted, launch
+from tests.support.reactions import handled, votes
+from tests.support.waiting import wait_until
 
 # (user, reaction, added): votes, a change of mind, a removal, what is no vote.
 SEQUENCE = [

@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from blocks.ids import Ids
 from models import Comment, Vote
 from sandbox import SlackDriver, SlackSandbox, block_actions, button_action, view_submission
-from tests.conftest import SIGNING_SECRET, make_settings, serve_app
-from tests.factories import message_text, reply, shown_modal
-from tests.launching import Posted, launch
+from tests.support.factories import message_text, reply, shown_modal
+from tests.support.launching import Posted, launch
+from tests.support.serving import SIGNING_SECRET, make_settings, serve_app
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def assets(slack: SlackDriver, engine: Engine) -> list[Posted]:
 
 def stored(engine: Engine) -> list[Comment]:
     with Session(engine) as session:
-        return list(session.exec(select(Comment).order_by(Comment.id)).all())  # type: ignore[arg-type]
+        return list(session.exec(select(Comment).order_by(col(Comment.id))).all())
 
 
 def vote_of(engine: Engine, asset_id: int, user: str) -> str | None:

@@ -13,12 +13,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from models import ProcessedEvent, Usage, Vote
-from sandbox import SlackDriver, SlackSandbox, event_callback, reaction_added, reaction_removed
+from models import ProcessedEvent, Usage
+from sandbox import SlackDriver, SlackSandbox, event_callback, reaction_added
 from sandbox.constants import BOT_USER_ID
-from tests.conftest import SIGNING_SECRET, Served, make_settings, serve_app
-from tests.handlers.test_launch import wait_until
-from tests.launching import Posted, launch
+from tests.support.launching import Posted, launch
+from tests.support.reactions import handled, react, settle, votes
+from tests.support.serving import SIGNING_SECRET, Served, make_settings, serve_app
+from tests.support.waiting import wait_until
 
 REPS = ("U0REP1", "U0REP2", "U0REP3")
 
@@ -29,54 +30,9 @@ def deck(slack: SlackDriver, engine: Engine) -> Posted:
     return launch(slack, engine)[0]
 
 
-def votes(engine: Engine, asset_id: int) -> dict[str, str]:
-    with Session(engine) as session:
-        rows = session.exec(select(Vote).where(Vote.asset_id == asset_id)).all()
-    return {v.user_id: v.value for v in rows}
-
-
 def uses(engine: Engine, asset_id: int) -> list[Usage]:
     with Session(engine) as session:
         return list(session.exec(select(Usage).where(Usage.asset_id == asset_id)).all())
-
-
-def handled(engine: Engine, event_id: str) -> bool:
-    with Session(engine) as session:
-        return session.get(ProcessedEvent, event_id) is not None
-
-
-def react(
-    slack: SlackDriver,
-    posted: Posted,
-    user: str,
-    reaction: str,
-    *,
-    added: bool = True,
-    event_ts: str | None = None,
-) -> dict[str, Any]:
-    """Send one reaction event; returns the full body (to replay it as a retry)."""
-    make = reaction_added if added else reaction_removed
-    body = event_callback(
-        make(user=user, reaction=reaction, channel=posted.channel, ts=posted.ts, event_ts=event_ts)
-    )
-    response = slack.envelope(body)
-    assert response.status_code == 200, response.text
-    return body
-
-
-def settle(slack: SlackDriver, engine: Engine, posted: Posted, *sent: dict[str, Any]) -> None:
-    """Wait until the events sent so far have been processed (events run after the ack).
-
-    Events that change something are waited for by id; ignored ones leave no trace, so a
-    marker event sent after them, plus a short grace, stands in for them.
-    """
-    marker = react(slack, posted, "U0MARKER", "dart")
-    for body in (*sent, marker):
-        wait_until(
-            lambda body=body: handled(engine, body["event_id"]),  # type: ignore[misc]
-            what="the events to be processed",
-        )
-    time.sleep(0.3)
 
 
 def test_three_up_one_down(slack: SlackDriver, engine: Engine, deck: Posted) -> None:
@@ -271,7 +227,7 @@ def test_two_instances_receiving_one_event_count_it_once(
 def test_votes_show_in_collateral_counts(
     slack: SlackDriver, engine: Engine, sandbox: SlackSandbox, deck: Posted
 ) -> None:
-    from tests.factories import reply_text
+    from tests.support.factories import reply_text
 
     settle(
         slack,

@@ -53,9 +53,9 @@ def summary_when_done(engine: Engine, sandbox: SlackSandbox, *, within_s: float)
         deadline = time.monotonic() + within_s
         while True:
             with Session(engine) as session:
-                [summary] = session.exec(
+                summary = session.exec(
                     select(OutboxMessage).where(OutboxMessage.kind == "summary")
-                ).all() or [None]
+                ).one_or_none()
                 if summary is not None and summary.status == OutboxStatus.SENT:
                     break
             assert time.monotonic() < deadline, "the marketer was not told in time"

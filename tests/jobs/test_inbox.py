@@ -27,7 +27,7 @@ from jobs.inbox import InboxWorker, InboxWriter, WriteTurn
 from models import utcnow
 from sandbox.constants import TEAM_ID
 from services.inbox import InboxUnavailable, lease_events
-from tests.jobs.test_votes import CHANNEL, T0, TS, Homes, asset_id  # noqa: F401  (fixture)
+from tests.support.inbox import CHANNEL, T0, TS, Homes
 
 LEASE_S = 0.5
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -76,9 +76,9 @@ def worker(engine: Engine, *, max_attempts: int = 5) -> InboxWorker:
 
 
 @pytest.fixture
-def writer(engine: Engine) -> InboxWriter:
+def writer(engine: Engine) -> Iterator[InboxWriter]:
     writer = InboxWriter(db=session_scope_for(engine), timeout_s=2.0)
-    yield writer  # type: ignore[misc]
+    yield writer
     writer.stop()
 
 
@@ -153,7 +153,7 @@ def test_an_event_that_cannot_be_stored_is_refused_within_the_timeout(tmp_path: 
 def test_rows_left_by_a_killed_process_are_applied_once_after_restart(
     engine: Engine,
     writer: InboxWriter,
-    asset_id: int,  # noqa: F811
+    asset_id: int,
 ) -> None:
     for n in range(6):
         writer.store(incoming(f"Ev0K{n}", reaction(f"U0K{n}")))
@@ -181,7 +181,7 @@ def test_rows_left_by_a_killed_process_are_applied_once_after_restart(
 
 def test_a_running_worker_applies_what_is_stored_and_stop_gives_leases_back(
     engine: Engine,
-    asset_id: int,  # noqa: F811
+    asset_id: int,
 ) -> None:
     running = worker(engine)
     writer = InboxWriter(db=session_scope_for(engine), timeout_s=2.0, on_commit=running.wake)
@@ -210,7 +210,7 @@ def test_a_running_worker_applies_what_is_stored_and_stop_gives_leases_back(
 def test_a_poison_row_is_parked_after_its_attempts_and_never_blocks_others(
     engine: Engine,
     writer: InboxWriter,
-    asset_id: int,  # noqa: F811
+    asset_id: int,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     writer.store(IncomingEvent(TEAM_ID, "Ev0POISON", "reaction_added", '{"not": "a reaction"}'))
@@ -257,7 +257,7 @@ def test_a_row_whose_lease_keeps_running_out_is_parked(
 def test_two_workers_never_hold_one_row_at_once(
     engine: Engine,
     writer: InboxWriter,
-    asset_id: int,  # noqa: F811
+    asset_id: int,
 ) -> None:
     for n in range(30):
         writer.store(incoming(f"Ev0T{n}", reaction(f"U0T{n}")))
@@ -363,7 +363,7 @@ def test_an_operator_sees_parked_events_and_puts_them_back_to_be_applied_once(
     engine: Engine,
     database_url: str,
     writer: InboxWriter,
-    asset_id: int,  # noqa: F811
+    asset_id: int,
 ) -> None:
     writer.store(incoming("Ev0STUCK", reaction("U0STUCK")))
     writer.store(incoming("Ev0WAITING", reaction("U0WAIT")))

@@ -11,7 +11,7 @@ from app.gauges import read_database
 from jobs import maintenance
 from models import OutboxMessage, OutboxStatus, ProcessedEvent, TallyDelta, Workspace, utcnow
 from sandbox import SlackSandbox
-from tests.conftest import make_settings, serve_app
+from tests.support.serving import make_settings, serve_app
 
 
 def test_the_jobs_are_scheduled_and_prune_by_the_configured_periods(

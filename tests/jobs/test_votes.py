@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 import threading
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -19,49 +18,11 @@ from core.db import session_scope_for
 from domain.inbox import IncomingEvent, encode_reaction
 from domain.votes import ReactionChange, Verdict
 from jobs.inbox import InboxWorker, InboxWriter
-from models import Asset, AssetMessage, Source, Usage, Vote, VoteValue, Workspace
+from models import Asset, Source, Usage, Vote, VoteValue
 from sandbox.constants import TEAM_ID
 from services.votes import apply_reaction, set_vote
-
-CHANNEL, TS, REP = "C0SALES", "1700000000.000200", "U0REP1"
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-class Homes:
-    """Records home refresh requests instead of publishing."""
-
-    def __init__(self) -> None:
-        self.refreshed: list[tuple[str, str]] = []
-
-    def refresh(self, team_id: str, user_id: str) -> None:
-        self.refreshed.append((team_id, user_id))
-
-
-@pytest.fixture
-def asset_id(engine: Engine) -> int:
-    """An asset whose thread reply (CHANNEL, TS) is tracked for votes."""
-    with Session(engine) as session:
-        workspace = Workspace(team_id=TEAM_ID)
-        session.add(workspace)
-        session.flush()
-        assert workspace.id is not None
-        asset = Asset(
-            workspace_id=workspace.id,
-            number=1,
-            handle="PD-1",
-            title="Pricing deck",
-            url="https://example.com/pricing",
-            url_key="k",
-            added_by="U0MKT1",
-        )
-        session.add(asset)
-        session.flush()
-        assert asset.id is not None
-        session.add(
-            AssetMessage(workspace_id=workspace.id, asset_id=asset.id, channel_id=CHANNEL, ts=TS)
-        )
-        session.commit()
-        return asset.id
+from tests.support.inbox import CHANNEL, REP, T0, TS, Homes
+from tests.support.waiting import wait_until
 
 
 def change(verdict: Verdict, at: datetime, *, added: bool) -> ReactionChange:
@@ -78,13 +39,6 @@ def vote_values(engine: Engine) -> list[str]:
 def use_count(engine: Engine) -> int:
     with Session(engine) as session:
         return len(session.exec(select(Usage)).all())
-
-
-def wait_until(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 class Recorder:
@@ -184,7 +138,7 @@ def test_two_instances_racing_on_one_persons_reactions_end_as_the_last_reaction_
             for writer, event_id, reaction in pair if n % 2 else reversed(pair):
                 kind = "reaction_added" if reaction.added else "reaction_removed"
                 writer.store(IncomingEvent(TEAM_ID, event_id, kind, encode_reaction(reaction)))
-        wait_until(lambda: inbox_rows(engine) == 0)
+        wait_until(lambda: inbox_rows(engine) == 0, timeout=10.0, what="the inbox to drain")
     finally:
         for writer, worker in instances:
             writer.stop()

@@ -79,9 +79,9 @@ def test_post_message_answers_invalid_blocks(
     with pytest.raises(SlackApiError) as err:
         client.chat_postMessage(channel="C0SALES", text="fallback", blocks=blocks)
     body = err.value.response.data
-    assert body["error"] == "invalid_blocks"  # type: ignore[index]
-    assert expected in body["errors"]  # type: ignore[index]
-    assert f"[ERROR] {expected}" in body["response_metadata"]["messages"]  # type: ignore[index]
+    assert body["error"] == "invalid_blocks"
+    assert expected in body["errors"]
+    assert f"[ERROR] {expected}" in body["response_metadata"]["messages"]
     assert sandbox.messages("C0SALES") == []
 
 
@@ -296,9 +296,9 @@ def test_posting_an_over_limit_chart_answers_invalid_blocks(
             channel="C0SALES", text="Digest", blocks=[_section("Digest"), block]
         )
     body = err.value.response.data
-    assert body["error"] == "invalid_blocks"  # type: ignore[index]
+    assert body["error"] == "invalid_blocks"
     expected = "no more than 20 items allowed [json-pointer:/blocks/1/chart/axis_config/categories]"
-    assert expected in body["errors"]  # type: ignore[index]
+    assert expected in body["errors"]
     assert sandbox.messages("C0SALES") == []
     # The same message within the limits is posted and kept as sent.
     ok = client.chat_postMessage(channel="C0SALES", text="Digest", blocks=[_chart()])

@@ -52,7 +52,7 @@ def test_conversations_list_paginates_across_three_pages(
     for i in range(3):
         sandbox.add_channel(f"C0EXTRA{i}", name=f"extra-{i}")
     # SlackResponse iterates by mutating itself: copy each page's data as it comes.
-    pages = [dict(p.data) for p in client.conversations_list(limit=3)]  # type: ignore[arg-type]
+    pages = [dict(p.data) for p in client.conversations_list(limit=3)]
     assert [len(p["channels"]) for p in pages] == [3, 3, 1]
     assert [bool(p["response_metadata"]["next_cursor"]) for p in pages] == [True, True, False]
     ids = [c["id"] for p in pages for c in p["channels"]]
@@ -64,7 +64,7 @@ def test_conversations_list_paginates_across_three_pages(
 
 
 def test_members_and_history(sandbox: SlackSandbox, client: WebClient) -> None:
-    pages = [dict(p.data) for p in client.conversations_members(channel="C0SALES", limit=3)]  # type: ignore[arg-type]
+    pages = [dict(p.data) for p in client.conversations_members(channel="C0SALES", limit=3)]
     members = [m for p in pages for m in p["members"]]
     assert len(pages) == 3
     assert set(members) == set(sandbox.channel_members("C0SALES"))
@@ -99,7 +99,7 @@ def test_users(sandbox: SlackSandbox, client: WebClient) -> None:
     assert err.value.response["error"] == "users_not_found"
 
     sandbox.add_user("U0GONE", name="gone", deleted=True)
-    pages = [dict(p.data) for p in client.users_list(limit=4)]  # type: ignore[arg-type]
+    pages = [dict(p.data) for p in client.users_list(limit=4)]
     assert len(pages) == 3
     everyone = {u["id"]: u for p in pages for u in p["members"]}
     assert everyone["U0GONE"]["deleted"] is True and len(everyone) == 10

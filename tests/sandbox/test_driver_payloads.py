@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode
@@ -48,7 +48,9 @@ def test_signer_output_verifies_with_slack_sdk() -> None:
 
 
 def _bolt_request(body: str, content_type: str) -> BoltRequest:
-    headers = {k.lower(): [v] for k, v in sign_request(SECRET, body).items()}
+    headers: dict[str, str | Sequence[str]] = {
+        k.lower(): [v] for k, v in sign_request(SECRET, body).items()
+    }
     headers["content-type"] = [content_type]
     return BoltRequest(body=body, headers=headers)
 
@@ -122,7 +124,7 @@ class _BoltHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
         self.seen_headers.append({k.lower(): v for k, v in self.headers.items()})
-        headers = {k.lower(): [v] for k, v in self.headers.items()}
+        headers: dict[str, str | Sequence[str]] = {k.lower(): [v] for k, v in self.headers.items()}
         res = self.app.dispatch(BoltRequest(body=body, headers=headers))
         payload = res.body.encode()
         self.send_response(res.status)

@@ -16,6 +16,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from websockets.frames import Close, Frame, Opcode
@@ -42,7 +43,7 @@ def socket_client(sandbox: SlackSandbox) -> Iterator[tuple[SocketModeClient, lis
     messages: list[dict[str, Any]] = []
     client.message_listeners.append(lambda _c, message, _raw: messages.append(message))
 
-    def answer(c: SocketModeClient, req: SocketModeRequest) -> None:
+    def answer(c: BaseSocketModeClient, req: SocketModeRequest) -> None:
         payload = {"text": f"got {req.payload['text']}"} if req.type == "slash_commands" else None
         c.send_socket_mode_response(SocketModeResponse(req.envelope_id, payload))
 

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from core.db import session_scope_for
 from services.collateral import add_asset, find_asset, search_assets, top_assets
-from tests.factories import assets
+from tests.support.factories import assets
 
 
 def test_concurrent_adds_get_distinct_consecutive_handles(engine: Engine) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -543,9 +544,9 @@ def test_feedback_tables_are_read_through_their_period_indexes(engine: Engine) -
     with Session(engine) as session:
         wid = workspace(session, "TA")
         session.commit()
-    statements: list[tuple[str, object]] = []
+    statements: list[tuple[str, Any]] = []
 
-    def record(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+    def record(_conn: object, _cursor: object, statement: str, params: Any, *_: object) -> None:
         statements.append((statement, params))
 
     sa.event.listen(engine, "before_cursor_execute", record)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -95,7 +96,7 @@ def test_a_person_posts_where_they_asked_once_allowed(
 ) -> None:
     seed(engine)
     scope = session_scope_for(engine)
-    ask = {"db": scope, "client": client, "http": http, "team_id": TEAM_ID}
+    ask: dict[str, Any] = {"db": scope, "client": client, "http": http, "team_id": TEAM_ID}
     now = datetime.now(UTC)
     refused = post_digest_now(
         **ask, now=now, allow_private=False, user_id="U0REP1", channel_id="C0SALES"
@@ -115,7 +116,7 @@ def test_a_preview_is_made_not_posted_and_one_at_a_time(
 ) -> None:
     seed(engine)
     scope = session_scope_for(engine)
-    ask = {"db": scope, "client": client, "http": http, "team_id": TEAM_ID}
+    ask: dict[str, Any] = {"db": scope, "client": client, "http": http, "team_id": TEAM_ID}
     now = datetime.now(UTC)
     with one_digest_at_a_time(TEAM_ID, "UADMIN"):
         busy = preview_digest(**ask, now=now, allow_private=False, user_id="UADMIN")
@@ -147,7 +148,7 @@ def test_the_operator_is_told_what_is_missing(
     engine: Engine, sandbox: SlackSandbox, client: WebClient, http: httpx.Client
 ) -> None:
     scope = session_scope_for(engine)
-    ask = {"db": scope, "client": client, "http": http, "now": datetime.now(UTC)}
+    ask: dict[str, Any] = {"db": scope, "client": client, "http": http, "now": datetime.now(UTC)}
     unknown = post_digest_now(**ask, team_id="T0NOBODY", allow_private=False)
     assert unknown.result is DigestNowResult.NO_WORKSPACE and unknown.digest is None
     assert preview_digest(**ask, team_id="T0NOBODY", allow_private=False).result is (
@@ -170,7 +171,7 @@ def test_a_shared_channel_is_refused_and_a_failed_post_says_why(
 ) -> None:
     seed(engine)
     scope = session_scope_for(engine)
-    ask = {"db": scope, "client": client, "http": http, "team_id": TEAM_ID}
+    ask: dict[str, Any] = {"db": scope, "client": client, "http": http, "team_id": TEAM_ID}
     sandbox.add_channel(
         LEADS, name="team-leads", members=("UADMIN",), bot_is_member=True, shared_with=("T0OTHER",)
     )

@@ -16,7 +16,7 @@ from core.fetch import make_http_client
 from models import DigestRun, OutboxMessage
 from sandbox import SlackSandbox
 from services.digest_runs import Scheduled, missed_digests, queue_scheduled_digest
-from tests.test_digest_exactly_once import LEADS, seed
+from tests.support.digests import LEADS, seed
 
 
 @pytest.fixture

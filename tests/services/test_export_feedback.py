@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
@@ -16,7 +17,7 @@ from domain.export import ExportPeriod
 from sandbox import SlackSandbox
 from sandbox.constants import TEAM_ID
 from services.export import FeedbackExport, export_feedback, send_feedback_export
-from tests.services.test_export import ACCUSATION, read_csv, seed_feedback
+from tests.support.exports import ACCUSATION, read_csv, seed_feedback
 
 
 def last_days(days: int) -> ExportPeriod:
@@ -41,7 +42,8 @@ class Stream:
 
 def test_export_writes_the_period_and_tells_the_total_first(engine: Engine) -> None:
     seeded = seed_feedback(engine, now=datetime.now(UTC))
-    stream, progress = Stream(), []
+    stream = Stream()
+    progress: list[int] = []
     done = export_feedback(
         db=session_scope_for(engine),
         team_id=TEAM_ID,
@@ -112,7 +114,7 @@ def test_others_are_refused_and_failures_and_empty_periods_are_said(
     scope = session_scope_for(engine)
     told: list[Outcome] = []
     period = last_days(30)
-    ask = {"db": scope, "client": client, "team_id": TEAM_ID, "period": period}
+    ask: dict[str, Any] = {"db": scope, "client": client, "team_id": TEAM_ID, "period": period}
     empty = send_feedback_export(**ask, user_id="UADMIN", notify=told.append)
     assert empty == Outcome(Result.EXPORT_EMPTY, since=period.since)
     seed_feedback(engine, now=datetime.now(UTC))

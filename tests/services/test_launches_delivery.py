@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from core.db import session_scope_for
 from domain.launch import CollateralLine, LaunchForm
 from models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from services import delivery, launches
+from tests.support.outbox import outbox
 
 PARIS = ZoneInfo("Europe/Paris")
 TODAY = datetime.now(PARIS).date()
@@ -64,11 +65,6 @@ def create(engine: Engine, **kwargs: object) -> launches.Created:
             is None
         )
     return created
-
-
-def outbox(engine: Engine) -> list[OutboxMessage]:
-    with Session(engine) as session:
-        return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all())  # type: ignore[arg-type]
 
 
 def test_a_launch_for_today_queues_every_message_at_once(engine: Engine) -> None:

@@ -232,7 +232,7 @@ def test_pruning_deletes_in_bounded_batches_each_its_own_transaction(
     deletes: list[int] = []
     commits: list[int] = []
 
-    def on_delete(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+    def on_delete(conn, cursor, statement, parameters, context, executemany) -> None:
         if statement.lstrip().upper().startswith("DELETE FROM PROCESSED_EVENT"):
             deletes.append(cursor.rowcount)
             commits.append(len(commits_seen))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -18,7 +19,7 @@ from services.installations import DbInstallationStore
 from services.scheduling import POST_DIGEST, digest_job_id
 from services.slack_clients import NotInstalled, SlackClients
 from services.uninstall import revoke_tokens, uninstall_workspace
-from tests.conftest import make_settings
+from tests.support.serving import make_settings
 
 KEY = "an-uninstall-test-key-0123456789abcdef"
 
@@ -149,7 +150,7 @@ def test_revoked_tokens_are_forgotten_the_bots_and_the_installers(
     engine: Engine, store: DbInstallationStore, clients: SlackClients
 ) -> None:
     install(store, "T1", user_token="xoxp-installer")
-    ask = {"team_id": "T1", "enterprise_id": None, "org_install": False}
+    ask: dict[str, Any] = {"team_id": "T1", "enterprise_id": None, "org_install": False}
     revoke_tokens(**ask, bot_ids=[], user_ids=["UADMIN"], installations=store, clients=clients)
     found = store.find_installation(enterprise_id=None, team_id="T1")
     assert found is not None and found.user_token is None and found.bot_token == "xoxb-T1"

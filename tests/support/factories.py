@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from blocks.ids import Ids
 from models import Asset
@@ -72,16 +71,7 @@ def reply_text(
 def assets(engine: Engine) -> list[Asset]:
     """Every asset in the database, oldest first."""
     with Session(engine) as session:
-        return list(session.exec(select(Asset).order_by(Asset.id)).all())  # type: ignore[arg-type]
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 15.0, what: str = "") -> None:
-    """Poll `check` until it holds; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.05)
+        return list(session.exec(select(Asset).order_by(col(Asset.id))).all())
 
 
 def shown_modal(sandbox: SlackSandbox, count: int = 1, timeout: float = 10.0) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from sandbox import SlackSandbox
-from tests.conftest import Served, make_settings, serve_app
+from tests.support.serving import Served, make_settings, serve_app
 
 CLIENT_ID = "1111.2222"
 CLIENT_SECRET = "sandbox-client-secret"

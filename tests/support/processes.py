@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 
 from sandbox import SlackSandbox
-from tests.conftest import SIGNING_SECRET
+from tests.support.serving import SIGNING_SECRET
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
