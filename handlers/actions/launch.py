@@ -32,8 +32,14 @@ from domain.payloads import (
 from domain.schedule import local_today
 from handlers.modals import modal_first
 from models import utcnow
-from services import launches
-from services.access import get_user
+from services.announcements import (
+    EditStart,
+    confirm_ready,
+    mark_answered,
+    start_edit,
+    start_feedback,
+    start_question,
+)
 from services.errors import UserError
 from services.home import HomeRefresh
 from services.scheduling import Waker
@@ -79,6 +85,22 @@ def _container(body: dict[str, Any]) -> tuple[str, str]:
     return channel_id or "", ts or ""
 
 
+def _edit_modal(start: EditStart) -> dict[str, Any]:
+    """The launch modal, prefilled for editing a campaign."""
+    campaign = start.campaign
+    defaults = LaunchDefaults(
+        channel_ids=(),
+        today=local_today(utcnow(), start.timezone),
+        name=campaign.name,
+        summary=campaign.summary,
+        launch_date=campaign.launch_date,
+        ask=campaign.ask,
+        campaign_id=campaign.id,
+        timezone=start.timezone,
+    )
+    return build_launch_modal(defaults)
+
+
 @after_ack
 def handle_got_it(
     ack: Ack,
@@ -93,23 +115,19 @@ def handle_got_it(
     ack()
     channel_id, ts = _container(body)
     team_id, user, campaign_id = _team(body, context), _user(body), _button_id(body)
-    with db() as session:
-        acked = launches.acknowledge(
-            session=session,
-            team_id=team_id,
-            campaign_id=campaign_id,
-            user_id=user,
-            channel_id=channel_id,
-            ts=ts,
-        )
-        marketer = launches.campaign_marketer(session=session, campaign_id=campaign_id)
-    worker.wake()
-    # The rep's "launches waiting for you" and the marketer's ready count both changed.
-    for person in {user, marketer} - {None}:
-        homes.refresh(team_id, str(person))
+    new = confirm_ready(
+        db=db,
+        worker=worker,
+        homes=homes,
+        team_id=team_id,
+        campaign_id=campaign_id,
+        user_id=user,
+        channel_id=channel_id,
+        ts=ts,
+    )
     thanks = (
         "Thanks: you're marked as ready for this launch."
-        if acked.new
+        if new
         else "You've already confirmed this launch. Thanks!"
     )
     if respond.response_url:  # a click on a message always has one; the count shows anyway
@@ -129,13 +147,11 @@ def handle_give_feedback(
     ack()
     team_id, campaign_id = _team(body, context), _button_id(body)
     with modal_first(client, trigger_id=_trigger(body), title=FEEDBACK_TITLE) as modal:
-        with db() as session:
-            campaign = launches.require_campaign(
-                session=session, team_id=team_id, campaign_id=campaign_id
-            )
-            only = launches.only_asset(session=session, campaign_id=campaign.id or 0)
+        start = start_feedback(db=db, team_id=team_id, campaign_id=campaign_id)
         modal.show(
-            build_feedback_modal(campaign_id=campaign.id, campaign_name=campaign.name, initial=only)
+            build_feedback_modal(
+                campaign_id=start.campaign_id, campaign_name=start.campaign_name, initial=start.only
+            )
         )
 
 
@@ -155,16 +171,13 @@ def handle_ask_question(
     if not (channel_id and thread_ts):
         raise UserError(OUT_OF_DATE)  # the question goes in the announcement's thread
     with modal_first(client, trigger_id=_trigger(body), title=QUESTION_TITLE) as modal:
-        with db() as session:
-            campaign = launches.require_campaign(
-                session=session, team_id=team_id, campaign_id=campaign_id
-            )
+        name = start_question(db=db, team_id=team_id, campaign_id=campaign_id)
         modal.show(
             build_question_modal(
                 campaign_id=campaign_id,
                 channel_id=channel_id,
                 thread_ts=thread_ts,
-                campaign_name=campaign.name,
+                campaign_name=name,
             )
         )
 
@@ -182,17 +195,11 @@ def handle_mark_answered(
     """Mark a question answered (its campaign's marketer only) and show it on the message."""
     ack()
     channel_id, ts = _container(body)
-    user = _user(body)
-    with db() as session:
-        question = launches.answer_question(
-            session=session,
-            team_id=_team(body, context),
-            question_id=_button_id(body),
-            user_id=user,
-            ts=ts or None,
-        )
+    team_id, user, question_id = _team(body, context), _user(body), _button_id(body)
+    question = mark_answered(
+        db=db, homes=homes, team_id=team_id, question_id=question_id, user_id=user, ts=ts or None
+    )
     assert question.id is not None
-    homes.refresh(_team(body, context), user)
     message = build_question_message(
         question_id=question.id,
         asker_id=question.user_id,
@@ -219,33 +226,18 @@ def _open_edit(
 ) -> None:
     """Open the edit modal for a campaign, or for the one announced in `message`."""
     with modal_first(client, trigger_id=trigger_id, title=EDIT_TITLE) as modal:
-        if campaign_id is None and message is not None:
-            with db() as session:
-                found = launches.campaign_for_message(
-                    session=session, team_id=team_id, channel_id=message[0], ts=message[1]
-                )
-            if found is None or found.id is None:
-                modal.tell(NOT_AN_ANNOUNCEMENT)
-                return
-            campaign_id = found.id
-        assert campaign_id is not None
-        with db() as session:
-            campaign = launches.get_campaign_for_edit(
-                session=session, team_id=team_id, campaign_id=campaign_id, editor_id=user_id
-            )
-        user = get_user(client=modal.client, user_id=user_id)
-        timezone = str(user.get("tz") or campaign.timezone)
-        defaults = LaunchDefaults(
-            channel_ids=(),
-            today=local_today(utcnow(), timezone),
-            name=campaign.name,
-            summary=campaign.summary,
-            launch_date=campaign.launch_date,
-            ask=campaign.ask,
-            campaign_id=campaign.id,
-            timezone=timezone,
+        start = start_edit(
+            client=modal.client,
+            db=db,
+            team_id=team_id,
+            user_id=user_id,
+            campaign_id=campaign_id,
+            message=message,
         )
-        modal.show(build_launch_modal(defaults))
+        if start is None:
+            modal.tell(NOT_AN_ANNOUNCEMENT)
+            return
+        modal.show(_edit_modal(start))
 
 
 @after_ack
