@@ -3,9 +3,10 @@
 The launch modal's submission is committed (a PREPARING campaign with its target
 channels and collateral) before Slack gets its 200. Everything slow comes after, here:
 asking Slack who the marketer is (users.info, which may be rate limited), reading page
-titles, then queueing the posts. The request thread runs this right after the ack; the
-resumer (jobs/launches.py) runs it for campaigns a dead process left PREPARING. It is
-idempotent: the campaign's row lock and status decide once, so two runs never post twice.
+titles, then queueing the posts (finish_submission). submit_launch runs it in the request
+thread right after the ack; the resumer (jobs/launches.py) runs it for campaigns a dead
+process left PREPARING. It is idempotent: the campaign's row lock and status decide once,
+so two runs never post twice. The edit and question modals are stored before their ack too.
 """
 
 from __future__ import annotations

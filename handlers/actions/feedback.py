@@ -13,7 +13,18 @@ from core.errors import after_ack
 from domain.payloads import action_value, db_id, mapping, team_of, text, user_of
 from handlers.modals import modal_first
 from services.errors import UserError
-from services.feedback import open_reword
+from services.feedback import RewordForm, open_reword
+
+
+def _reword_modal(form: RewordForm) -> dict[str, Any]:
+    """The Reword form, prefilled with the suggested wording."""
+    own = form.comment
+    return build_reword_modal(
+        comment_id=own.comment_id,
+        handle=own.asset_handle,
+        title=own.asset_title,
+        rewording=form.rewording,
+    )
 
 
 @after_ack
@@ -35,12 +46,4 @@ def handle_reword_button(
     on_modal = bool(mapping(body.get("view")).get("id"))  # stack the form on that modal
     with modal_first(client, trigger_id=trigger_id, title=REWORD_TITLE, push=on_modal) as modal:
         form = open_reword(db=db, team_id=team_id, user_id=user_id, comment_id=comment_id)
-        own = form.comment
-        modal.show(
-            build_reword_modal(
-                comment_id=own.comment_id,
-                handle=own.asset_handle,
-                title=own.asset_title,
-                rewording=form.rewording,
-            )
-        )
+        modal.show(_reword_modal(form))

@@ -31,7 +31,7 @@ from domain.payloads import (
 )
 from domain.schedule import local_today
 from handlers.modals import modal_first
-from models import utcnow
+from models import Question, utcnow
 from services.announcements import (
     EditStart,
     confirm_ready,
@@ -46,6 +46,8 @@ from services.scheduling import Waker
 
 OUT_OF_DATE = "That button is out of date."
 NOT_AN_ANNOUNCEMENT = "That message isn't a Liaison launch announcement."
+READY = "Thanks: you're marked as ready for this launch."
+ALREADY_READY = "You've already confirmed this launch. Thanks!"
 
 
 def _button_id(body: dict[str, Any]) -> int:
@@ -75,6 +77,17 @@ def _trigger(body: dict[str, Any]) -> str:
     if not found:
         raise UserError(OUT_OF_DATE)
     return found
+
+
+def _shortcut_message(shortcut: dict[str, Any]) -> tuple[str, str]:
+    """The channel and ts of the message a message shortcut was used on ("" when missing)."""
+    channel_id = slack_id(mapping(shortcut.get("channel")).get("id")) or ""
+    ts = (
+        message_ts(mapping(shortcut.get("message")).get("ts"))
+        or message_ts(shortcut.get("message_ts"))
+        or ""
+    )
+    return channel_id, ts
 
 
 def _container(body: dict[str, Any]) -> tuple[str, str]:
@@ -125,13 +138,8 @@ def handle_got_it(
         channel_id=channel_id,
         ts=ts,
     )
-    thanks = (
-        "Thanks: you're marked as ready for this launch."
-        if new
-        else "You've already confirmed this launch. Thanks!"
-    )
     if respond.response_url:  # a click on a message always has one; the count shows anyway
-        respond(build_message(thanks))
+        respond(build_message(READY if new else ALREADY_READY))
 
 
 @after_ack
@@ -182,6 +190,17 @@ def handle_ask_question(
         )
 
 
+def _question_message(question: Question) -> dict[str, Any]:
+    """A question's post in the announcement's thread, showing who answered it."""
+    assert question.id is not None
+    return build_question_message(
+        question_id=question.id,
+        asker_id=question.user_id,
+        text=question.text,
+        answered_by=question.answered_by,
+    )
+
+
 @after_ack
 def handle_mark_answered(
     ack: Ack,
@@ -199,13 +218,7 @@ def handle_mark_answered(
     question = mark_answered(
         db=db, homes=homes, team_id=team_id, question_id=question_id, user_id=user, ts=ts or None
     )
-    assert question.id is not None
-    message = build_question_message(
-        question_id=question.id,
-        asker_id=question.user_id,
-        text=question.text,
-        answered_by=question.answered_by,
-    )
+    message = _question_message(question)
     client.chat_update(
         channel=channel_id or question.channel_id or "",
         ts=ts or question.ts or "",
@@ -272,19 +285,12 @@ def handle_edit_shortcut(
 ) -> None:
     """The "Edit launch" message shortcut, on one of the campaign's announcements."""
     ack()
-    channel_id = slack_id(mapping(shortcut.get("channel")).get("id")) or ""
-    ts = (
-        message_ts(mapping(shortcut.get("message")).get("ts"))
-        or message_ts(shortcut.get("message_ts"))
-        or ""
-    )
-    team_id = _team(shortcut, context)
     _open_edit(
         client=client,
         db=db,
-        team_id=team_id,
+        team_id=_team(shortcut, context),
         campaign_id=None,
-        message=(channel_id, ts),
+        message=_shortcut_message(shortcut),
         user_id=_user(shortcut),
         trigger_id=_trigger(shortcut),
     )

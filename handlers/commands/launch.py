@@ -54,12 +54,8 @@ def handle_launch_command(
     ack()
     # The trigger_id stays valid for 3 s: the modal opens first, the lookups fill it after.
     with modal_first(client, trigger_id=command["trigger_id"], title=LAUNCH_TITLE) as modal:
-        check = check_launcher(
-            client=modal.client,
-            db=db,
-            team_id=context.team_id or command["team_id"],
-            user_id=command["user_id"],
-        )
+        team_id, user_id = context.team_id or command["team_id"], command["user_id"]
+        check = check_launcher(client=modal.client, db=db, team_id=team_id, user_id=user_id)
         if not check.allowed:
             modal.tell(LAUNCH_REFUSED_OUTSIDER if check.outsider else LAUNCH_REFUSED)
             return
