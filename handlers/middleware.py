@@ -28,7 +28,7 @@ from core.slack import BoundedRespond, ReplyNotSent
 from domain.receiver import Receiver, payload_side, receiving_side
 from domain.urls import is_response_url
 from services.installations import DbInstallationStore
-from services.launches import workspace_key_of_message
+from services.launches import get_message_workspace_key
 
 Next = Callable[[], BoltResponse]
 Middleware = Callable[..., BoltResponse | None]
@@ -109,8 +109,7 @@ def _installation(
         return side
     if side.message is not None:
         channel_id, ts = side.message
-        with db() as session:
-            key = workspace_key_of_message(session=session, channel_id=channel_id, ts=ts)
+        key = get_message_workspace_key(db=db, channel_id=channel_id, ts=ts)
         if key is not None and key.startswith("E"):
             return Receiver(None, key, True, "message", side.message)
         if key is not None:

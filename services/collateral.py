@@ -10,6 +10,7 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from core.db import SessionScope
 from core.fetch import FetchError, PrivateAddress, fetch_page_title
 from domain.assets import (
     AssetRef,
@@ -399,3 +400,48 @@ def asset_ref(*, session: Session, team_id: str, asset_id: int) -> AssetRef | No
         .where(Workspace.team_id == team_id, Asset.id == asset_id)
     ).first()
     return _ref(row) if row is not None else None
+
+
+# The `/collateral` sub-commands as use cases: each opens and ends its own transaction.
+
+
+def add_collateral(
+    *,
+    db: SessionScope,
+    http: httpx.Client,
+    team_id: str,
+    url: str,
+    title: str | None,
+    user_id: str,
+    allow_private: bool,
+) -> Added:
+    """`/collateral add`: register a link (its page's title read first when none was given)."""
+    # The session begins its transaction at its first query, after the title is fetched.
+    with db() as session:
+        return register_asset(
+            session=session,
+            http=http,
+            team_id=team_id,
+            url=url,
+            title=title,
+            user_id=user_id,
+            allow_private=allow_private,
+        )
+
+
+def search_collateral(*, read: SessionScope, team_id: str, query: str) -> list[AssetSummary]:
+    """`/collateral search`: the assets matching the query words, best first."""
+    with read() as session:
+        return search_assets(session=session, team_id=team_id, query=query)
+
+
+def use_collateral(*, db: SessionScope, team_id: str, name: str, user_id: str) -> UsageResult:
+    """`/collateral used`: record a use of the named asset, or return the candidates."""
+    with db() as session:
+        return record_usage(session=session, team_id=team_id, name=name, user_id=user_id)
+
+
+def list_top_collateral(*, read: SessionScope, team_id: str) -> list[AssetSummary]:
+    """`/collateral top`: the workspace's most useful assets."""
+    with read() as session:
+        return top_assets(session=session, team_id=team_id)

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from core.db import SessionScope
 from domain.home import (
     AssetLine,
     CampaignLine,
@@ -106,6 +107,22 @@ def home_data(
         pending=_pending(session, wid, user_id, now),
         top=top_assets(session=session, team_id=team_id, limit=5),
     )
+
+
+def open_home(
+    *, db: SessionScope, read: SessionScope, team_id: str, user_id: str, now: datetime
+) -> HomeData:
+    """Someone opened their home tab: note the visit, then gather what it shows.
+
+    The visit is committed on its own; the tab is read in a read-only session, so it
+    never waits behind a writer.
+    """
+    with db() as session:
+        first = record_visit(session=session, team_id=team_id, user_id=user_id)
+    with read() as session:
+        return home_data(
+            session=session, team_id=team_id, user_id=user_id, now=now, first_visit=first
+        )
 
 
 def _campaigns(session: Session, wid: int, user_id: str) -> tuple[list[CampaignLine], int]:

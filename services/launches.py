@@ -21,6 +21,7 @@ from blocks.launch import (
     build_question_message,
     build_question_not_posted,
 )
+from core.db import SessionScope
 from domain.assets import AssetRef, fallback_title
 from domain.launch import LaunchForm
 from domain.schedule import launch_instant
@@ -742,3 +743,9 @@ def workspace_key_of_message(*, session: Session, channel_id: str, ts: str) -> s
         .where(Question.channel_id == channel_id, Question.ts == ts)
     )
     return session.exec(announced).first() or session.exec(asked).first()
+
+
+def get_message_workspace_key(*, db: SessionScope, channel_id: str, ts: str) -> str | None:
+    """workspace_key_of_message in a session of its own (the middleware's look-up)."""
+    with db() as session:
+        return workspace_key_of_message(session=session, channel_id=channel_id, ts=ts)

@@ -9,15 +9,22 @@ from slack_sdk import WebClient
 
 from blocks.feedback import REWORD_TITLE, build_reword_modal
 from core.db import SessionScope
-from domain.nudge import build_nudge
 from domain.payloads import action_value, db_id, mapping, team_of, text, user_of
-from domain.review import review_comment
 from handlers.errors import after_ack
 from handlers.modals import modal_first
 from services.errors import UserError
-from services.votes import get_own_comment
+from services.feedback import RewordForm, open_reword
 
-GONE = "That comment can't be reworded any more: it was removed."
+
+def _reword_modal(form: RewordForm) -> dict[str, Any]:
+    """The Reword form, prefilled with the suggested wording."""
+    own = form.comment
+    return build_reword_modal(
+        comment_id=own.comment_id,
+        handle=own.asset_handle,
+        title=own.asset_title,
+        rewording=form.rewording,
+    )
 
 
 @after_ack
@@ -31,28 +38,12 @@ def handle_reword_button(
 ) -> None:
     """Open the Reword form prefilled with a rewording of the person's own comment."""
     ack()
-    team_id = team_of(context.team_id, body)
-    user_id = user_of(body)
-    comment_id = db_id(action_value(body))
-    trigger_id = text(body, "trigger_id")
+    team_id, user_id = team_of(context.team_id, body), user_of(body)
+    comment_id, trigger_id = db_id(action_value(body)), text(body, "trigger_id")
     if not (team_id and user_id and comment_id and trigger_id):
         raise UserError("That button is out of date.")
     # The trigger_id stays valid for 3 s: the form opens first, the comment is read after.
     on_modal = bool(mapping(body.get("view")).get("id"))  # stack the form on that modal
     with modal_first(client, trigger_id=trigger_id, title=REWORD_TITLE, push=on_modal) as modal:
-        with db() as session:
-            own = get_own_comment(
-                session=session, team_id=team_id, user_id=user_id, comment_id=comment_id
-            )
-        if own is None:
-            raise UserError(GONE)
-        review = review_comment(own.text)
-        nudge = build_nudge(own.text, review)
-        modal.show(
-            build_reword_modal(
-                comment_id=own.comment_id,
-                handle=own.asset_handle,
-                title=own.asset_title,
-                rewording=nudge.rewording if nudge is not None else own.text,
-            )
-        )
+        form = open_reword(db=db, team_id=team_id, user_id=user_id, comment_id=comment_id)
+        modal.show(_reword_modal(form))

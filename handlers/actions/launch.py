@@ -31,15 +31,23 @@ from domain.payloads import (
 from domain.schedule import local_today
 from handlers.errors import after_ack
 from handlers.modals import modal_first
-from models import utcnow
-from services import launches
-from services.access import get_user
+from models import Question, utcnow
+from services.announcements import (
+    EditStart,
+    confirm_ready,
+    mark_answered,
+    start_edit,
+    start_feedback,
+    start_question,
+)
 from services.errors import UserError
 from services.home import HomeRefresh
 from services.scheduling import Waker
 
 OUT_OF_DATE = "That button is out of date."
 NOT_AN_ANNOUNCEMENT = "That message isn't a Liaison launch announcement."
+READY = "Thanks: you're marked as ready for this launch."
+ALREADY_READY = "You've already confirmed this launch. Thanks!"
 
 
 def _button_id(body: dict[str, Any]) -> int:
@@ -71,12 +79,39 @@ def _trigger(body: dict[str, Any]) -> str:
     return found
 
 
+def _shortcut_message(shortcut: dict[str, Any]) -> tuple[str, str]:
+    """The channel and ts of the message a message shortcut was used on ("" when missing)."""
+    channel_id = slack_id(mapping(shortcut.get("channel")).get("id")) or ""
+    ts = (
+        message_ts(mapping(shortcut.get("message")).get("ts"))
+        or message_ts(shortcut.get("message_ts"))
+        or ""
+    )
+    return channel_id, ts
+
+
 def _container(body: dict[str, Any]) -> tuple[str, str]:
     """The channel and ts of the message the button is on ("" when it is not on one)."""
     container = mapping(body.get("container"))
     channel_id = slack_id(container.get("channel_id"))
     ts = message_ts(container.get("message_ts"))
     return channel_id or "", ts or ""
+
+
+def _edit_modal(start: EditStart) -> dict[str, Any]:
+    """The launch modal, prefilled for editing a campaign."""
+    campaign = start.campaign
+    defaults = LaunchDefaults(
+        channel_ids=(),
+        today=local_today(utcnow(), start.timezone),
+        name=campaign.name,
+        summary=campaign.summary,
+        launch_date=campaign.launch_date,
+        ask=campaign.ask,
+        campaign_id=campaign.id,
+        timezone=start.timezone,
+    )
+    return build_launch_modal(defaults)
 
 
 @after_ack
@@ -93,27 +128,18 @@ def handle_got_it(
     ack()
     channel_id, ts = _container(body)
     team_id, user, campaign_id = _team(body, context), _user(body), _button_id(body)
-    with db() as session:
-        acked = launches.acknowledge(
-            session=session,
-            team_id=team_id,
-            campaign_id=campaign_id,
-            user_id=user,
-            channel_id=channel_id,
-            ts=ts,
-        )
-        marketer = launches.campaign_marketer(session=session, campaign_id=campaign_id)
-    worker.wake()
-    # The rep's "launches waiting for you" and the marketer's ready count both changed.
-    for person in {user, marketer} - {None}:
-        homes.refresh(team_id, str(person))
-    thanks = (
-        "Thanks: you're marked as ready for this launch."
-        if acked.new
-        else "You've already confirmed this launch. Thanks!"
+    new = confirm_ready(
+        db=db,
+        worker=worker,
+        homes=homes,
+        team_id=team_id,
+        campaign_id=campaign_id,
+        user_id=user,
+        channel_id=channel_id,
+        ts=ts,
     )
     if respond.response_url:  # a click on a message always has one; the count shows anyway
-        respond(build_message(thanks))
+        respond(build_message(READY if new else ALREADY_READY))
 
 
 @after_ack
@@ -129,13 +155,11 @@ def handle_give_feedback(
     ack()
     team_id, campaign_id = _team(body, context), _button_id(body)
     with modal_first(client, trigger_id=_trigger(body), title=FEEDBACK_TITLE) as modal:
-        with db() as session:
-            campaign = launches.require_campaign(
-                session=session, team_id=team_id, campaign_id=campaign_id
-            )
-            only = launches.only_asset(session=session, campaign_id=campaign.id or 0)
+        start = start_feedback(db=db, team_id=team_id, campaign_id=campaign_id)
         modal.show(
-            build_feedback_modal(campaign_id=campaign.id, campaign_name=campaign.name, initial=only)
+            build_feedback_modal(
+                campaign_id=start.campaign_id, campaign_name=start.campaign_name, initial=start.only
+            )
         )
 
 
@@ -155,18 +179,26 @@ def handle_ask_question(
     if not (channel_id and thread_ts):
         raise UserError(OUT_OF_DATE)  # the question goes in the announcement's thread
     with modal_first(client, trigger_id=_trigger(body), title=QUESTION_TITLE) as modal:
-        with db() as session:
-            campaign = launches.require_campaign(
-                session=session, team_id=team_id, campaign_id=campaign_id
-            )
+        name = start_question(db=db, team_id=team_id, campaign_id=campaign_id)
         modal.show(
             build_question_modal(
                 campaign_id=campaign_id,
                 channel_id=channel_id,
                 thread_ts=thread_ts,
-                campaign_name=campaign.name,
+                campaign_name=name,
             )
         )
+
+
+def _question_message(question: Question) -> dict[str, Any]:
+    """A question's post in the announcement's thread, showing who answered it."""
+    assert question.id is not None
+    return build_question_message(
+        question_id=question.id,
+        asker_id=question.user_id,
+        text=question.text,
+        answered_by=question.answered_by,
+    )
 
 
 @after_ack
@@ -182,23 +214,11 @@ def handle_mark_answered(
     """Mark a question answered (its campaign's marketer only) and show it on the message."""
     ack()
     channel_id, ts = _container(body)
-    user = _user(body)
-    with db() as session:
-        question = launches.answer_question(
-            session=session,
-            team_id=_team(body, context),
-            question_id=_button_id(body),
-            user_id=user,
-            ts=ts or None,
-        )
-    assert question.id is not None
-    homes.refresh(_team(body, context), user)
-    message = build_question_message(
-        question_id=question.id,
-        asker_id=question.user_id,
-        text=question.text,
-        answered_by=question.answered_by,
+    team_id, user, question_id = _team(body, context), _user(body), _button_id(body)
+    question = mark_answered(
+        db=db, homes=homes, team_id=team_id, question_id=question_id, user_id=user, ts=ts or None
     )
+    message = _question_message(question)
     client.chat_update(
         channel=channel_id or question.channel_id or "",
         ts=ts or question.ts or "",
@@ -219,33 +239,18 @@ def _open_edit(
 ) -> None:
     """Open the edit modal for a campaign, or for the one announced in `message`."""
     with modal_first(client, trigger_id=trigger_id, title=EDIT_TITLE) as modal:
-        if campaign_id is None and message is not None:
-            with db() as session:
-                found = launches.campaign_for_message(
-                    session=session, team_id=team_id, channel_id=message[0], ts=message[1]
-                )
-            if found is None or found.id is None:
-                modal.tell(NOT_AN_ANNOUNCEMENT)
-                return
-            campaign_id = found.id
-        assert campaign_id is not None
-        with db() as session:
-            campaign = launches.get_campaign_for_edit(
-                session=session, team_id=team_id, campaign_id=campaign_id, editor_id=user_id
-            )
-        user = get_user(client=modal.client, user_id=user_id)
-        timezone = str(user.get("tz") or campaign.timezone)
-        defaults = LaunchDefaults(
-            channel_ids=(),
-            today=local_today(utcnow(), timezone),
-            name=campaign.name,
-            summary=campaign.summary,
-            launch_date=campaign.launch_date,
-            ask=campaign.ask,
-            campaign_id=campaign.id,
-            timezone=timezone,
+        start = start_edit(
+            client=modal.client,
+            db=db,
+            team_id=team_id,
+            user_id=user_id,
+            campaign_id=campaign_id,
+            message=message,
         )
-        modal.show(build_launch_modal(defaults))
+        if start is None:
+            modal.tell(NOT_AN_ANNOUNCEMENT)
+            return
+        modal.show(_edit_modal(start))
 
 
 @after_ack
@@ -280,19 +285,12 @@ def handle_edit_shortcut(
 ) -> None:
     """The "Edit launch" message shortcut, on one of the campaign's announcements."""
     ack()
-    channel_id = slack_id(mapping(shortcut.get("channel")).get("id")) or ""
-    ts = (
-        message_ts(mapping(shortcut.get("message")).get("ts"))
-        or message_ts(shortcut.get("message_ts"))
-        or ""
-    )
-    team_id = _team(shortcut, context)
     _open_edit(
         client=client,
         db=db,
-        team_id=team_id,
+        team_id=_team(shortcut, context),
         campaign_id=None,
-        message=(channel_id, ts),
+        message=_shortcut_message(shortcut),
         user_id=_user(shortcut),
         trigger_id=_trigger(shortcut),
     )

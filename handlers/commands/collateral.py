@@ -27,7 +27,13 @@ from domain.commands import (
     parse_collateral,
 )
 from handlers.errors import after_ack
-from services.collateral import record_usage, register_asset, search_assets, top_assets
+from services.collateral import (
+    UsageResult,
+    add_collateral,
+    list_top_collateral,
+    search_collateral,
+    use_collateral,
+)
 
 USED_FORM = "Use `/collateral used <asset>` with a handle such as `PD-3`."
 
@@ -48,54 +54,70 @@ def handle_collateral_command(
     team_id = context.team_id or command["team_id"]
     user_id = command["user_id"]
     if isinstance(parsed, CollateralAdd):
-        slow = parsed.title is None
-        if slow:
-            # Fetching the page title may take seconds: acknowledge first (Slack's 3 s).
-            ack()
-        with db() as session:
-            added = register_asset(
-                session=session,
-                http=http,
-                team_id=team_id,
-                url=parsed.url,
-                title=parsed.title,
-                user_id=user_id,
-                allow_private=settings.liaison_allow_private_urls,
-            )
-        asset = added.asset
-        reply = build_asset_added(
-            handle=asset.handle,
-            title=asset.title,
-            url=asset.url,
-            existed=added.existed,
-            note=added_note(
-                title=asset.title, named_from_url=added.named_from_url, problem=added.problem
-            ),
+        _add(
+            ack,
+            respond,
+            parsed,
+            db=db,
+            http=http,
+            settings=settings,
+            team_id=team_id,
+            user_id=user_id,
         )
-        respond(reply) if slow else ack(reply)
     elif isinstance(parsed, CollateralSearch):
-        with read() as session:
-            rows = search_assets(session=session, team_id=team_id, query=parsed.query)
+        rows = search_collateral(read=read, team_id=team_id, query=parsed.query)
         ack(build_search_results(query=parsed.query, rows=rows))
     elif isinstance(parsed, CollateralUsed):
-        with db() as session:
-            used = record_usage(
-                session=session, team_id=team_id, name=parsed.asset, user_id=user_id
-            )
-        if used.asset is None:
-            ack(build_candidates(name=parsed.asset, candidates=used.candidates, usage=USED_FORM))
-        else:
-            ack(
-                build_usage_recorded(
-                    handle=used.asset.handle,
-                    title=used.asset.title,
-                    url=used.asset.url,
-                    count=used.count,
-                )
-            )
+        used = use_collateral(db=db, team_id=team_id, name=parsed.asset, user_id=user_id)
+        ack(_used_reply(parsed, used))
     elif isinstance(parsed, CollateralTop):
-        with read() as session:
-            rows = top_assets(session=session, team_id=team_id)
-        ack(build_top_assets(rows))
+        ack(build_top_assets(list_top_collateral(read=read, team_id=team_id)))
     else:
         ack(build_message(collateral_help()))
+
+
+def _add(
+    ack: Ack,
+    respond: Respond,
+    parsed: CollateralAdd,
+    *,
+    db: SessionScope,
+    http: httpx.Client,
+    settings: Settings,
+    team_id: str,
+    user_id: str,
+) -> None:
+    """`/collateral add`: answered in the response when fast, through `respond` when slow."""
+    slow = parsed.title is None
+    if slow:
+        # Fetching the page title may take seconds: acknowledge first (Slack's 3 s).
+        ack()
+    added = add_collateral(
+        db=db,
+        http=http,
+        team_id=team_id,
+        url=parsed.url,
+        title=parsed.title,
+        user_id=user_id,
+        allow_private=settings.liaison_allow_private_urls,
+    )
+    asset = added.asset
+    reply = build_asset_added(
+        handle=asset.handle,
+        title=asset.title,
+        url=asset.url,
+        existed=added.existed,
+        note=added_note(
+            title=asset.title, named_from_url=added.named_from_url, problem=added.problem
+        ),
+    )
+    respond(reply) if slow else ack(reply)
+
+
+def _used_reply(parsed: CollateralUsed, used: UsageResult) -> dict[str, Any]:
+    """The reply to `/collateral used`: the recorded use, or the closest matches."""
+    if used.asset is None:
+        return build_candidates(name=parsed.asset, candidates=used.candidates, usage=USED_FORM)
+    return build_usage_recorded(
+        handle=used.asset.handle, title=used.asset.title, url=used.asset.url, count=used.count
+    )

@@ -10,14 +10,42 @@ from slack_sdk import WebClient
 from blocks.feedback import build_feedback_help, build_feedback_modal, build_feedback_saved
 from blocks.replies import build_candidates, build_message
 from core.db import SessionScope
-from domain.feedback import FeedbackError, FeedbackHelp, OpenForm, parse_feedback
+from domain.assets import Lookup
+from domain.feedback import FeedbackError, FeedbackHelp, OpenForm, QuickFeedback, parse_feedback
 from handlers.errors import after_ack
-from models import Source, VoteValue
+from services.feedback import give_quick_feedback
 from services.home import HomeRefresh
 from services.reviewer import CommentReviewer
-from services.votes import give_feedback, resolve_quick
+from services.votes import Feedback
 
 UNKNOWN_FORM = "Use `/feedback <asset> <up|down> [comment]` with a handle such as `PD-3`."
+
+
+def _parse(text: str) -> QuickFeedback | OpenForm | dict[str, Any]:
+    """The command's vote, or the form to open, or the reply it gets at once (help, error)."""
+    try:
+        parsed = parse_feedback(text)
+    except FeedbackError as error:
+        return build_message(str(error))
+    return build_feedback_help() if isinstance(parsed, FeedbackHelp) else parsed
+
+
+def _reply(command: QuickFeedback, outcome: Feedback | Lookup | None) -> dict[str, Any]:
+    """What the person sees once their vote was stored (or why it was not)."""
+    if isinstance(outcome, Lookup):
+        return build_candidates(
+            name=command.asset, candidates=outcome.candidates, usage=UNKNOWN_FORM
+        )
+    if outcome is None:  # deleted between lookup and save
+        return build_message("That asset is gone. " + UNKNOWN_FORM)
+    return build_feedback_saved(
+        handle=outcome.asset.handle,
+        title=outcome.asset.title,
+        value=outcome.value,
+        comment=outcome.comment_id is not None,
+        nudge=outcome.nudge,
+        comment_id=outcome.comment_id,
+    )
 
 
 @after_ack
@@ -33,51 +61,22 @@ def handle_feedback_command(
     reviewer: CommentReviewer | None = None,
 ) -> None:
     """Answer one `/feedback` command."""
-    try:
-        parsed = parse_feedback(command.get("text") or "")
-    except FeedbackError as error:
-        ack(build_message(str(error)))
-        return
-    if isinstance(parsed, FeedbackHelp):
-        ack(build_feedback_help())
+    parsed = _parse(command.get("text") or "")
+    if isinstance(parsed, dict):
+        ack(parsed)
         return
     if isinstance(parsed, OpenForm):
         ack()
         # After the ack: a failure here reaches the person through `respond` (after_ack).
         client.views_open(trigger_id=command["trigger_id"], view=build_feedback_modal())
         return
-    team_id = context.team_id or command["team_id"]
-    user_id = command["user_id"]
-    with read() as session:
-        resolved = resolve_quick(session=session, team_id=team_id, command=parsed)
-    if not isinstance(resolved, tuple):
-        ack(build_candidates(name=parsed.asset, candidates=resolved.candidates, usage=UNKNOWN_FORM))
-        return
-    reading, ref = resolved
-    # A session of its own: the comment is reviewed before its write transaction begins.
-    with db() as session:
-        saved = give_feedback(
-            session=session,
-            team_id=team_id,
-            asset_id=ref.id,
-            user_id=user_id,
-            value=VoteValue(reading.verdict.value),
-            comment=reading.comment,
-            followup_ok=False,
-            source=Source.COMMAND,
-            reviewer=reviewer,
-        )
-    if saved is None:  # deleted between lookup and save
-        ack(build_message("That asset is gone. " + UNKNOWN_FORM))
-        return
-    ack(
-        build_feedback_saved(
-            handle=saved.asset.handle,
-            title=saved.asset.title,
-            value=saved.value,
-            comment=saved.comment_id is not None,
-            nudge=saved.nudge,
-            comment_id=saved.comment_id,
-        )
+    outcome = give_quick_feedback(
+        db=db,
+        read=read,
+        homes=homes,
+        reviewer=reviewer,
+        team_id=context.team_id or command["team_id"],
+        user_id=command["user_id"],
+        command=parsed,
     )
-    homes.refresh(team_id, saved.owner_id)
+    ack(_reply(parsed, outcome))

@@ -23,7 +23,18 @@ from domain.text import one_line, unescape_slack
 from handlers.errors import after_ack
 from handlers.modals import modal_first
 from models import utcnow
-from services.people import check_launcher
+from services.people import LaunchCheck, check_launcher
+
+
+def _launch_modal(check: LaunchCheck, *, name: str) -> dict[str, Any]:
+    """The launch modal for someone allowed to launch, in their time zone."""
+    defaults = LaunchDefaults(
+        channel_ids=check.sales_channels,
+        today=local_today(utcnow(), check.timezone),
+        name=name,
+        timezone=check.timezone,
+    )
+    return build_launch_modal(defaults)
 
 
 @after_ack
@@ -43,19 +54,9 @@ def handle_launch_command(
     ack()
     # The trigger_id stays valid for 3 s: the modal opens first, the lookups fill it after.
     with modal_first(client, trigger_id=command["trigger_id"], title=LAUNCH_TITLE) as modal:
-        check = check_launcher(
-            client=modal.client,
-            db=db,
-            team_id=context.team_id or command["team_id"],
-            user_id=command["user_id"],
-        )
+        team_id, user_id = context.team_id or command["team_id"], command["user_id"]
+        check = check_launcher(client=modal.client, db=db, team_id=team_id, user_id=user_id)
         if not check.allowed:
             modal.tell(LAUNCH_REFUSED_OUTSIDER if check.outsider else LAUNCH_REFUSED)
             return
-        defaults = LaunchDefaults(
-            channel_ids=check.sales_channels,
-            today=local_today(utcnow(), check.timezone),
-            name=text[:MAX_NAME],
-            timezone=check.timezone,
-        )
-        modal.show(build_launch_modal(defaults))
+        modal.show(_launch_modal(check, name=text[:MAX_NAME]))

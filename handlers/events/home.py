@@ -11,7 +11,7 @@ from blocks.home import build_home
 from core.db import SessionScope
 from domain.payloads import slack_id
 from models import utcnow
-from services.home import home_data, record_visit
+from services.home import open_home
 
 
 def handle_app_home_opened(
@@ -27,10 +27,5 @@ def handle_app_home_opened(
     team_id = slack_id(context.team_id) or slack_id(body.get("team_id"))
     if event.get("tab", "home") != "home" or not user_id or not team_id:
         return
-    with db() as session:
-        first = record_visit(session=session, team_id=team_id, user_id=user_id)
-    with read() as session:
-        data = home_data(
-            session=session, team_id=team_id, user_id=user_id, now=utcnow(), first_visit=first
-        )
+    data = open_home(db=db, read=read, team_id=team_id, user_id=user_id, now=utcnow())
     client.views_publish(user_id=user_id, view=build_home(data))

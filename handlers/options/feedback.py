@@ -10,7 +10,7 @@ from blocks.feedback import build_asset_options
 from core.db import SessionScope
 from domain.feedback import campaign_from_metadata, option_query
 from domain.payloads import mapping, team_of
-from services.collateral import pick_assets
+from services.feedback import list_asset_choices
 
 
 def handle_asset_options(
@@ -19,11 +19,10 @@ def handle_asset_options(
     """Answer the picker with the best matches for what was typed."""
     view = mapping(body.get("view"))
     team_id = team_of(context.team_id, body) or ""
-    with read() as session:
-        refs = pick_assets(
-            session=session,
-            team_id=team_id,
-            query=option_query(body.get("value")),
-            campaign_id=campaign_from_metadata(view.get("private_metadata")),
-        )
+    refs = list_asset_choices(
+        read=read,
+        team_id=team_id,
+        query=option_query(body.get("value")),
+        campaign_id=campaign_from_metadata(view.get("private_metadata")),
+    )
     ack(build_asset_options(refs))

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from apscheduler.schedulers.base import BaseScheduler
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from blocks.ids import Ids
 from core.db import SessionScope
 from core.settings import Settings
-from domain.launch import MAX_QUESTION, LaunchField, validate_launch
+from domain.launch import MAX_QUESTION, LaunchField, LaunchForm, validate_launch
 from domain.payloads import db_id, mapping, metadata_object, state_values, team_of, text, user_of
 from domain.schedule import local_today
 from domain.text import strip_controls
 from handlers.errors import after_ack
-from models import CampaignStatus, utcnow
-from services import launches
-from services.errors import UserError
+from models import utcnow
 from services.home import HomeRefresh
-from services.scheduling import Waker, schedule_launch
-from services.submissions import finish_submission
-
-logger = logging.getLogger(__name__)
+from services.scheduling import Waker
+from services.submissions import submit_edit, submit_launch, submit_question
 
 OUT_OF_DATE = "This form is out of date."
 
@@ -40,6 +35,62 @@ def _campaign_id(meta: dict[str, Any]) -> int | None:
     """The campaign a modal was opened for: an int we stored, within the database's range."""
     value = meta.get("campaign_id")
     return db_id(value) if isinstance(value, int) else None
+
+
+@dataclass(frozen=True)
+class _Launch:
+    """What a valid launch submission says."""
+
+    team_id: str
+    marketer_id: str
+    form: LaunchForm
+    timezone: str
+
+
+def _launch(
+    body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> _Launch | dict[str, str]:
+    """The launch modal's submission, or its errors by block id."""
+    timezone = _zone(metadata_object(view))
+    form = validate_launch(state_values(view), today=local_today(utcnow(), timezone))
+    team_id = team_of(context.team_id, body)
+    marketer_id = user_of(body)
+    if isinstance(form, dict):
+        return form
+    if not (team_id and marketer_id):
+        return {LaunchField.NAME: OUT_OF_DATE}
+    return _Launch(team_id=team_id, marketer_id=marketer_id, form=form, timezone=timezone)
+
+
+@dataclass(frozen=True)
+class _Question:
+    """What a valid question submission says."""
+
+    team_id: str
+    asker_id: str
+    campaign_id: int
+    channel_id: str
+    thread_ts: str
+    text: str
+
+
+def _question(
+    body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> _Question | dict[str, str]:
+    """The question modal's submission, or its errors by block id."""
+    meta = metadata_object(view)
+    field = state_values(view).get(Ids.QUESTION_TEXT)
+    typed = strip_controls(text(mapping(field).get(Ids.QUESTION_TEXT), "value") or "").strip()
+    if not typed:
+        return {"question_text": "Write your question first."}
+    if len(typed) > MAX_QUESTION:
+        return {"question_text": f"Keep it under {MAX_QUESTION} characters."}
+    campaign_id = _campaign_id(meta)
+    channel_id, thread_ts = text(meta, "channel_id"), text(meta, "thread_ts")
+    team_id, asker_id = team_of(context.team_id, body), user_of(body)
+    if not (campaign_id and channel_id and thread_ts and team_id and asker_id):
+        return {Ids.QUESTION_TEXT: OUT_OF_DATE}
+    return _Question(team_id, asker_id, campaign_id, channel_id, thread_ts, typed)
 
 
 @after_ack
@@ -56,44 +107,23 @@ def handle_launch_submission(
     scheduler: BaseScheduler,
 ) -> None:
     """Store the launch, then acknowledge; check, read titles and queue its posts after."""
-    timezone = _zone(metadata_object(view))
-    form = validate_launch(state_values(view), today=local_today(utcnow(), timezone))
-    team_id = team_of(context.team_id, body)
-    marketer_id = user_of(body)
-    if isinstance(form, dict):
-        ack(response_action="errors", errors=form)
+    if isinstance(launch := _launch(body, view, context), dict):
+        ack(response_action="errors", errors=launch)
         return
-    if not (team_id and marketer_id):
-        ack(response_action="errors", errors={LaunchField.NAME: OUT_OF_DATE})
-        return
-    # Committed before the 200: once Slack closes the modal, the launch is ours to keep,
-    # whatever happens to this process (jobs/launches.py's resumer finishes it later).
-    with db() as session:
-        campaign_id = launches.create_campaign(
-            session=session,
-            team_id=team_id,
-            marketer_id=marketer_id,
-            form=form,
-            timezone=timezone,
-        )
-    ack()
-    try:
-        finished = finish_submission(
-            client=client,
-            db=db,
-            http=http,
-            allow_private=settings.liaison_allow_private_urls,
-            campaign_id=campaign_id,
-            now=utcnow(),
-        )
-    except (SlackApiError, OSError) as error:
-        # Slack busy (users.info rate limited) or unreachable: the launch is stored, and
-        # the resumer finishes it; the marketer hears the outcome then.
-        logger.info("launch %d: finishing it later (%s)", campaign_id, type(error).__name__)
-        return
-    if finished is not None and finished.scheduled_for is not None:
-        schedule_launch(scheduler, finished.campaign_id, finished.scheduled_for)
-    worker.wake()
+    submit_launch(
+        client=client,
+        db=db,
+        http=http,
+        allow_private=settings.liaison_allow_private_urls,
+        scheduler=scheduler,
+        worker=worker,
+        team_id=launch.team_id,
+        marketer_id=launch.marketer_id,
+        form=launch.form,
+        timezone=launch.timezone,
+        accept=ack,
+        now=utcnow(),
+    )
 
 
 @after_ack
@@ -109,53 +139,28 @@ def handle_edit_submission(
 ) -> None:
     """Save an edited campaign; its posted announcements are updated through the outbox."""
     meta = metadata_object(view)
-    campaign_id = _campaign_id(meta)
-    timezone = _zone(meta)
-    team_id = team_of(context.team_id, body)
-    editor_id = user_of(body)
+    campaign_id, team_id, editor_id = (
+        _campaign_id(meta),
+        team_of(context.team_id, body),
+        user_of(body),
+    )
     if not (campaign_id and team_id and editor_id):
         ack(response_action="errors", errors={LaunchField.NAME: OUT_OF_DATE})
         return
-    with db() as session:
-        campaign = launches.get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
-    if campaign is None:
-        ack(
-            response_action="errors", errors={"launch_name": "This launch is no longer in Liaison."}
-        )
-        return
-    form = validate_launch(
-        state_values(view),
-        today=local_today(utcnow(), timezone),
-        editing=True,
-        current_date=campaign.launch_date,
+    errors = submit_edit(
+        db=db,
+        scheduler=scheduler,
+        worker=worker,
+        team_id=team_id,
+        campaign_id=campaign_id,
+        editor_id=editor_id,
+        values=state_values(view),
+        timezone=_zone(meta),
+        accept=ack,
+        now=utcnow(),
     )
-    if isinstance(form, dict):
-        ack(response_action="errors", errors=form)
-        return
-    if campaign.status != CampaignStatus.SCHEDULED and form.launch_date != campaign.launch_date:
-        ack(
-            response_action="errors",
-            errors={LaunchField.DATE: "Already announced: the launch date can't change now."},
-        )
-        return
-    # The edit (and the refreshes of posted announcements) is committed before the 200.
-    try:
-        with db() as session:
-            edited = launches.edit_campaign(
-                session=session,
-                team_id=team_id,
-                campaign_id=campaign_id,
-                editor_id=editor_id,
-                form=form,
-                now=utcnow(),
-            )
-    except UserError:
-        ack()  # the modal closes; the reason is sent to the editor privately
-        raise
-    ack()
-    if edited.scheduled_for is not None:
-        schedule_launch(scheduler, edited.campaign_id, edited.scheduled_for)
-    worker.wake()
+    if errors is not None:
+        ack(response_action="errors", errors=errors)
 
 
 @after_ack
@@ -169,44 +174,20 @@ def handle_question_submission(
     worker: Waker,
 ) -> None:
     """Store a question with its post in the announcement's thread; track it until answered."""
-    meta = metadata_object(view)
-    field = state_values(view).get(Ids.QUESTION_TEXT)
-    question_text = strip_controls(
-        text(mapping(field).get(Ids.QUESTION_TEXT), "value") or ""
-    ).strip()
-    if not question_text:
-        ack(response_action="errors", errors={"question_text": "Write your question first."})
+    if isinstance(asked := _question(body, view, context), dict):
+        ack(response_action="errors", errors=asked)
         return
-    if len(question_text) > MAX_QUESTION:
-        ack(
-            response_action="errors",
-            errors={"question_text": f"Keep it under {MAX_QUESTION} characters."},
-        )
-        return
-    campaign_id = _campaign_id(meta)
-    channel_id, thread_ts = text(meta, "channel_id"), text(meta, "thread_ts")
-    team_id = team_of(context.team_id, body)
-    asker_id = user_of(body)
-    if not (campaign_id and channel_id and thread_ts and team_id and asker_id):
-        ack(response_action="errors", errors={Ids.QUESTION_TEXT: OUT_OF_DATE})
-        return
-    # The question and its post are committed together before the 200: the delivery
-    # worker posts it (after a restart too), and closes it, telling the asker, if Slack
-    # refuses it for good.
-    try:
-        with db() as session:
-            asked = launches.ask_question(
-                session=session,
-                team_id=team_id,
-                campaign_id=campaign_id,
-                user_id=asker_id,
-                text=question_text,
-                channel_id=channel_id,
-                thread_ts=thread_ts,
-            )
-    except UserError as error:  # the launch was deleted while the form was open
-        ack(response_action="errors", errors={Ids.QUESTION_TEXT: str(error)})
-        return
-    ack()
-    worker.wake()
-    homes.refresh(team_id, asked.marketer_id)
+    refused = submit_question(
+        db=db,
+        homes=homes,
+        worker=worker,
+        team_id=asked.team_id,
+        campaign_id=asked.campaign_id,
+        asker_id=asked.asker_id,
+        text=asked.text,
+        channel_id=asked.channel_id,
+        thread_ts=asked.thread_ts,
+        accept=ack,
+    )
+    if refused is not None:  # the launch was deleted while the form was open
+        ack(response_action="errors", errors={Ids.QUESTION_TEXT: refused})
