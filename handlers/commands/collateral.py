@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -52,23 +53,14 @@ def handle_collateral_command(
     """Answer one `/collateral` command."""
     parsed = parse_collateral(command.get("text") or "")
     team_id = context.team_id or command["team_id"]
-    user_id = command["user_id"]
+    asked = _Asked(team_id, command["user_id"], db, read, http, settings)
     if isinstance(parsed, CollateralAdd):
-        _add(
-            ack,
-            respond,
-            parsed,
-            db=db,
-            http=http,
-            settings=settings,
-            team_id=team_id,
-            user_id=user_id,
-        )
+        _add(ack, respond, parsed, asked)
     elif isinstance(parsed, CollateralSearch):
         rows = search_collateral(read=read, team_id=team_id, query=parsed.query)
         ack(build_search_results(query=parsed.query, rows=rows))
     elif isinstance(parsed, CollateralUsed):
-        used = use_collateral(db=db, team_id=team_id, name=parsed.asset, user_id=user_id)
+        used = use_collateral(db=db, team_id=team_id, name=parsed.asset, user_id=asked.user_id)
         ack(_used_reply(parsed, used))
     elif isinstance(parsed, CollateralTop):
         ack(build_top_assets(list_top_collateral(read=read, team_id=team_id)))
@@ -76,30 +68,32 @@ def handle_collateral_command(
         ack(build_message(collateral_help()))
 
 
-def _add(
-    ack: Ack,
-    respond: Respond,
-    parsed: CollateralAdd,
-    *,
-    db: SessionScope,
-    http: httpx.Client,
-    settings: Settings,
-    team_id: str,
-    user_id: str,
-) -> None:
+@dataclass(frozen=True)
+class _Asked:
+    """One `/collateral` request: who asked, in which workspace, and what answers it."""
+
+    team_id: str
+    user_id: str
+    db: SessionScope
+    read: SessionScope  # read-only transactions
+    http: httpx.Client
+    settings: Settings
+
+
+def _add(ack: Ack, respond: Respond, parsed: CollateralAdd, asked: _Asked) -> None:
     """`/collateral add`: answered in the response when fast, through `respond` when slow."""
     slow = parsed.title is None
     if slow:
         # Fetching the page title may take seconds: acknowledge first (Slack's 3 s).
         ack()
     added = add_collateral(
-        db=db,
-        http=http,
-        team_id=team_id,
+        db=asked.db,
+        http=asked.http,
+        team_id=asked.team_id,
         url=parsed.url,
         title=parsed.title,
-        user_id=user_id,
-        allow_private=settings.liaison_allow_private_urls,
+        user_id=asked.user_id,
+        allow_private=asked.settings.liaison_allow_private_urls,
     )
     asset = added.asset
     reply = build_asset_added(

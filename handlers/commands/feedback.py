@@ -48,6 +48,13 @@ def _reply(command: QuickFeedback, outcome: Feedback | Lookup | None) -> dict[st
     )
 
 
+def _open_form(ack: Ack, client: WebClient, command: dict[str, Any]) -> None:
+    """`/feedback` alone: the feedback modal."""
+    ack()
+    # After the ack: a failure here reaches the person through `respond` (after_ack).
+    client.views_open(trigger_id=command["trigger_id"], view=build_feedback_modal())
+
+
 @after_ack
 def handle_feedback_command(
     ack: Ack,
@@ -66,9 +73,7 @@ def handle_feedback_command(
         ack(parsed)
         return
     if isinstance(parsed, OpenForm):
-        ack()
-        # After the ack: a failure here reaches the person through `respond` (after_ack).
-        client.views_open(trigger_id=command["trigger_id"], view=build_feedback_modal())
+        _open_form(ack, client, command)
         return
     outcome = give_quick_feedback(
         db=db,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 from apscheduler.schedulers.base import BaseScheduler
@@ -126,6 +127,35 @@ def handle_launch_submission(
     )
 
 
+class _Edit(TypedDict):
+    """Which campaign an edit modal is for, and who submitted what (submit_edit's words)."""
+
+    campaign_id: int
+    team_id: str
+    editor_id: str
+    values: Mapping[str, Mapping[str, Any]]
+    timezone: str
+
+
+def _edit_of(view: dict[str, Any], body: dict[str, Any], context: BoltContext) -> _Edit | None:
+    """The edit the modal carries; None when the modal no longer says which campaign."""
+    meta = metadata_object(view)
+    campaign_id, team_id, editor_id = (
+        _campaign_id(meta),
+        team_of(context.team_id, body),
+        user_of(body),
+    )
+    if not (campaign_id and team_id and editor_id):
+        return None
+    return _Edit(
+        campaign_id=campaign_id,
+        team_id=team_id,
+        editor_id=editor_id,
+        values=state_values(view),
+        timezone=_zone(meta),
+    )
+
+
 @after_ack
 def handle_edit_submission(
     ack: Ack,
@@ -138,26 +168,12 @@ def handle_edit_submission(
     scheduler: BaseScheduler,
 ) -> None:
     """Save an edited campaign; its posted announcements are updated through the outbox."""
-    meta = metadata_object(view)
-    campaign_id, team_id, editor_id = (
-        _campaign_id(meta),
-        team_of(context.team_id, body),
-        user_of(body),
-    )
-    if not (campaign_id and team_id and editor_id):
+    edit = _edit_of(view, body, context)
+    if edit is None:
         ack(response_action="errors", errors={LaunchField.NAME: OUT_OF_DATE})
         return
     errors = submit_edit(
-        db=db,
-        scheduler=scheduler,
-        worker=worker,
-        team_id=team_id,
-        campaign_id=campaign_id,
-        editor_id=editor_id,
-        values=state_values(view),
-        timezone=_zone(meta),
-        accept=ack,
-        now=utcnow(),
+        db=db, scheduler=scheduler, worker=worker, accept=ack, now=utcnow(), **edit
     )
     if errors is not None:
         ack(response_action="errors", errors=errors)
