@@ -1,7 +1,7 @@
 """Bolt middleware: which workspace a request is for, and where its replies may go.
 
 Both run before Bolt authorizes the request (`before_authorize`), on requests whose
-signature core/server.py has already checked on the raw bytes:
+signature app/server.py has already checked on the raw bytes:
 
 - the response URL is kept only when it is Slack's (domain.urls.is_response_url), and
   `respond` is a bounded one (core.slack.BoundedRespond);

@@ -334,7 +334,7 @@ def test_an_org_wide_install_is_one_workspace_for_the_whole_organisation(
 def test_a_forged_team_in_an_unsigned_body_changes_nothing(
     served: Served, sandbox: SlackSandbox, engine: Engine
 ) -> None:
-    # Attribution reads the payload only after core/server.py verified it.
+    # Attribution reads the payload only after app/server.py verified it.
     form = slash_command(
         "/collateral",
         "add https://example.com/x X",

@@ -3,7 +3,7 @@
 Durable before acknowledged: the event is committed to the inbox before Slack hears 200,
 and a worker records the vote from there (jobs.inbox). Two doors lead there:
 
-- `ReactionIntake`, in front of Bolt (core/server.py): a verified HTTP reaction whose
+- `ReactionIntake`, in front of Bolt (app/server.py): a verified HTTP reaction whose
   receiving installation Slack names is read, stored and answered on the event loop. A
   reaction needs nothing of Bolt's before its row is stored, and reactions come by the
   thousand: Bolt's per-request work (context, authorization, middleware, listener
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 class ReactionIntake:
-    """core/server.py's intake: the status to answer a reaction with, or None (Bolt's)."""
+    """app/server.py's intake: the status to answer a reaction with, or None (Bolt's)."""
 
     def __init__(self, inbox: EventInbox) -> None:
         self._inbox = inbox

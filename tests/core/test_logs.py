@@ -202,7 +202,7 @@ def test_a_refused_signature_is_one_info_line_without_the_body(
     assert refused.status_code == 401
     request_id = refused.headers["x-request-id"]
     assert refused.text.endswith(f"(ref {request_id})")
-    # Refused by core/server.py on the raw bytes: Bolt never saw it.
+    # Refused by app/server.py on the raw bytes: Bolt never saw it.
     [line] = [r for r in logs.records() if r["request_id"] == request_id]
     assert line["level"] == "INFO" and "exc" not in line
     assert line["message"] == "refused a request: invalid request: signature does not match"

@@ -113,7 +113,7 @@ def _send_form_payload(rig: Rig, raw: str) -> Any:
         json_values.map(json.dumps),
         shaped.map(json.dumps),
         any_text,
-        # Deeper than this is a known defect of core/server.py (a 500): see below.
+        # Deeper than this is a known defect of app/server.py (a 500): see below.
         st.tuples(st.integers(10, 700), st.sampled_from(("list", "dict"))).map(lambda t: _deep(*t)),
     ),
     content_type=st.sampled_from((FORM, JSON, "text/plain", "", "multipart/form-data")),
