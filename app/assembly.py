@@ -32,15 +32,16 @@ from handlers.errors import handle_error
 from handlers.middleware import attribute_to_token, before_authorize
 from jobs.context import current as current_runtime
 from jobs.context import install
-from jobs.delivery import DeliveryWorker
 from jobs.digest import restore_digest_jobs
-from jobs.home import HomeRefresher
-from jobs.inbox import InboxWorker, InboxWriter, WriteTurn
-from jobs.launches import SubmissionResumer, restore_launch_jobs
+from jobs.launches import restore_launch_jobs
 from jobs.maintenance import schedule_maintenance
 from services.installations import DbInstallationStore, DbStateStore
 from services.reviewer import CommentReviewer, make_reviewer, prepare_rules
 from services.slack_clients import ROTATE_BEFORE_MIN, SlackClients, installation_store
+from workers.delivery import DeliveryWorker
+from workers.home import HomeRefresher
+from workers.inbox import InboxWorker, InboxWriter, WriteTurn
+from workers.launches import SubmissionResumer
 
 logger = logging.getLogger(__name__)
 

@@ -256,7 +256,7 @@ class DeliveryWorker:
         """Sweep: due scheduled launches, unsent summaries.
 
         (Interrupted submissions need Slack calls, users.info, to finish: the resumer
-        in jobs/launches.py does that, off this thread.)
+        in workers/launches.py does that, off this thread.)
         """
         now = delivery.now_utc()
         with self.db() as session:

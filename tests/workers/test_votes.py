@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 from core.db import session_scope_for
 from domain.inbox import IncomingEvent, encode_reaction
 from domain.votes import ReactionChange, Verdict
-from jobs.inbox import InboxWorker, InboxWriter
 from models import Asset, AssetMessage, Source, Usage, Vote, VoteValue, Workspace
 from sandbox.constants import TEAM_ID
 from services.votes import apply_reaction, set_vote
+from workers.inbox import InboxWorker, InboxWriter
 
 CHANNEL, TS, REP = "C0SALES", "1700000000.000200", "U0REP1"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
