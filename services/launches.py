@@ -33,6 +33,7 @@ from models import (
     CampaignStatus,
     Launcher,
     LaunchPolicy,
+    OutboxKind,
     OutboxMessage,
     OutboxStatus,
     Question,
@@ -43,12 +44,12 @@ from services.collateral import insert_asset
 from services.errors import UserError
 from services.workspaces import ensure_workspace, get_workspace
 
-ANNOUNCEMENT = "announcement"
-ASSET_REPLY = "asset_reply"
-SUMMARY = "summary"
-REFRESH = "refresh"  # chat.update of a posted announcement, rendered when sent
-QUESTION = "question"  # a question in an announcement's thread
-NOTICE = "notice"  # a private note to one person (a launch refused, a question not posted)
+# The outbox kinds this module queues, under the names its code uses (models.OutboxKind).
+ANNOUNCEMENT = OutboxKind.ANNOUNCEMENT
+ASSET_REPLY = OutboxKind.ASSET_REPLY
+REFRESH = OutboxKind.REFRESH
+QUESTION = OutboxKind.QUESTION
+NOTICE = OutboxKind.NOTICE
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from slack_sdk.errors import SlackApiError
 from core.db import SessionScope
 from domain.delivery import CHANNEL_INTERVAL_S, Action, Decision, decide
 from domain.slack_errors import Kind, classify
+from models import OutboxKind
 from services import delivery, launches
 from services.delivery import METADATA_EVENT, Failed, Job, Outcome, Retry, Sent
 from services.slack_clients import NotInstalled, SlackClients
@@ -294,7 +295,7 @@ class DeliveryWorker:
         except NotInstalled:
             # Uninstalled (or its tokens revoked): nothing can be posted there any more.
             return Failed(job_id=job.id, reason="Liaison is no longer installed in this workspace")
-        if job.kind == launches.REFRESH:
+        if job.kind == OutboxKind.REFRESH:
             return self._refresh(job, client)
         if job.verify_first:
             try:
@@ -306,7 +307,7 @@ class DeliveryWorker:
                 logger.info("outbox message %d was already posted (ts %s)", job.id, found)
                 return Sent(job_id=job.id, ts=found, at=delivery.now_utc())
         joined, join_refused = False, None
-        if job.kind == launches.ANNOUNCEMENT:
+        if job.kind == OutboxKind.ANNOUNCEMENT:
             # Reaction votes arrive only from channels the bot is in (SPEC: platform facts).
             joined, join_refused = self._ensure_member(job, client)
         while True:
@@ -485,7 +486,7 @@ class DeliveryWorker:
 
     def _find_posted(self, job: Job, client: WebClient) -> str | None:
         """The ts of this job's message if an earlier attempt did post it (raises if unsure)."""
-        if job.kind in (launches.SUMMARY, launches.NOTICE):
+        if job.kind in (OutboxKind.SUMMARY, OutboxKind.NOTICE):
             return None  # a private note: sending it twice is better than not at all
         oldest = (job.created_at - timedelta(seconds=HISTORY_SLACK_S)).timestamp()
         if job.thread_ts:
