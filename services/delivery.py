@@ -36,8 +36,9 @@ from services.digest_runs import settle_runs
 
 # The messages a campaign's delivery report counts (not summaries or refreshes).
 COUNTED = (OutboxKind.ANNOUNCEMENT, OutboxKind.ASSET_REPLY)
-
-METADATA_EVENT = "liaison_outbox"
+# Private notes to one person are not looked for in Slack before being posted again:
+# sending one twice is better than not at all.
+NOT_LOOKED_FOR = (OutboxKind.SUMMARY, OutboxKind.NOTICE)
 
 
 @dataclass(frozen=True)
