@@ -6,7 +6,8 @@ import logging
 
 from apscheduler.schedulers.base import BaseScheduler
 
-from jobs.context import current
+from core.db import SessionScope
+from jobs.deps import bound
 from services import delivery, launches
 from services.scheduling import launch_job_id, schedule_launch
 
@@ -15,19 +16,18 @@ logger = logging.getLogger(__name__)
 
 def publish_scheduled_launch(campaign_id: int) -> None:
     """Queue a scheduled campaign's announcements now that its time has come."""
-    runtime = current()
-    with runtime.db() as session:
+    deps = bound()
+    with deps.db() as session:
         queued = launches.start_due_campaign(
             session=session, campaign_id=campaign_id, now=delivery.now_utc()
         )
     logger.info("scheduled launch %d: %d messages queued", campaign_id, queued)
-    runtime.worker.wake()
+    deps.wake()
 
 
-def restore_launch_jobs(scheduler: BaseScheduler) -> int:
+def restore_launch_jobs(scheduler: BaseScheduler, *, db: SessionScope) -> int:
     """Make sure every scheduled campaign has its job (the database is the truth)."""
-    runtime = current()
-    with runtime.db() as session:
+    with db() as session:
         waiting = launches.scheduled_campaigns(session=session)
     for campaign_id, run_at in waiting:
         if scheduler.get_job(launch_job_id(campaign_id)) is None:
