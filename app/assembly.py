@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -30,17 +30,17 @@ from core.settings import Settings
 from core.slack import make_client
 from handlers.errors import handle_error
 from handlers.middleware import attribute_to_token, before_authorize
-from jobs.context import current as current_runtime
-from jobs.context import install
-from jobs.delivery import DeliveryWorker
+from jobs.deps import JobDeps, bind
 from jobs.digest import restore_digest_jobs
-from jobs.home import HomeRefresher
-from jobs.inbox import InboxWorker, InboxWriter, WriteTurn
-from jobs.launches import SubmissionResumer, restore_launch_jobs
-from jobs.maintenance import schedule_maintenance
+from jobs.launches import restore_launch_jobs
+from jobs.maintenance import retention, schedule_maintenance
 from services.installations import DbInstallationStore, DbStateStore
 from services.reviewer import CommentReviewer, make_reviewer, prepare_rules
 from services.slack_clients import ROTATE_BEFORE_MIN, SlackClients, installation_store
+from workers.delivery import DeliveryWorker
+from workers.home import HomeRefresher
+from workers.inbox import InboxWorker, InboxWriter, WriteTurn
+from workers.launches import SubmissionResumer
 
 logger = logging.getLogger(__name__)
 
@@ -104,15 +104,25 @@ class Runtime:
         """Start delivering queued messages and firing scheduled jobs (serve, tests, demo)."""
         # Before any request: compiled on the first comment, the rules stalled every request.
         prepare_rules()
-        install(self)
+        # Before the scheduler starts: its jobs carry ids only and find the rest here.
+        bind(
+            JobDeps(
+                db=self.db,
+                http=self.http,
+                clients=self.clients,
+                wake=self.worker.wake,
+                allow_private=self.settings.liaison_allow_private_urls,
+                retention=retention(self.settings),
+            )
+        )
         self.worker.start()
         self.homes.start()
         self.inbox_worker.start()
         if not self.scheduler.running:
             self.scheduler.start()
-        restore_launch_jobs(self.scheduler)
+        restore_launch_jobs(self.scheduler, db=self.db)
         self.resumer.start()
-        restore_digest_jobs(self.scheduler)
+        restore_digest_jobs(self.scheduler, db=self.db)
         schedule_maintenance(self.scheduler)
         self.worker.wake()
 
@@ -228,7 +238,7 @@ def oauth_settings(runtime: Runtime) -> OAuthSettings | None:
         installation_store=runtime.installations,
         installation_store_bot_only=True,
         state_store=DbStateStore(db=runtime.db, secret=settings.slack_state_secret or ""),
-        callback_options=CallbackOptions(success=_installed, failure=_install_failed),
+        callback_options=CallbackOptions(success=_installed(runtime), failure=_install_failed),
         # Rotating tokens: refreshed this long before they expire (jobs do the same).
         token_rotation_expiration_minutes=ROTATE_BEFORE_MIN,
     )
@@ -246,11 +256,16 @@ def oauth_settings(runtime: Runtime) -> OAuthSettings | None:
     return oauth
 
 
-def _installed(args: SuccessArgs) -> BoltResponse:
-    """A workspace installed (or reinstalled): give it back its scheduled digest, if any."""
-    logger.info("installed in %s", args.installation.team_id or args.installation.enterprise_id)
-    restore_digest_jobs(current_runtime().scheduler)
-    return args.default.success(args)
+def _installed(runtime: Runtime) -> Callable[[SuccessArgs], BoltResponse]:
+    """On a workspace's install (or reinstall): give it back its scheduled digest, if any."""
+
+    def installed(args: SuccessArgs) -> BoltResponse:
+        team = args.installation.team_id or args.installation.enterprise_id
+        logger.info("installed in %s", team)
+        restore_digest_jobs(runtime.scheduler, db=runtime.db)
+        return args.default.success(args)
+
+    return installed
 
 
 # Why Bolt refuses an install. Anything else is the `error` value Slack's consent screen

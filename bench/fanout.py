@@ -116,10 +116,10 @@ from slack_sdk.errors import SlackApiError
 from app.demo import running_app
 from blocks.ids import Ids
 from blocks.launch import Announcement, build_announcement, build_asset_reply
+from domain.delivery import METADATA_EVENT
 from domain.launch import MAX_CHANNELS, MAX_COLLATERAL_LINES, LaunchField
 from sandbox import SlackDriver, SlackSandbox, view_submission
 from sandbox import server as sandbox_server
-from services.delivery import METADATA_EVENT
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())

@@ -8,7 +8,8 @@ import socket
 
 from apscheduler.schedulers.base import BaseScheduler
 
-from jobs.context import current
+from core.db import SessionScope
+from jobs.deps import bound
 from models import utcnow
 from services import digest_runs
 from services.scheduling import ensure_digest_job
@@ -21,37 +22,36 @@ INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
 
 def post_scheduled_digest(workspace_id: int) -> None:
     """Post this period's digest for a workspace, unless any instance already has."""
-    runtime = current()
+    deps = bound()
     now = utcnow()
     try:
         # Looked up before any session: on SQLite a second session would wait on the first.
-        client = runtime.clients.for_workspace(workspace_id)
+        client = deps.clients.for_workspace(workspace_id)
     except NotInstalled:
         logger.info("digest for workspace %d: not installed, skipped", workspace_id)
         return
     done = digest_runs.queue_scheduled_digest(
-        db=runtime.db,
+        db=deps.db,
         client=client,
-        http=runtime.http,
+        http=deps.http,
         workspace_id=workspace_id,
         now=now,
-        allow_private=runtime.settings.liaison_allow_private_urls,
+        allow_private=deps.allow_private,
         claimed_by=INSTANCE,
     )
     if done is digest_runs.Scheduled.QUEUED:
-        runtime.worker.wake()
+        deps.wake()
 
 
-def restore_digest_jobs(scheduler: BaseScheduler) -> list[int]:
+def restore_digest_jobs(scheduler: BaseScheduler, *, db: SessionScope) -> list[int]:
     """Give every workspace with a digest channel its job; catch up a missed period.
 
     Returns the workspaces whose digest was caught up: those whose last scheduled run
     passed unclaimed after their schedule was set (the app was down, or crashed before
     claiming), posted now, once, within the same period.
     """
-    runtime = current()
     caught_up = []
-    for settings, missed in digest_runs.missed_digests(db=runtime.db, now=utcnow()):
+    for settings, missed in digest_runs.missed_digests(db=db, now=utcnow()):
         ensure_digest_job(
             scheduler,
             workspace_id=settings.workspace_id,

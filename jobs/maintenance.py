@@ -8,7 +8,7 @@ from datetime import timedelta
 from apscheduler.schedulers.base import BaseScheduler
 
 from core.settings import Settings
-from jobs.context import current
+from jobs.deps import bound
 from models import utcnow
 from services.retention import Retention, fold_tallies, prune_history
 
@@ -30,9 +30,9 @@ def retention(settings: Settings) -> Retention:
 
 def prune_event_ids() -> None:
     """Prune rows past their retention: event ids, sent messages, expired OAuth states."""
-    runtime = current()
-    with runtime.db() as session:
-        pruned = prune_history(session=session, now=utcnow(), retention=retention(runtime.settings))
+    deps = bound()
+    with deps.db() as session:
+        pruned = prune_history(session=session, now=utcnow(), retention=deps.retention)
     logger.info(
         "pruned %d event ids, %d sent messages, %d OAuth states",
         pruned.events,
@@ -44,9 +44,9 @@ def prune_event_ids() -> None:
 
 def fold_counts() -> None:
     """Fold the outbox's and digest runs' count changes into their totals (for /metrics)."""
-    runtime = current()
-    with runtime.db() as session:
-        fold_tallies(session=session, batch=runtime.settings.liaison_retain_batch)
+    deps = bound()
+    with deps.db() as session:
+        fold_tallies(session=session, batch=deps.retention.batch)
 
 
 def schedule_maintenance(scheduler: BaseScheduler) -> None:

@@ -47,6 +47,18 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
+class OutboxKind(StrEnum):
+    """What an outgoing Slack message is; stored in `outbox_message.kind` as these strings."""
+
+    ANNOUNCEMENT = "announcement"  # a campaign's post in a sales channel
+    ASSET_REPLY = "asset_reply"  # one asset, in its announcement's thread
+    SUMMARY = "summary"  # the delivery report, privately to the marketer
+    REFRESH = "refresh"  # chat.update of a posted announcement, rendered when sent
+    QUESTION = "question"  # a question in an announcement's thread
+    NOTICE = "notice"  # a private note to one person (a launch refused, a question not posted)
+    DIGEST = "digest"  # the weekly digest
+
+
 class DigestStatus(StrEnum):
     """State of one digest period's claim."""
 

@@ -11,6 +11,7 @@ from models.enums import (
     CampaignStatus,
     DigestStatus,
     LaunchPolicy,
+    OutboxKind,
     OutboxStatus,
     Source,
     VoteValue,
@@ -374,7 +375,7 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", ondelete="CASCADE")
     dedupe_key: str = Field(max_length=200, unique=True)
-    kind: str = Field(max_length=32)
+    kind: OutboxKind = Field(sa_type=sa.String(32))
     channel_id: str = Field(max_length=SLACK_ID)
     parent_id: int | None = Field(default=None, foreign_key="outbox_message.id")
     campaign_id: int | None = Field(

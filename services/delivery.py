@@ -26,18 +26,19 @@ from models import (
     Campaign,
     CampaignStatus,
     DigestStatus,
+    OutboxKind,
     OutboxMessage,
     OutboxStatus,
     utcnow,
 )
 from services import launches
-from services.digest_runs import DIGEST, settle_runs
-from services.launches import ANNOUNCEMENT, ASSET_REPLY, QUESTION, SUMMARY
+from services.digest_runs import settle_runs
 
 # The messages a campaign's delivery report counts (not summaries or refreshes).
-COUNTED = (ANNOUNCEMENT, ASSET_REPLY)
-
-METADATA_EVENT = "liaison_outbox"
+COUNTED = (OutboxKind.ANNOUNCEMENT, OutboxKind.ASSET_REPLY)
+# Private notes to one person are not looked for in Slack before being posted again:
+# sending one twice is better than not at all.
+NOT_LOOKED_FOR = (OutboxKind.SUMMARY, OutboxKind.NOTICE)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Job:
 
     id: int
     workspace_id: int
-    kind: str
+    kind: OutboxKind
     channel_id: str
     thread_ts: str | None
     payload: dict[str, Any]
@@ -158,7 +159,7 @@ def claim(
             Job(
                 id=row.id,
                 workspace_id=row.workspace_id,
-                kind=row.kind,
+                kind=OutboxKind(row.kind),
                 channel_id=row.channel_id,
                 thread_ts=thread_ts,
                 payload=payload,
@@ -352,11 +353,11 @@ def settle(
         row = owned.get(outcome.job_id)
         if row is None:
             continue
-        if row.kind == QUESTION:
+        if row.kind == OutboxKind.QUESTION:
             _settle_question(session, row.dedupe_key, outcome, now)
         if row.kind in COUNTED and row.campaign_id is not None and not isinstance(outcome, Retry):
             campaigns.add(row.campaign_id)
-        if row.kind == DIGEST and not isinstance(outcome, Retry):
+        if row.kind == OutboxKind.DIGEST and not isinstance(outcome, Retry):
             posted = isinstance(outcome, Sent)
             digests.append(
                 (
@@ -372,7 +373,7 @@ def settle(
             if outcome.pace_s > 0:
                 until = outcome.at + timedelta(seconds=outcome.pace_s)
                 paced.append({"b_channel": row.channel_id, "b_until": until})
-            if row.kind == ANNOUNCEMENT and row.campaign_id is not None:
+            if row.kind == OutboxKind.ANNOUNCEMENT and row.campaign_id is not None:
                 posts.append(
                     {
                         "b_campaign": row.campaign_id,
@@ -381,7 +382,7 @@ def settle(
                         "b_at": outcome.at,
                     }
                 )
-            elif row.kind == ASSET_REPLY and row.asset_id is not None:
+            elif row.kind == OutboxKind.ASSET_REPLY and row.asset_id is not None:
                 assets.append(
                     {
                         "workspace_id": row.workspace_id,
@@ -403,7 +404,7 @@ def settle(
             )
         else:
             failed.append({"b_id": row.id, "b_error": outcome.reason[:255]})
-            if row.kind == ANNOUNCEMENT:
+            if row.kind == OutboxKind.ANNOUNCEMENT:
                 failed_announcements.append(
                     {
                         "b_id": row.id,
@@ -596,7 +597,7 @@ def _add_summary(session: Session, campaign: Campaign) -> None:
             OutboxMessage(
                 workspace_id=campaign.workspace_id,
                 dedupe_key=key,
-                kind=SUMMARY,
+                kind=OutboxKind.SUMMARY,
                 # A user id as channel posts in the app's DM with that person.
                 channel_id=campaign.marketer_id,
                 campaign_id=campaign_id,

@@ -27,7 +27,7 @@ from core.db import SessionScope, begin_read, conflict_insert
 from domain.digest import assemble_digest
 from domain.digest_data import Digest, DigestInput, Period
 from domain.periods import previous_period, rolling_period, scheduled_period, week_starts
-from models import DigestRun, DigestStatus, OutboxMessage, Workspace, as_utc, utcnow
+from models import DigestRun, DigestStatus, OutboxKind, OutboxMessage, Workspace, as_utc, utcnow
 from services.access import people_terms
 from services.digest import gather_digest
 from services.digest_access import shared_channel_refused
@@ -35,8 +35,6 @@ from services.links import check_workspace_links
 from services.workspaces import ensure_workspace, get_workspace
 
 logger = logging.getLogger(__name__)
-
-DIGEST = "digest"  # outbox kind
 
 
 @dataclass(frozen=True)
@@ -216,7 +214,7 @@ def claim_and_queue(
         OutboxMessage(
             workspace_id=settings.workspace_id,
             dedupe_key=digest_key(settings.workspace_id, period.start),
-            kind=DIGEST,
+            kind=OutboxKind.DIGEST,
             channel_id=settings.channel_id,
             payload=json.dumps(message),
         )
@@ -227,7 +225,7 @@ def claim_and_queue(
 
 def digest_key(workspace_id: int, period_start: datetime) -> str:
     """The outbox dedupe key of a period's scheduled digest; it names the run it settles."""
-    return f"{DIGEST}:{workspace_id}:{period_start.isoformat()}"
+    return f"{OutboxKind.DIGEST}:{workspace_id}:{period_start.isoformat()}"
 
 
 def settle_runs(
@@ -239,7 +237,7 @@ def settle_runs(
     Without this a run stayed `claimed` after its digest posted (the metric said so).
     """
     for workspace_id, key, status, ts, at in outcomes:
-        prefix = f"{DIGEST}:{workspace_id}:"
+        prefix = f"{OutboxKind.DIGEST}:{workspace_id}:"
         if not key.startswith(prefix):
             continue
         try:

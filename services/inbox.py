@@ -1,6 +1,6 @@
 """The inbox: acknowledged events stored before their 200, applied later exactly once.
 
-A listener stores a row (jobs.inbox.InboxWriter commits many at once); a worker leases
+A listener stores a row (workers.inbox.InboxWriter commits many at once); a worker leases
 rows, applies each and deletes it in the transaction that applies it. A crash before the
 commit leaves the row (and no change) for the next lease; a crash after leaves the change
 and no row. Slack's retries of one event collapse on (team_id, event_id), and

@@ -34,6 +34,7 @@ from models import (
     CampaignStatus,
     Launcher,
     LaunchPolicy,
+    OutboxKind,
     OutboxMessage,
     OutboxStatus,
     Question,
@@ -43,13 +44,6 @@ from models import (
 from services.collateral import insert_asset
 from services.errors import UserError
 from services.workspaces import ensure_workspace, get_workspace
-
-ANNOUNCEMENT = "announcement"
-ASSET_REPLY = "asset_reply"
-SUMMARY = "summary"
-REFRESH = "refresh"  # chat.update of a posted announcement, rendered when sent
-QUESTION = "question"  # a question in an announcement's thread
-NOTICE = "notice"  # a private note to one person (a launch refused, a question not posted)
 
 
 @dataclass(frozen=True)
@@ -243,7 +237,7 @@ def _drop(session: Session, campaign_id: int, note: Callable[[str], dict[str, An
             # Sent once by the transaction itself (the row lock and status); the key need
             # not repeat, and SQLite may give a deleted campaign's id to the next one.
             dedupe_key=f"c{campaign_id}:dropped:{uuid.uuid4().hex}",
-            kind=NOTICE,
+            kind=OutboxKind.NOTICE,
             channel_id=campaign.marketer_id,
             payload=json.dumps(note(campaign.name)),
         )
@@ -320,7 +314,7 @@ def _enqueue(session: Session, campaign: Campaign) -> int:
         parent = OutboxMessage(
             workspace_id=campaign.workspace_id,
             dedupe_key=key,
-            kind=ANNOUNCEMENT,
+            kind=OutboxKind.ANNOUNCEMENT,
             channel_id=post.channel_id,
             campaign_id=campaign.id,
             payload=announcement,
@@ -334,7 +328,7 @@ def _enqueue(session: Session, campaign: Campaign) -> int:
                 OutboxMessage(
                     workspace_id=campaign.workspace_id,
                     dedupe_key=f"c{campaign.id}:asset:{asset.id}:{post.channel_id}",
-                    kind=ASSET_REPLY,
+                    kind=OutboxKind.ASSET_REPLY,
                     channel_id=post.channel_id,
                     parent_id=parent.id,
                     campaign_id=campaign.id,
@@ -491,7 +485,7 @@ def enqueue_refresh(*, session: Session, campaign_id: int, channel_id: str | Non
     """
     query = select(OutboxMessage).where(
         OutboxMessage.campaign_id == campaign_id,
-        OutboxMessage.kind == ANNOUNCEMENT,
+        OutboxMessage.kind == OutboxKind.ANNOUNCEMENT,
         col(OutboxMessage.status) != OutboxStatus.FAILED,
     )
     if channel_id is not None:
@@ -501,7 +495,7 @@ def enqueue_refresh(*, session: Session, campaign_id: int, channel_id: str | Non
         waiting = session.exec(
             select(OutboxMessage.id).where(
                 OutboxMessage.parent_id == announcement.id,
-                OutboxMessage.kind == REFRESH,
+                OutboxMessage.kind == OutboxKind.REFRESH,
                 OutboxMessage.status == OutboxStatus.PENDING,
             )
         ).first()
@@ -511,7 +505,7 @@ def enqueue_refresh(*, session: Session, campaign_id: int, channel_id: str | Non
             OutboxMessage(
                 workspace_id=announcement.workspace_id,
                 dedupe_key=f"c{campaign_id}:refresh:{announcement.id}:{uuid.uuid4().hex}",
-                kind=REFRESH,
+                kind=OutboxKind.REFRESH,
                 channel_id=announcement.channel_id,
                 parent_id=announcement.id,
                 campaign_id=campaign_id,
@@ -572,7 +566,7 @@ def edit_campaign(
         sa.update(OutboxMessage)
         .where(
             col(OutboxMessage.campaign_id) == campaign.id,
-            col(OutboxMessage.kind) == ANNOUNCEMENT,
+            col(OutboxMessage.kind) == OutboxKind.ANNOUNCEMENT,
             col(OutboxMessage.status) == OutboxStatus.PENDING,
         )
         .values(payload=json.dumps(announcement))
@@ -636,7 +630,7 @@ def ask_question(
         OutboxMessage(
             workspace_id=campaign.workspace_id,
             dedupe_key=question_key(question.id),
-            kind=QUESTION,
+            kind=OutboxKind.QUESTION,
             channel_id=channel_id,
             campaign_id=campaign.id,
             payload=json.dumps({**message, "thread_ts": thread_ts}),
@@ -678,7 +672,7 @@ def question_not_posted(*, session: Session, question_id: int, reason: str, now:
         OutboxMessage(
             workspace_id=question.workspace_id,
             dedupe_key=f"q{question_id}:not_posted:{uuid.uuid4().hex}",
-            kind=NOTICE,
+            kind=OutboxKind.NOTICE,
             channel_id=question.user_id,
             payload=json.dumps(note),
         )

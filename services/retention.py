@@ -17,8 +17,15 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from core.db import conflict_insert
-from models import OAuthState, OutboxMessage, OutboxStatus, ProcessedEvent, TallyDelta, TallyTotal
-from services.launches import ANNOUNCEMENT
+from models import (
+    OAuthState,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessedEvent,
+    TallyDelta,
+    TallyTotal,
+)
 
 _EVENTS: sa.Table = ProcessedEvent.__table__  # type: ignore[attr-defined]
 _OUTBOX: sa.Table = OutboxMessage.__table__  # type: ignore[attr-defined]
@@ -88,7 +95,7 @@ def prune_sent_messages(*, session: Session, before: datetime, batch: int) -> in
         return sa.select(_OUTBOX.c.id).where(
             _OUTBOX.c.status == OutboxStatus.SENT.value,
             _OUTBOX.c.sent_at < before,
-            _OUTBOX.c.kind != ANNOUNCEMENT,
+            _OUTBOX.c.kind != OutboxKind.ANNOUNCEMENT,
             ~sa.exists().where(child.c.parent_id == _OUTBOX.c.id),
         )
 

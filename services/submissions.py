@@ -4,7 +4,7 @@ The launch modal's submission is committed (a PREPARING campaign with its target
 channels and collateral) before Slack gets its 200. Everything slow comes after, here:
 asking Slack who the marketer is (users.info, which may be rate limited), reading page
 titles, then queueing the posts (finish_submission). submit_launch runs it in the request
-thread right after the ack; the resumer (jobs/launches.py) runs it for campaigns a dead
+thread right after the ack; the resumer (workers/launches.py) runs it for campaigns a dead
 process left PREPARING. It is idempotent: the campaign's row lock and status decide once,
 so two runs never post twice. The edit and question modals are stored before their ack too.
 """
@@ -114,10 +114,10 @@ def submit_launch(
     """Store a submitted launch, `accept` it, then check, read titles and queue its posts.
 
     Returns the campaign's id. Slack being busy or unreachable after the acceptance is
-    not an error: the launch is stored and the resumer (jobs/launches.py) finishes it.
+    not an error: the launch is stored and the resumer (workers/launches.py) finishes it.
     """
     # Committed before the 200: once Slack closes the modal, the launch is ours to keep,
-    # whatever happens to this process (jobs/launches.py's resumer finishes it later).
+    # whatever happens to this process (workers/launches.py's resumer finishes it later).
     with db() as session:
         campaign_id = launches.create_campaign(
             session=session,

@@ -5,9 +5,10 @@ MAY_IMPORT, which are all below it:
 
     bot.py      the command line: parses arguments, calls app/
     app         the composition root: create_app(), servers, scheduler, demo, CLIs
-    handlers    Bolt listeners       } peers: neither imports the other (a job never
-    jobs        scheduled and        }   needs a listener, nor a listener a job; both
-                background work      }   reach the runtime through what app/ passes in)
+    handlers    Bolt listeners       } peers: none imports another (a job never needs
+    jobs        APScheduler entry    }   a listener or a worker thread, nor a listener
+                points               }   a job; all reach the runtime through what app/
+    workers     long-running threads }   passes in)
     services    use cases
     blocks      Block Kit builders: pure, they may use domain only
     domain      pure decisions       } import nothing of ours
@@ -37,12 +38,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-_BELOW_APP = {"handlers", "jobs", "services", "blocks", "domain", "models", "core"}
+_BELOW_APP = {"handlers", "jobs", "workers", "services", "blocks", "domain", "models", "core"}
 MAY_IMPORT: dict[str, set[str]] = {
     "bot": {"app"} | _BELOW_APP,
     "app": _BELOW_APP | {"sandbox"},
     "handlers": {"services", "blocks", "domain", "models", "core"},
     "jobs": {"services", "blocks", "domain", "models", "core"},
+    "workers": {"services", "blocks", "domain", "models", "core"},
     "services": {"blocks", "domain", "models", "core"},
     "blocks": {"domain"},
     "domain": set(),

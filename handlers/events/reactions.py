@@ -1,7 +1,7 @@
 """`reaction_added` / `reaction_removed`: emoji on an asset's message are votes.
 
 Durable before acknowledged: the event is committed to the inbox before Slack hears 200,
-and a worker records the vote from there (jobs.inbox). Two doors lead there:
+and a worker records the vote from there (workers.inbox). Two doors lead there:
 
 - `ReactionIntake`, in front of Bolt (app/server.py): a verified HTTP reaction whose
   receiving installation Slack names is read, stored and answered on the event loop. A

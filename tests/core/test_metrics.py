@@ -19,7 +19,15 @@ from sqlmodel import Session, select
 from core.db import make_engine
 from core.metrics import SLACK_API_RATE_LIMITED, SLACK_API_REQUESTS
 from core.slack import make_client
-from models import DigestRun, DigestStatus, OutboxMessage, OutboxStatus, Workspace, utcnow
+from models import (
+    DigestRun,
+    DigestStatus,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    Workspace,
+    utcnow,
+)
 from sandbox import SlackDriver, SlackSandbox
 from sandbox.constants import TEAM_ID
 from sandbox.payloads import slash_command
@@ -203,11 +211,11 @@ def _seed(engine: Engine) -> None:
         session.flush()
         assert workspace.id is not None
         rows = [
-            (OutboxStatus.PENDING, "announcement", now - timedelta(seconds=90)),
-            (OutboxStatus.PENDING, "asset_reply", now + timedelta(hours=1)),  # not due yet
-            (OutboxStatus.SENT, "digest", now - timedelta(days=7)),
-            (OutboxStatus.SENT, "digest", now - timedelta(days=14)),
-            (OutboxStatus.FAILED, "announcement", now - timedelta(days=1)),
+            (OutboxStatus.PENDING, OutboxKind.ANNOUNCEMENT, now - timedelta(seconds=90)),
+            (OutboxStatus.PENDING, OutboxKind.ASSET_REPLY, now + timedelta(hours=1)),  # not due yet
+            (OutboxStatus.SENT, OutboxKind.DIGEST, now - timedelta(days=7)),
+            (OutboxStatus.SENT, OutboxKind.DIGEST, now - timedelta(days=14)),
+            (OutboxStatus.FAILED, OutboxKind.ANNOUNCEMENT, now - timedelta(days=1)),
         ]
         for i, (status, kind, due) in enumerate(rows):
             session.add(

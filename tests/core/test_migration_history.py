@@ -21,7 +21,15 @@ from domain.votes import (
     fold_reactions,
     remembered_state,
 )
-from models import DigestRun, DigestStatus, OutboxMessage, OutboxStatus, Workspace, as_utc
+from models import (
+    DigestRun,
+    DigestStatus,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    Workspace,
+    as_utc,
+)
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PEOPLE = [f"U0PERSON{n}" for n in range(12)]
@@ -160,7 +168,7 @@ def test_counts_start_from_the_rows_there_and_posted_digests_leave_claimed(
                     OutboxMessage(
                         workspace_id=workspace.id,
                         dedupe_key=f"digest:{workspace.id}:{period.isoformat()}",
-                        kind="digest",
+                        kind=OutboxKind.DIGEST,
                         channel_id="C0LEADS",
                         payload="{}",
                         status=status,

@@ -9,7 +9,15 @@ from sqlmodel import Session, select
 
 from app.gauges import read_database
 from jobs import maintenance
-from models import OutboxMessage, OutboxStatus, ProcessedEvent, TallyDelta, Workspace, utcnow
+from models import (
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessedEvent,
+    TallyDelta,
+    Workspace,
+    utcnow,
+)
 from sandbox import SlackSandbox
 from tests.support.serving import make_settings, serve_app
 
@@ -36,7 +44,7 @@ def test_the_jobs_are_scheduled_and_prune_by_the_configured_periods(
                 OutboxMessage(
                     workspace_id=workspace.id,
                     dedupe_key=f"sent-{days}",
-                    kind="summary",
+                    kind=OutboxKind.SUMMARY,
                     channel_id="U0MKT",
                     payload="{}",
                     status=OutboxStatus.SENT,

@@ -15,6 +15,7 @@ from models import (
     DigestRun,
     DigestStatus,
     OAuthState,
+    OutboxKind,
     OutboxMessage,
     OutboxStatus,
     ProcessedEvent,
@@ -73,7 +74,7 @@ def message(workspace_id: int, key: str, kind: str, **values: object) -> OutboxM
     return OutboxMessage(
         workspace_id=workspace_id,
         dedupe_key=key,
-        kind=kind,
+        kind=OutboxKind(kind),
         channel_id=f"C0{key.upper()}",
         payload="{}",
         **values,  # type: ignore[arg-type]

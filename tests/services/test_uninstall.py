@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from core.crypto import TokenCipher
 from core.db import session_scope_for
-from models import OutboxMessage, OutboxStatus, Workspace
+from models import OutboxKind, OutboxMessage, OutboxStatus, Workspace
 from sandbox import SlackSandbox
 from services.installations import DbInstallationStore
 from services.scheduling import POST_DIGEST, digest_job_id
@@ -72,7 +72,7 @@ def workspace_with_queued_message(engine: Engine, team_id: str) -> int:
             OutboxMessage(
                 workspace_id=workspace.id,
                 dedupe_key=f"test:{team_id}",
-                kind="test",
+                kind=OutboxKind.NOTICE,
                 channel_id="C0SALES",
                 payload="{}",
             )

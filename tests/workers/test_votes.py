@@ -17,12 +17,12 @@ from sqlmodel import Session, select
 from core.db import session_scope_for
 from domain.inbox import IncomingEvent, encode_reaction
 from domain.votes import ReactionChange, Verdict
-from jobs.inbox import InboxWorker, InboxWriter
 from models import Asset, Source, Usage, Vote, VoteValue
 from sandbox.constants import TEAM_ID
 from services.votes import apply_reaction, set_vote
 from tests.support.inbox import CHANNEL, REP, T0, TS, Homes
 from tests.support.waiting import wait_until
+from workers.inbox import InboxWorker, InboxWriter
 
 
 def change(verdict: Verdict, at: datetime, *, added: bool) -> ReactionChange:

@@ -25,18 +25,25 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
-from datetime import timedelta
-from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from core.db import SessionScope
-from domain.delivery import CHANNEL_INTERVAL_S, Action, Decision, decide
-from domain.slack_errors import Kind, classify
+from domain.delivery import (
+    CHANNEL_INTERVAL_S,
+    Action,
+    Decision,
+    decide_no_answer,
+    decide_refusal,
+    find_post,
+    history_oldest,
+    post_metadata,
+    retry_after_s,
+)
+from models import OutboxKind
 from services import delivery, launches
-from services.delivery import METADATA_EVENT, Failed, Job, Outcome, Retry, Sent
+from services.delivery import NOT_LOOKED_FOR, Failed, Job, Outcome, Retry, Sent
 from services.slack_clients import NotInstalled, SlackClients
 
 logger = logging.getLogger(__name__)
@@ -44,7 +51,6 @@ logger = logging.getLogger(__name__)
 SWEEP_EVERY_S = 30.0
 SETTLE_RETRY_S = 1.0  # after the database refused a settlement, try it again this soon
 MEMBERSHIP_TTL_S = 600.0  # how long the bot's channel list is trusted
-HISTORY_SLACK_S = 120  # look this far before a row's creation when checking what was posted
 
 
 class DeliveryWorker:
@@ -256,7 +262,7 @@ class DeliveryWorker:
         """Sweep: due scheduled launches, unsent summaries.
 
         (Interrupted submissions need Slack calls, users.info, to finish: the resumer
-        in jobs/launches.py does that, off this thread.)
+        in workers/launches.py does that, off this thread.)
         """
         now = delivery.now_utc()
         with self.db() as session:
@@ -294,7 +300,7 @@ class DeliveryWorker:
         except NotInstalled:
             # Uninstalled (or its tokens revoked): nothing can be posted there any more.
             return Failed(job_id=job.id, reason="Liaison is no longer installed in this workspace")
-        if job.kind == launches.REFRESH:
+        if job.kind == OutboxKind.REFRESH:
             return self._refresh(job, client)
         if job.verify_first:
             try:
@@ -306,7 +312,7 @@ class DeliveryWorker:
                 logger.info("outbox message %d was already posted (ts %s)", job.id, found)
                 return Sent(job_id=job.id, ts=found, at=delivery.now_utc())
         joined, join_refused = False, None
-        if job.kind == launches.ANNOUNCEMENT:
+        if job.kind == OutboxKind.ANNOUNCEMENT:
             # Reaction votes arrive only from channels the bot is in (SPEC: platform facts).
             joined, join_refused = self._ensure_member(job, client)
         while True:
@@ -320,10 +326,7 @@ class DeliveryWorker:
                     blocks=job.payload.get("blocks"),
                     unfurl_links=False,
                     unfurl_media=False,
-                    metadata={
-                        "event_type": METADATA_EVENT,
-                        "event_payload": {"id": job.id, "key": job.dedupe_key},
-                    },
+                    metadata=post_metadata(job_id=job.id, dedupe_key=job.dedupe_key),
                 )
             except SlackApiError as exc:
                 if exc.response.get("error") == "not_in_channel" and not joined:
@@ -337,9 +340,7 @@ class DeliveryWorker:
                     return self._api_error(job, join_refused, verify_first=False, joining=True)
                 return self._api_error(job, exc, verify_first=False)
             except OSError as exc:  # timeouts, resets: the post may or may not have landed
-                decision = decide(
-                    error=None, status=None, retry_after=None, attempts=job.attempts + 1
-                )
+                decision = decide_no_answer(method="chat.postMessage", attempts=job.attempts + 1)
                 return _refusal(job, decision, f"network: {type(exc).__name__}")
             # Slack counts a channel's rate from when it accepted the post, which is before
             # the answer arrived: pacing from the answer can't be early. The database pace
@@ -359,31 +360,22 @@ class DeliveryWorker:
         method: str = "chat.postMessage",
         joining: bool = False,
     ) -> Outcome:
-        """What Slack's refusal means for the message (domain.slack_errors classifies it)."""
+        """What Slack's refusal means for the message (domain.delivery decides it)."""
         data = exc.response.data if isinstance(exc.response.data, dict) else {}
         error = data.get("error")
         status = exc.response.status_code
-        retry_after = _retry_after(exc.response.headers)
-        decision = decide(
-            method="conversations.join" if joining else method,
+        decision = decide_refusal(
+            method=method,
             error=error,
             status=status,
-            retry_after=retry_after,
+            retry_after=retry_after_s(exc.response.headers),
             attempts=job.attempts + 1,
+            verifying=verify_first,
+            joining=joining,
         )
         if decision.rate_limited:
             # A 429 or a `rate_limited` body: hold the channel back, as Slack asks.
             self._pace(job.channel_id, decision.delay_s)
-        if verify_first and decision.action is not Action.RETRY:
-            # The check itself failed for good: the message can't be confirmed either way.
-            decision = decide(error=None, status=None, retry_after=None, attempts=job.attempts + 1)
-        if decision.action is Action.JOIN_THEN_RETRY or (
-            joining and classify("conversations.join", error).kind is Kind.PERMANENT
-        ):
-            # Not a member and cannot join (a private channel, an archived one, ...).
-            decision = decide(error="channel_not_found", status=200, retry_after=None, attempts=1)
-        if verify_first and decision.action is Action.RETRY:
-            decision = replace(decision, verify_first=True)
         return _refusal(job, decision, error or f"HTTP {status}")
 
     def _renew(self, job: Job) -> bool:
@@ -416,13 +408,7 @@ class DeliveryWorker:
             return self._api_error(job, exc, verify_first=False, method="chat.update")
         except OSError as exc:
             # An update is idempotent: just try again.
-            decision = decide(
-                method="chat.update",
-                error="network",
-                status=None,
-                retry_after=None,
-                attempts=job.attempts + 1,
-            )
+            decision = decide_no_answer(method="chat.update", attempts=job.attempts + 1)
             return _refusal(job, decision, f"network: {type(exc).__name__}")
         # Refreshes aren't posts: no pacing.
         return Sent(job_id=job.id, ts=job.thread_ts, at=delivery.now_utc())
@@ -485,9 +471,8 @@ class DeliveryWorker:
 
     def _find_posted(self, job: Job, client: WebClient) -> str | None:
         """The ts of this job's message if an earlier attempt did post it (raises if unsure)."""
-        if job.kind in (launches.SUMMARY, launches.NOTICE):
-            return None  # a private note: sending it twice is better than not at all
-        oldest = (job.created_at - timedelta(seconds=HISTORY_SLACK_S)).timestamp()
+        if job.kind in NOT_LOOKED_FOR:
+            return None
         if job.thread_ts:
             pages = client.conversations_replies(
                 channel=job.channel_id, ts=job.thread_ts, include_all_metadata=True, limit=200
@@ -495,20 +480,14 @@ class DeliveryWorker:
         else:
             pages = client.conversations_history(
                 channel=job.channel_id,
-                oldest=f"{oldest:.6f}",
+                oldest=history_oldest(job.created_at),
                 include_all_metadata=True,
                 limit=200,
             )
         for page in pages:
-            for message in page.get("messages", []):
-                meta = message.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if (
-                    meta.get("event_type") == METADATA_EVENT
-                    and payload.get("id") == job.id
-                    and payload.get("key") == job.dedupe_key
-                ):
-                    return str(message["ts"])
+            found = find_post(page.get("messages", []), job_id=job.id, dedupe_key=job.dedupe_key)
+            if found is not None:
+                return found
         return None
 
 
@@ -523,11 +502,3 @@ def _refusal(job: Job, decision: Decision, error: str) -> Outcome:
         counts=not decision.rate_limited,
         verify_first=decision.verify_first,
     )
-
-
-def _retry_after(headers: Any) -> float | None:
-    try:
-        value = headers.get("Retry-After") or headers.get("retry-after")
-        return float(value) if value is not None else None
-    except (TypeError, ValueError, AttributeError):
-        return None

@@ -12,11 +12,11 @@ from sqlmodel import Session, select
 from core.db import session_scope_for
 from core.settings import Settings
 from domain.launch import CollateralLine, LaunchForm
-from jobs.delivery import DeliveryWorker
 from models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from sandbox import SlackSandbox
 from services import launches
 from services.slack_clients import SlackClients
+from workers.delivery import DeliveryWorker
 
 CHANNELS = [f"C0TWO{i}" for i in range(6)]
 ASSETS = 3

@@ -1,4 +1,4 @@
-"""Fixtures for the jobs' tests."""
+"""Fixtures for the workers' tests."""
 
 from __future__ import annotations
 

@@ -14,11 +14,11 @@ from sqlmodel import Session, col, select
 from core.db import session_scope_for
 from core.settings import Settings
 from domain.launch import CollateralLine, LaunchForm
-from jobs.launches import GIVE_UP_S, SubmissionResumer
 from models import Campaign, CampaignStatus, OutboxMessage
 from sandbox import SlackSandbox
 from services import launches
 from services.slack_clients import SlackClients
+from workers.launches import GIVE_UP_S, SubmissionResumer
 
 MARKETER = "U0MKT1"
 

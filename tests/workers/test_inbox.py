@@ -23,11 +23,11 @@ from app.gauges import app_registry, read_database
 from core.db import make_engine, migrate, session_scope_for
 from domain.inbox import IncomingEvent, encode_reaction
 from domain.votes import ReactionChange, Verdict
-from jobs.inbox import InboxWorker, InboxWriter, WriteTurn
 from models import utcnow
 from sandbox.constants import TEAM_ID
 from services.inbox import InboxUnavailable, lease_events
 from tests.support.inbox import CHANNEL, T0, TS, Homes
+from workers.inbox import InboxWorker, InboxWriter, WriteTurn
 
 LEASE_S = 0.5
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -222,7 +222,7 @@ def test_a_poison_row_is_parked_after_its_attempts_and_never_blocks_others(
     assert rows(engine) == [("Ev0POISON", 1, False)]  # retried later, not at once
     assert poisoned.run_once() == 0
     time.sleep(1.1)  # the first retry waits one second
-    with caplog.at_level(logging.ERROR, logger="jobs.inbox"):
+    with caplog.at_level(logging.ERROR, logger="workers.inbox"):
         assert poisoned.run_once() == 1
     assert rows(engine) == [("Ev0POISON", 2, True)]
     assert any("Ev0POISON" in r.getMessage() and "parked" in r.getMessage() for r in caplog.records)
@@ -248,7 +248,7 @@ def test_a_row_whose_lease_keeps_running_out_is_parked(
             )
         assert [(e.event_id, e.attempts) for e in leased] == [("Ev0CRASHER", attempt)]
         time.sleep(LEASE_S + 0.1)  # ... and the process dies holding it
-    with caplog.at_level(logging.ERROR, logger="jobs.inbox"):
+    with caplog.at_level(logging.ERROR, logger="workers.inbox"):
         assert worker(engine, max_attempts=2).run_once() == 0
     assert rows(engine) == [("Ev0CRASHER", 2, True)]
     assert any("Ev0CRASHER" in r.getMessage() for r in caplog.records)

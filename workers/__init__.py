@@ -1,0 +1,1 @@
+"""Long-running threads: delivery, the inbox writer and workers, home refresh, launch resume."""
