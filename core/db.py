@@ -141,12 +141,12 @@ def writing(session: Session) -> Iterator[Session]:
     _enter(session, "writing")
     try:
         yield session
+        session.commit()  # inside: a commit that fails (a unique key taken) is rolled back too
     except BaseException:
         session.rollback()
         raise
     finally:
         session.info.pop(_IN_STEP, None)
-    session.commit()
 
 
 @contextmanager
@@ -162,12 +162,12 @@ def reading(session: Session) -> Iterator[Session]:
         if not session.in_transaction():
             begin_read(session)
         yield session
+        session.commit()
     except BaseException:
         session.rollback()
         raise
     finally:
         session.info.pop(_IN_STEP, None)
-    session.commit()
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -40,6 +41,18 @@ def test_writing_rolls_back_when_the_block_raises(engine: Engine) -> None:
         with writing(session):  # the session is usable again
             session.add(Workspace(team_id="T2"))
     assert _teams(engine) == ["T2"]
+
+
+def test_writing_rolls_back_a_commit_that_fails(engine: Engine) -> None:
+    with unit_of_work(session_scope_for(engine)) as session:
+        session.add(Workspace(team_id="T1"))
+    with session_scope_for(engine)() as session:
+        with pytest.raises(sa.exc.IntegrityError), writing(session):
+            session.add(Workspace(team_id="T1"))  # fails at the commit: team ids are unique
+        assert not session.in_transaction()
+        with writing(session):  # the session is usable again
+            session.add(Workspace(team_id="T2"))
+    assert _teams(engine) == ["T1", "T2"]
 
 
 def test_unit_of_work_commits_or_rolls_back_a_new_session(engine: Engine) -> None:
