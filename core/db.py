@@ -127,6 +127,63 @@ def begin_read(session: Session) -> None:
     session.connection(execution_options={READ_ONLY: True})
 
 
+# Set in `session.info` while a `writing` or `reading` block runs on that session.
+_IN_STEP = "liaison_unit_of_work"
+
+
+@contextmanager
+def writing(session: Session) -> Iterator[Session]:
+    """One unit of work on this session: committed when the block ends, rolled back if it raises.
+
+    Blocks do not nest on one session: an inner block's commit would end the outer's
+    transaction halfway.
+    """
+    _enter(session, "writing")
+    try:
+        yield session
+        session.commit()  # inside: a commit that fails (a unique key taken) is rolled back too
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(_IN_STEP, None)
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[Session]:
+    """Reads whose transaction ends with the block, so no transaction spans what follows.
+
+    For "read, then call Slack or the web, then write": the network call comes after the
+    block, holding nothing. With no transaction open, the block's begins read only (no
+    write lock on SQLite); one the caller had open is committed at the end, not dropped.
+    """
+    _enter(session, "reading")
+    try:
+        if not session.in_transaction():
+            begin_read(session)
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(_IN_STEP, None)
+
+
+@contextmanager
+def unit_of_work(scope: SessionScope) -> Iterator[Session]:
+    """A new session from `scope` whose work is committed at the end (see `writing`)."""
+    with scope() as session, writing(session):
+        yield session
+
+
+def _enter(session: Session, step: str) -> None:
+    running = session.info.get(_IN_STEP)
+    if running is not None:
+        raise RuntimeError(f"{step} inside {running} on the same session")
+    session.info[_IN_STEP] = step
+
+
 def alembic_config(url: str) -> Config:
     """Alembic configuration pointing at our migrations folder and the given database."""
     config = Config()

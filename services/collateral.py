@@ -10,7 +10,7 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from core.db import SessionScope
+from core.db import SessionScope, writing
 from core.fetch import FetchError, PrivateAddress, fetch_page_title
 from domain.assets import (
     AssetRef,
@@ -96,10 +96,10 @@ def register_asset(
 def add_asset(*, session: Session, team_id: str, url: str, title: str, user_id: str) -> Added:
     """Register an asset under a new handle, or return the one already at that URL."""
     workspace = ensure_workspace(session=session, team_id=team_id)
-    asset, existed = insert_asset(
-        session=session, workspace=workspace, url=url, title=title, user_id=user_id
-    )
-    session.commit()
+    with writing(session):
+        asset, existed = insert_asset(
+            session=session, workspace=workspace, url=url, title=title, user_id=user_id
+        )
     return Added(asset=asset, existed=existed)
 
 
@@ -236,17 +236,17 @@ def record_usage(*, session: Session, team_id: str, name: str, user_id: str) -> 
     found = find_asset(session=session, team_id=team_id, name=name)
     if found.match is None:
         return UsageResult(asset=None, candidates=found.candidates, count=0)
-    asset = session.get(Asset, found.match.id)
-    assert asset is not None and asset.id is not None
-    session.add(
-        Usage(
-            workspace_id=asset.workspace_id,
-            asset_id=asset.id,
-            user_id=user_id,
-            source=Source.COMMAND,
+    with writing(session):
+        asset = session.get(Asset, found.match.id)
+        assert asset is not None and asset.id is not None
+        session.add(
+            Usage(
+                workspace_id=asset.workspace_id,
+                asset_id=asset.id,
+                user_id=user_id,
+                source=Source.COMMAND,
+            )
         )
-    )
-    session.commit()
     count = session.exec(
         select(sa.func.count()).where(Usage.asset_id == asset.id, Usage.user_id == user_id)
     ).one()

@@ -30,7 +30,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlmodel import Session, col
 
 from blocks.config import export_comment, export_title
-from core.db import SessionScope
+from core.db import SessionScope, reading
 from domain.configuration import Outcome, Result
 from domain.export import (
     COLUMNS,
@@ -58,17 +58,16 @@ Opener = Callable[[int], AbstractContextManager[TextIO]]
 
 def get_workspace_id(*, session: Session, team_id: str) -> int | None:
     """The database id of a team's workspace, or None when Liaison has never seen it."""
-    found = session.execute(
-        sa.select(col(Workspace.id)).where(col(Workspace.team_id) == team_id)
-    ).scalar_one_or_none()
-    session.commit()
-    return found
+    with reading(session):
+        return session.execute(
+            sa.select(col(Workspace.id)).where(col(Workspace.team_id) == team_id)
+        ).scalar_one_or_none()
 
 
 def may_export(*, session: Session, team_id: str, actor: Mapping[str, Any]) -> bool:
     """True when this Slack user may export (the configuration rule: admins, owners, named)."""
-    named = is_named_admin(session=session, team_id=team_id, user_id=str(actor.get("id", "")))
-    session.commit()
+    with reading(session):
+        named = is_named_admin(session=session, team_id=team_id, user_id=str(actor.get("id", "")))
     return may_configure(actor, named_admin=named, workspace_key=team_id)
 
 
@@ -80,14 +79,14 @@ def _span(column: Any, period: ExportPeriod) -> sa.ColumnElement[bool]:
 def count_feedback(*, session: Session, workspace_id: int, period: ExportPeriod) -> int:
     """How many rows an export of this period holds."""
     total = 0
-    for model in (Vote, Usage, Comment):
-        created = col(model.created_at)
-        total += session.execute(
-            sa.select(sa.func.count())
-            .select_from(model)
-            .where(col(model.workspace_id) == workspace_id, _span(created, period))
-        ).scalar_one()
-    session.commit()
+    with reading(session):
+        for model in (Vote, Usage, Comment):
+            created = col(model.created_at)
+            total += session.execute(
+                sa.select(sa.func.count())
+                .select_from(model)
+                .where(col(model.workspace_id) == workspace_id, _span(created, period))
+            ).scalar_one()
     return total
 
 
@@ -95,23 +94,23 @@ def followup_authors(
     *, session: Session, workspace_id: int, period: ExportPeriod, limit: int = MAX_NAMED_AUTHORS
 ) -> list[str]:
     """Slack ids of the people whose comments in the period the export may name."""
-    ids = (
-        session.execute(
-            sa.select(col(Comment.user_id))
-            .where(
-                col(Comment.workspace_id) == workspace_id,
-                _span(col(Comment.created_at), period),
-                col(Comment.followup_ok).is_(True),
-                col(Comment.flagged).is_(False),
+    with reading(session):
+        ids = (
+            session.execute(
+                sa.select(col(Comment.user_id))
+                .where(
+                    col(Comment.workspace_id) == workspace_id,
+                    _span(col(Comment.created_at), period),
+                    col(Comment.followup_ok).is_(True),
+                    col(Comment.flagged).is_(False),
+                )
+                .distinct()
+                .order_by(col(Comment.user_id))
+                .limit(limit)
             )
-            .distinct()
-            .order_by(col(Comment.user_id))
-            .limit(limit)
+            .scalars()
+            .all()
         )
-        .scalars()
-        .all()
-    )
-    session.commit()
     return list(ids)
 
 
@@ -132,10 +131,12 @@ def _batches(
 ) -> Iterator[sa.Row[Any]]:
     after: tuple[datetime, int] | None = None
     while True:
-        rows = session.execute(
-            query.where(_after(created, row_id, after)).order_by(created, row_id).limit(batch_size)
-        ).all()
-        session.commit()  # end the read: no lock is held while rows are written out
+        with reading(session):  # no transaction is held while rows are written out
+            rows = session.execute(
+                query.where(_after(created, row_id, after))
+                .order_by(created, row_id)
+                .limit(batch_size)
+            ).all()
         yield from rows
         if len(rows) < batch_size:
             return

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from core.db import SessionScope
+from core.db import SessionScope, writing
 from domain.home import (
     AssetLine,
     CampaignLine,
@@ -53,25 +53,23 @@ class HomeRefresh(Protocol):
 def record_visit(*, session: Session, team_id: str, user_id: str) -> bool:
     """Note that someone opened the home tab; True on their first visit."""
     workspace = ensure_workspace(session=session, team_id=team_id)
-    visit = session.exec(
-        select(HomeVisit).where(
-            HomeVisit.workspace_id == workspace.id, HomeVisit.user_id == user_id
-        )
-    ).first()
-    if visit is not None:
-        visit.last_seen_at = utcnow()
-        session.add(visit)
-        session.commit()
-        return False
-    try:
-        with session.begin_nested():
-            assert workspace.id is not None
-            session.add(HomeVisit(workspace_id=workspace.id, user_id=user_id))
-    except sa.exc.IntegrityError:
-        session.commit()
-        return False  # a second app_home_opened raced this one
-    session.commit()
-    return True
+    with writing(session):
+        visit = session.exec(
+            select(HomeVisit).where(
+                HomeVisit.workspace_id == workspace.id, HomeVisit.user_id == user_id
+            )
+        ).first()
+        if visit is not None:
+            visit.last_seen_at = utcnow()
+            session.add(visit)
+            return False
+        try:
+            with session.begin_nested():
+                assert workspace.id is not None
+                session.add(HomeVisit(workspace_id=workspace.id, user_id=user_id))
+        except sa.exc.IntegrityError:
+            return False  # a second app_home_opened raced this one
+        return True
 
 
 def has_visited(*, session: Session, team_id: str, user_id: str) -> bool:

@@ -24,7 +24,7 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 from sqlmodel import Session, col, select
 
 from core.crypto import TokenCipher
-from core.db import SessionScope, conflict_insert
+from core.db import SessionScope, conflict_insert, unit_of_work, writing
 from models import Installation, OAuthState, as_utc, utcnow
 
 logger = logging.getLogger(__name__)
@@ -121,21 +121,20 @@ class DbInstallationStore(InstallationStore):
         row.bot_token_expires_at = _moment(bot.bot_token_expires_at)
 
     def _commit(self, session: Session, row: Installation) -> None:
-        session.add(row)
         try:
-            session.commit()
+            with writing(session):
+                session.add(row)
         except sa.exc.IntegrityError:
             # Another instance stored the same workspace's first install at the same moment:
-            # ours is as new as theirs, so write it over theirs.
-            session.rollback()
-            existing = self._row(session, row.enterprise_id, row.team_id, for_update=True)
-            if existing is None:
-                raise
-            for name in Installation.model_fields:
-                if name not in ("id", "installed_at"):
-                    setattr(existing, name, getattr(row, name))
-            session.add(existing)
-            session.commit()
+            # ours is as new as theirs, so write it over theirs (the step rolled ours back).
+            with writing(session):
+                existing = self._row(session, row.enterprise_id, row.team_id, for_update=True)
+                if existing is None:
+                    raise
+                for name in Installation.model_fields:
+                    if name not in ("id", "installed_at"):
+                        setattr(existing, name, getattr(row, name))
+                session.add(existing)
 
     # ------------------------------------------------------------ reading
 
@@ -239,7 +238,7 @@ class DbInstallationStore(InstallationStore):
         Run after listing a new key first in LIAISON_TOKEN_KEYS; the old key can then go.
         """
         fields = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
-        with self._db() as session:
+        with unit_of_work(self._db) as session:
             rows = session.exec(
                 select(Installation).where(Installation.client_id == self.client_id)
             ).all()
@@ -249,7 +248,6 @@ class DbInstallationStore(InstallationStore):
                     if stored is not None:
                         setattr(row, name, self._cipher.rotate(stored))
                 session.add(row)
-            session.commit()
         return len(rows)
 
     def _bot(self, row: Installation) -> Bot:
@@ -285,7 +283,7 @@ class DbInstallationStore(InstallationStore):
 
     def delete_all(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         """Forget everything stored for a workspace (the app was uninstalled)."""
-        with self._db() as session:
+        with unit_of_work(self._db) as session:
             session.execute(
                 sa.delete(Installation).where(
                     col(Installation.client_id) == self.client_id,
@@ -293,12 +291,11 @@ class DbInstallationStore(InstallationStore):
                     col(Installation.enterprise_id) == (enterprise_id or ""),
                 )
             )
-            session.commit()
 
     def _delete(
         self, enterprise_id: str | None, team_id: str | None, *, bot: bool, user_id: str | None
     ) -> None:
-        with self._db() as session:
+        with unit_of_work(self._db) as session:
             row = self._row(session, enterprise_id or "", team_id or "", for_update=True)
             if row is None:
                 return
@@ -313,7 +310,6 @@ class DbInstallationStore(InstallationStore):
             else:
                 row.updated_at = utcnow()
                 session.add(row)
-            session.commit()
 
     # ------------------------------------------------------------ helpers
 
@@ -372,7 +368,7 @@ class DbStateStore(OAuthStateStore):
         now = time.time()
         if not now <= expires_at <= now + self._ttl + 60:
             return False
-        with self._db() as session:
+        with unit_of_work(self._db) as session:
             swept = utcnow() - timedelta(seconds=60)
             session.execute(sa.delete(_STATE).where(_STATE.c.expires_at < swept))
             inserted = session.execute(
@@ -381,7 +377,6 @@ class DbStateStore(OAuthStateStore):
                 .on_conflict_do_nothing()
                 .returning(_STATE.c.state)
             ).first()
-            session.commit()
         return inserted is not None
 
     def _sign(self, body: str) -> str:

@@ -8,7 +8,7 @@ import httpx
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from core.db import begin_read
+from core.db import reading, writing
 from core.fetch import LinkStatus, check_link
 from models import Asset, utcnow
 
@@ -30,15 +30,14 @@ def check_workspace_links(
     Links whose check did not finish, or ended without a definite answer, keep their last
     known state.
     """
-    if not session.in_transaction():
-        begin_read(session)  # the writes below come after the network, in a short transaction
-    rows = session.execute(
-        sa.select(col(Asset.id), col(Asset.url))
-        .where(col(Asset.workspace_id) == workspace_id)
-        .order_by(col(Asset.id).desc())
-        .limit(MAX_LINKS)
-    ).all()
-    session.rollback()  # no transaction held open while the network is slow
+    # No transaction is held while the network is slow; the writes come after, briefly.
+    with reading(session):
+        rows = session.execute(
+            sa.select(col(Asset.id), col(Asset.url))
+            .where(col(Asset.workspace_id) == workspace_id)
+            .order_by(col(Asset.id).desc())
+            .limit(MAX_LINKS)
+        ).all()
     if not rows:
         return {}
     pool = ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(rows)), thread_name_prefix="links")
@@ -52,13 +51,13 @@ def check_workspace_links(
     pool.shutdown(wait=False, cancel_futures=True)
     results = {futures[f]: f.result() for f in done if f.exception() is None}
     now = utcnow()
-    for asset_id, status in results.items():
-        if status.ok is None:
-            continue
-        session.execute(
-            sa.update(Asset)
-            .where(col(Asset.id) == asset_id)
-            .values(link_ok=status.ok, link_checked_at=now)
-        )
-    session.commit()
+    with writing(session):
+        for asset_id, status in results.items():
+            if status.ok is None:
+                continue
+            session.execute(
+                sa.update(Asset)
+                .where(col(Asset.id) == asset_id)
+                .values(link_ok=status.ok, link_checked_at=now)
+            )
     return results

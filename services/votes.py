@@ -11,7 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from core.db import conflict_insert
+from core.db import conflict_insert, writing
+from core.db import reading as reading_step  # "reading" below is a reading of /feedback text
 from domain.assets import AssetRef, Lookup, normalise_handle
 from domain.feedback import QuickFeedback
 from domain.nudge import Nudge, build_nudge
@@ -447,48 +448,48 @@ def give_feedback(
         # Before the transaction: the model reviewer is a network call (seconds), and no
         # write transaction (SQLite's write lock) may wait on the network.
         review, nudge = judge_comment(comment, reviewer=reviewer)
-    row = session.execute(
-        sa.select(Asset, col(Campaign.marketer_id))
-        .join(Workspace, col(Workspace.id) == col(Asset.workspace_id))
-        .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
-        .where(col(Workspace.team_id) == team_id, col(Asset.id) == asset_id)
-    ).first()
-    if row is None:
-        return None
-    asset: Asset = row[0]
-    owner = str(row[1] or asset.added_by)
-    assert asset.id is not None
-    if campaign_id is not None and not _in_campaign(session, asset.id, campaign_id):
-        campaign_id = None  # the modal was opened on another campaign's announcement
-    now = utcnow()
-    if value is not None:
-        set_vote(
-            session=session,
-            workspace_id=asset.workspace_id,
-            asset_id=asset.id,
-            user_id=user_id,
-            value=value,
-            source=source,
-            at=now,
-        )
-    comment_id = None
-    if comment and review is not None:
-        stored = Comment(
-            workspace_id=asset.workspace_id,
-            asset_id=asset.id,
-            campaign_id=campaign_id if campaign_id is not None else asset.campaign_id,
-            user_id=user_id,
-            text=comment,
-            value=value,
-            followup_ok=followup_ok,
-            flagged=review.flagged,
-            source=source,
-            created_at=now,
-        )
-        session.add(stored)
-        session.flush()
-        comment_id = stored.id
-    session.commit()
+    with writing(session):
+        row = session.execute(
+            sa.select(Asset, col(Campaign.marketer_id))
+            .join(Workspace, col(Workspace.id) == col(Asset.workspace_id))
+            .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
+            .where(col(Workspace.team_id) == team_id, col(Asset.id) == asset_id)
+        ).first()
+        if row is None:
+            return None
+        asset: Asset = row[0]
+        owner = str(row[1] or asset.added_by)
+        assert asset.id is not None
+        if campaign_id is not None and not _in_campaign(session, asset.id, campaign_id):
+            campaign_id = None  # the modal was opened on another campaign's announcement
+        now = utcnow()
+        if value is not None:
+            set_vote(
+                session=session,
+                workspace_id=asset.workspace_id,
+                asset_id=asset.id,
+                user_id=user_id,
+                value=value,
+                source=source,
+                at=now,
+            )
+        comment_id = None
+        if comment and review is not None:
+            stored = Comment(
+                workspace_id=asset.workspace_id,
+                asset_id=asset.id,
+                campaign_id=campaign_id if campaign_id is not None else asset.campaign_id,
+                user_id=user_id,
+                text=comment,
+                value=value,
+                followup_ok=followup_ok,
+                flagged=review.flagged,
+                source=source,
+                created_at=now,
+            )
+            session.add(stored)
+            session.flush()
+            comment_id = stored.id
     session.refresh(asset)
     return Feedback(
         asset=asset,
@@ -516,24 +517,24 @@ def get_own_comment(
     *, session: Session, team_id: str, user_id: str, comment_id: int
 ) -> OwnComment | None:
     """One of this person's comments in this workspace, or None (someone else's, or gone)."""
-    row = session.execute(
-        sa.select(
-            Comment,
-            col(Asset.handle),
-            col(Asset.title),
-            col(Asset.added_by),
-            col(Campaign.marketer_id),
-        )
-        .join(Workspace, col(Workspace.id) == col(Comment.workspace_id))
-        .join(Asset, col(Asset.id) == col(Comment.asset_id))
-        .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
-        .where(
-            col(Workspace.team_id) == team_id,
-            col(Comment.id) == comment_id,
-            col(Comment.user_id) == user_id,
-        )
-    ).first()
-    session.commit()
+    with reading_step(session):
+        row = session.execute(
+            sa.select(
+                Comment,
+                col(Asset.handle),
+                col(Asset.title),
+                col(Asset.added_by),
+                col(Campaign.marketer_id),
+            )
+            .join(Workspace, col(Workspace.id) == col(Comment.workspace_id))
+            .join(Asset, col(Asset.id) == col(Comment.asset_id))
+            .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
+            .where(
+                col(Workspace.team_id) == team_id,
+                col(Comment.id) == comment_id,
+                col(Comment.user_id) == user_id,
+            )
+        ).first()
     if row is None:
         return None
     comment: Comment = row[0]
@@ -576,13 +577,13 @@ def reword_comment(
     review, nudge = judge_comment(text, reviewer=reviewer)
     if review.flagged:
         return Reworded(comment=own, saved=False, nudge=nudge)
-    stored = session.get(Comment, comment_id)
-    if stored is None:
-        return Reworded(comment=None, saved=False)
-    stored.text = text
-    stored.flagged = False
-    session.add(stored)
-    session.commit()
+    with writing(session):
+        stored = session.get(Comment, comment_id)
+        if stored is None:
+            return Reworded(comment=None, saved=False)
+        stored.text = text
+        stored.flagged = False
+        session.add(stored)
     return Reworded(comment=replace(own, text=text, flagged=False), saved=True)
 
 

@@ -7,6 +7,7 @@ from datetime import time
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from core.db import writing
 from models import Launcher, LaunchPolicy, SalesChannel, Workspace, WorkspaceAdmin, utcnow
 from services.errors import UserError
 
@@ -18,15 +19,13 @@ def ensure_workspace(*, session: Session, team_id: str) -> Workspace:
     existing = session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
     if existing is not None:
         return existing
-    try:
-        with session.begin_nested():
-            workspace = Workspace(team_id=team_id)
-            session.add(workspace)
-    except sa.exc.IntegrityError:
-        # Another request created it between our read and our insert.
-        pass
-    found = session.exec(select(Workspace).where(Workspace.team_id == team_id)).one()
-    session.commit()
+    with writing(session):
+        try:
+            with session.begin_nested():
+                session.add(Workspace(team_id=team_id))
+        except sa.exc.IntegrityError:
+            pass  # another request created it between our read and our insert
+        found = session.exec(select(Workspace).where(Workspace.team_id == team_id)).one()
     return found
 
 
@@ -59,15 +58,14 @@ def add_admin(*, session: Session, team_id: str, user_id: str, added_by: str) ->
             "with `/liaison admins remove @person`."
         )
     assert workspace.id is not None
-    try:
-        with session.begin_nested():
-            session.add(
-                WorkspaceAdmin(workspace_id=workspace.id, user_id=user_id, added_by=added_by)
-            )
-    except sa.exc.IntegrityError:
-        session.rollback()
-        return False
-    session.commit()
+    with writing(session):
+        try:
+            with session.begin_nested():
+                session.add(
+                    WorkspaceAdmin(workspace_id=workspace.id, user_id=user_id, added_by=added_by)
+                )
+        except sa.exc.IntegrityError:
+            return False  # named at the same moment by someone else: nothing to write
     return True
 
 
@@ -83,8 +81,8 @@ def remove_admin(*, session: Session, team_id: str, user_id: str) -> bool:
     ).first()
     if row is None:
         return False
-    session.delete(row)
-    session.commit()
+    with writing(session):
+        session.delete(row)
     return True
 
 
@@ -110,15 +108,16 @@ def add_sales_channel(*, session: Session, team_id: str, channel_id: str, added_
     ).first()
     if exists is not None:
         return False
-    try:
-        with session.begin_nested():
-            session.add(
-                SalesChannel(workspace_id=workspace.id, channel_id=channel_id, added_by=added_by)
-            )
-    except sa.exc.IntegrityError:
-        session.rollback()
-        return False
-    session.commit()
+    with writing(session):
+        try:
+            with session.begin_nested():
+                session.add(
+                    SalesChannel(
+                        workspace_id=workspace.id, channel_id=channel_id, added_by=added_by
+                    )
+                )
+        except sa.exc.IntegrityError:
+            return False  # named at the same moment by someone else: nothing to write
     return True
 
 
@@ -136,10 +135,10 @@ def list_sales_channels(*, session: Session, team_id: str) -> list[str]:
 def set_digest_shared(*, session: Session, team_id: str, allow: bool) -> None:
     """Allow (or keep out) the digest in channels shared with another organisation."""
     workspace = ensure_workspace(session=session, team_id=team_id)
-    workspace.digest_shared_allowed = allow
-    workspace.updated_at = utcnow()
-    session.add(workspace)
-    session.commit()
+    with writing(session):
+        workspace.digest_shared_allowed = allow
+        workspace.updated_at = utcnow()
+        session.add(workspace)
 
 
 def set_digest_channel(
@@ -147,13 +146,13 @@ def set_digest_channel(
 ) -> Workspace:
     """Send the weekly digest to a channel; the first time, adopt the caller's time zone."""
     workspace = ensure_workspace(session=session, team_id=team_id)
-    first_time = workspace.digest_channel_id is None
-    workspace.digest_channel_id = channel_id
-    if first_time and timezone:
-        workspace.timezone = timezone
-    workspace.updated_at = utcnow()
-    session.add(workspace)
-    session.commit()
+    with writing(session):
+        first_time = workspace.digest_channel_id is None
+        workspace.digest_channel_id = channel_id
+        if first_time and timezone:
+            workspace.timezone = timezone
+        workspace.updated_at = utcnow()
+        session.add(workspace)
     return workspace
 
 
@@ -162,39 +161,39 @@ def set_schedule(
 ) -> Workspace:
     """Set the weekly digest's weekday, time and (when given) time zone."""
     workspace = ensure_workspace(session=session, team_id=team_id)
-    workspace.digest_weekday = weekday
-    workspace.digest_time = at.strftime("%H:%M")
-    if timezone:
-        workspace.timezone = timezone
-    workspace.updated_at = utcnow()
-    session.add(workspace)
-    session.commit()
+    with writing(session):
+        workspace.digest_weekday = weekday
+        workspace.digest_time = at.strftime("%H:%M")
+        if timezone:
+            workspace.timezone = timezone
+        workspace.updated_at = utcnow()
+        session.add(workspace)
     return workspace
 
 
 def set_launchers_everyone(*, session: Session, team_id: str) -> None:
     """Let everyone launch (named launchers are kept for a later restriction)."""
     workspace = ensure_workspace(session=session, team_id=team_id)
-    workspace.launch_policy = LaunchPolicy.EVERYONE
-    workspace.updated_at = utcnow()
-    session.add(workspace)
-    session.commit()
+    with writing(session):
+        workspace.launch_policy = LaunchPolicy.EVERYONE
+        workspace.updated_at = utcnow()
+        session.add(workspace)
 
 
 def add_launcher(*, session: Session, team_id: str, user_id: str, added_by: str) -> bool:
     """Restrict launching to named people, adding one; False when already named."""
     workspace = ensure_workspace(session=session, team_id=team_id)
     assert workspace.id is not None
-    workspace.launch_policy = LaunchPolicy.NAMED
-    session.add(workspace)
-    exists = session.exec(
-        select(Launcher.id).where(
-            Launcher.workspace_id == workspace.id, Launcher.user_id == user_id
-        )
-    ).first()
-    if exists is None:
-        session.add(Launcher(workspace_id=workspace.id, user_id=user_id, added_by=added_by))
-    session.commit()
+    with writing(session):
+        workspace.launch_policy = LaunchPolicy.NAMED
+        session.add(workspace)
+        exists = session.exec(
+            select(Launcher.id).where(
+                Launcher.workspace_id == workspace.id, Launcher.user_id == user_id
+            )
+        ).first()
+        if exists is None:
+            session.add(Launcher(workspace_id=workspace.id, user_id=user_id, added_by=added_by))
     return exists is None
 
 
@@ -208,19 +207,19 @@ def remove_launcher(*, session: Session, team_id: str, user_id: str) -> bool:
     ).first()
     if row is None:
         return False
-    session.delete(row)
-    session.commit()
+    with writing(session):
+        session.delete(row)
     return True
 
 
 def set_launch_usergroup(*, session: Session, team_id: str, usergroup_id: str) -> None:
     """Restrict launching to the members of a user group."""
     workspace = ensure_workspace(session=session, team_id=team_id)
-    workspace.launch_policy = LaunchPolicy.USERGROUP
-    workspace.launch_usergroup_id = usergroup_id
-    workspace.updated_at = utcnow()
-    session.add(workspace)
-    session.commit()
+    with writing(session):
+        workspace.launch_policy = LaunchPolicy.USERGROUP
+        workspace.launch_usergroup_id = usergroup_id
+        workspace.updated_at = utcnow()
+        session.add(workspace)
 
 
 def list_launchers(*, session: Session, team_id: str) -> list[str]:
