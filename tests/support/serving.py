@@ -40,6 +40,8 @@ def settle_connections(engine: Engine, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while checked_out() and time.monotonic() < deadline:
         time.sleep(0.02)
+    # Failing here names the test whose threads kept a connection, not a later one.
+    assert not checked_out(), f"{checked_out()} connection(s) still held after {timeout_s} s"
 
 
 def make_settings(sandbox: SlackSandbox, database_url: str, **overrides: object) -> Settings:
