@@ -128,7 +128,7 @@ def insert_asset(
         - 1
     )
     if number > MAX_ASSETS_PER_WORKSPACE:
-        session.rollback()
+        # The caller's step (add_asset's, prepare_campaign's) rolls the number back.
         raise UserError("This workspace has reached Liaison's limit of 100,000 assets.")
     assert workspace.id is not None
     asset = Asset(

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from blocks.digest import build_digest_message
-from core.db import SessionScope, begin_read, conflict_insert
+from core.db import SessionScope, conflict_insert, reading, writing
 from domain.digest import assemble_digest
 from domain.digest_data import Digest, DigestInput, Period
 from domain.periods import previous_period, rolling_period, scheduled_period, week_starts
@@ -103,12 +103,12 @@ def on_demand_period(settings: DigestSettings, now: datetime) -> Period:
 
 def is_claimed(*, session: Session, workspace_id: int, period: Period) -> bool:
     """Whether this period's scheduled digest has been claimed already (by any instance)."""
-    found = session.exec(
-        select(DigestRun.id).where(
-            DigestRun.workspace_id == workspace_id, DigestRun.period_start == period.start
-        )
-    ).first()
-    session.rollback()
+    with reading(session):
+        found = session.exec(
+            select(DigestRun.id).where(
+                DigestRun.workspace_id == workspace_id, DigestRun.period_start == period.start
+            )
+        ).first()
     return found is not None
 
 
@@ -144,16 +144,14 @@ def make_digest(
             logger.warning("could not list people for redaction: quoting nothing", exc_info=True)
     # The period's records, read without SQLite's write lock: on a large workspace this
     # takes a while, and neither the writers nor this read may wait for the other.
-    if not session.in_transaction():
-        begin_read(session)
-    data = gather_digest(
-        session=session,
-        workspace_id=settings.workspace_id,
-        period=period,
-        previous=previous_period(period, zone=settings.zone),
-        weeks=week_starts(period, zone=settings.zone),
-    )
-    session.rollback()
+    with reading(session):
+        data = gather_digest(
+            session=session,
+            workspace_id=settings.workspace_id,
+            period=period,
+            previous=previous_period(period, zone=settings.zone),
+            weeks=week_starts(period, zone=settings.zone),
+        )
     return assemble_digest(bounded_for_analysis(data, people), workspace_name=settings.name)
 
 
@@ -206,20 +204,20 @@ def claim_and_queue(
         .on_conflict_do_nothing(index_elements=["workspace_id", "period_start"])
         .returning(table.c.id)
     )
-    run_id = session.execute(claim).scalar()
-    if run_id is None:
-        session.rollback()
-        return False
-    session.add(
-        OutboxMessage(
-            workspace_id=settings.workspace_id,
-            dedupe_key=digest_key(settings.workspace_id, period.start),
-            kind=OutboxKind.DIGEST,
-            channel_id=settings.channel_id,
-            payload=json.dumps(message),
+    # The claim and its message: one step, so the digest is queued exactly once.
+    with writing(session):
+        run_id = session.execute(claim).scalar()
+        if run_id is None:
+            return False  # claimed by another run: nothing was inserted
+        session.add(
+            OutboxMessage(
+                workspace_id=settings.workspace_id,
+                dedupe_key=digest_key(settings.workspace_id, period.start),
+                kind=OutboxKind.DIGEST,
+                channel_id=settings.channel_id,
+                payload=json.dumps(message),
+            )
         )
-    )
-    session.commit()
     return True
 
 
@@ -270,11 +268,9 @@ def on_demand_digest(
 ) -> Digest:
     """The last seven days' digest for `digest now` / `digest preview` (no claim involved)."""
     # Read first: a workspace seen before needs no write (nor SQLite's write lock).
-    if not session.in_transaction():
-        begin_read(session)
-    workspace = get_workspace(session=session, team_id=team_id)
-    settings = _settings(workspace) if workspace is not None else None
-    session.rollback()
+    with reading(session):
+        workspace = get_workspace(session=session, team_id=team_id)
+        settings = _settings(workspace) if workspace is not None else None
     if settings is None:
         settings = _settings(ensure_workspace(session=session, team_id=team_id))
     return make_digest(

@@ -22,7 +22,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from core.db import SessionScope
+from core.db import SessionScope, unit_of_work
 from domain.launch import LaunchField, LaunchForm, validate_launch
 from domain.schedule import local_today
 from models import CampaignStatus
@@ -84,7 +84,8 @@ def finish_submission(
             )
         return Finished(campaign_id=campaign_id, refused=True) if refused else None
     titles = fetch_titles(http=http, urls=list(pending.untitled), allow_private=allow_private)
-    with db() as session:
+    # The campaign's preparation and its "scheduled for" note: one step.
+    with unit_of_work(db) as session:
         created = launches.prepare_campaign(
             session=session, campaign_id=campaign_id, titles=titles, now=now, commit=False
         )
@@ -92,7 +93,6 @@ def finish_submission(
             return None
         if created.scheduled_for is not None:
             delivery.queue_summary(session=session, campaign_id=campaign_id, commit=False)
-        session.commit()
     return Finished(campaign_id=campaign_id, scheduled_for=created.scheduled_for)
 
 

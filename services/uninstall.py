@@ -16,7 +16,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from sqlmodel import Session, col, select
 
-from core.db import SessionScope
+from core.db import SessionScope, writing
 from models import DigestRun, DigestStatus, OutboxMessage, OutboxStatus, ProcessedEvent, Workspace
 from services.installations import DbInstallationStore
 from services.scheduling import digest_job_id
@@ -44,39 +44,41 @@ def forget_workspace(*, session: Session, team_id: str, purge: bool) -> Forgotte
     workspace_id = session.exec(select(Workspace.id).where(Workspace.team_id == team_id)).first()
     if workspace_id is None:
         return Forgotten(workspace_id=None, cancelled=0, purged=False)
-    cancelled = session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            col(OutboxMessage.workspace_id) == workspace_id,
-            col(OutboxMessage.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
-        )
-        .values(status=OutboxStatus.FAILED, error=UNINSTALLED, locked_by=None, locked_until=None)
-        .returning(col(OutboxMessage.id))
-    ).all()
-    # A claimed digest whose message was just cancelled will not post.
-    session.execute(
-        sa.update(DigestRun)
-        .where(
-            col(DigestRun.workspace_id) == workspace_id,
-            col(DigestRun.status) == DigestStatus.CLAIMED.value,
-        )
-        .values(status=DigestStatus.FAILED.value)
-    )
-    if purge:
-        # Thread replies point at their announcement without a cascade: children first.
-        session.execute(
-            sa.delete(OutboxMessage).where(
+    with writing(session):  # with the read above: one transaction
+        cancelled = session.execute(
+            sa.update(OutboxMessage)
+            .where(
                 col(OutboxMessage.workspace_id) == workspace_id,
-                col(OutboxMessage.parent_id).is_not(None),
+                col(OutboxMessage.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
             )
-        )
+            .values(
+                status=OutboxStatus.FAILED, error=UNINSTALLED, locked_by=None, locked_until=None
+            )
+            .returning(col(OutboxMessage.id))
+        ).all()
+        # A claimed digest whose message was just cancelled will not post.
         session.execute(
-            sa.delete(OutboxMessage).where(col(OutboxMessage.workspace_id) == workspace_id)
+            sa.update(DigestRun)
+            .where(
+                col(DigestRun.workspace_id) == workspace_id,
+                col(DigestRun.status) == DigestStatus.CLAIMED.value,
+            )
+            .values(status=DigestStatus.FAILED.value)
         )
-        session.execute(sa.delete(ProcessedEvent).where(col(ProcessedEvent.team_id) == team_id))
-        # Every other table hangs off the workspace with ON DELETE CASCADE.
-        session.execute(sa.delete(Workspace).where(col(Workspace.id) == workspace_id))
-    session.commit()
+        if purge:
+            # Thread replies point at their announcement without a cascade: children first.
+            session.execute(
+                sa.delete(OutboxMessage).where(
+                    col(OutboxMessage.workspace_id) == workspace_id,
+                    col(OutboxMessage.parent_id).is_not(None),
+                )
+            )
+            session.execute(
+                sa.delete(OutboxMessage).where(col(OutboxMessage.workspace_id) == workspace_id)
+            )
+            session.execute(sa.delete(ProcessedEvent).where(col(ProcessedEvent.team_id) == team_id))
+            # Every other table hangs off the workspace with ON DELETE CASCADE.
+            session.execute(sa.delete(Workspace).where(col(Workspace.id) == workspace_id))
     return Forgotten(workspace_id=workspace_id, cancelled=len(cancelled), purged=purge)
 
 
