@@ -54,6 +54,7 @@ from sandbox import (
 from sandbox.constants import TEAM_ID
 from services import digest_runs
 from services.scheduling import digest_job_id
+from services.workspaces import find_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = {
@@ -306,7 +307,9 @@ class Tour:
         weekday = WEEKDAYS[now.weekday()]
         self.command("UADMIN", "/liaison", f"schedule {weekday} {now:%H:%M} UTC", channel="C0LEADS")
         with runtime.db() as session:
-            settings = digest_runs.digest_settings_for_team(session=session, team_id=TEAM_ID)
+            workspace = find_workspace(session=session, team_id=TEAM_ID)
+            assert workspace is not None
+            settings = digest_runs.digest_settings(session=session, workspace=workspace)
         assert settings is not None
         job_id = digest_job_id(settings.workspace_id)
         deadline = time.monotonic() + 10

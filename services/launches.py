@@ -39,11 +39,12 @@ from models import (
     OutboxStatus,
     Question,
     Workspace,
+    WorkspaceRef,
     utcnow,
 )
 from services.collateral import insert_asset
 from services.errors import UserError
-from services.workspaces import ensure_workspace, get_workspace
+from services.workspaces import ref_of
 
 
 @dataclass(frozen=True)
@@ -64,21 +65,21 @@ class Created:
     timezone: str
 
 
-def get_launch_policy(*, session: Session, team_id: str) -> LaunchPolicyView:
+def get_launch_policy(*, session: Session, workspace: WorkspaceRef) -> LaunchPolicyView:
     """The workspace's launch policy (everyone, named people, or a user group)."""
-    workspace = get_workspace(session=session, team_id=team_id)
-    if workspace is None:
+    stored = session.get(Workspace, workspace.id)
+    if stored is None:
         return LaunchPolicyView(LaunchPolicy.EVERYONE, None, frozenset())
     named = session.exec(select(Launcher.user_id).where(Launcher.workspace_id == workspace.id))
     return LaunchPolicyView(
-        LaunchPolicy(workspace.launch_policy), workspace.launch_usergroup_id, frozenset(named)
+        LaunchPolicy(stored.launch_policy), stored.launch_usergroup_id, frozenset(named)
     )
 
 
 def create_campaign(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     marketer_id: str,
     form: LaunchForm,
     timezone: str,
@@ -89,8 +90,6 @@ def create_campaign(
     and queues or schedules its posts; a crash in between is finished by the worker's
     sweep, so a launch the marketer submitted is never lost.
     """
-    workspace = ensure_workspace(session=session, team_id=team_id)
-    assert workspace.id is not None
     with writing(session):
         campaign = Campaign(
             workspace_id=workspace.id,
@@ -140,7 +139,7 @@ def prepare_campaign(
             title = line.get("title") or titles.get(url) or fallback_title(url)
             asset, existed = insert_asset(
                 session=session,
-                workspace=workspace,
+                workspace=ref_of(workspace),
                 url=url,
                 title=title,
                 user_id=campaign.marketer_id,
@@ -177,8 +176,7 @@ class Submission:
     """What the work after a launch's acknowledgement needs to know about it."""
 
     campaign_id: int
-    team_id: str
-    workspace_id: int
+    workspace: WorkspaceRef
     marketer_id: str
     untitled: tuple[str, ...]  # collateral links whose page title is still to be read
     created_at: datetime
@@ -198,8 +196,7 @@ def preparing_submission(*, session: Session, campaign_id: int) -> Submission | 
         untitled = tuple(str(line["url"]) for line in lines if not line.get("title"))
         return Submission(
             campaign_id=campaign.id,
-            team_id=workspace.team_id,
-            workspace_id=workspace.id or 0,
+            workspace=ref_of(workspace),
             marketer_id=campaign.marketer_id,
             untitled=untitled,
             created_at=campaign.created_at,
@@ -378,20 +375,17 @@ def scheduled_campaigns(*, session: Session) -> list[tuple[int, datetime]]:
     return [(i, at) for i, at in rows if i is not None and at is not None]
 
 
-def get_campaign(*, session: Session, team_id: str, campaign_id: int) -> Campaign | None:
+def get_campaign(*, session: Session, workspace: WorkspaceRef, campaign_id: int) -> Campaign | None:
     """A campaign of this workspace, or None (never another workspace's)."""
-    workspace = get_workspace(session=session, team_id=team_id)
-    if workspace is None:
-        return None
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.workspace_id != workspace.id:
         return None
     return campaign
 
 
-def require_campaign(*, session: Session, team_id: str, campaign_id: int) -> Campaign:
+def require_campaign(*, session: Session, workspace: WorkspaceRef, campaign_id: int) -> Campaign:
     """A campaign of this workspace, or a UserError saying it is gone."""
-    campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    campaign = get_campaign(session=session, workspace=workspace, campaign_id=campaign_id)
     if campaign is None:
         raise UserError("That launch is no longer in Liaison.")
     return campaign
@@ -404,12 +398,9 @@ def _marketer_only(campaign: Campaign, user_id: str, action: str) -> None:
 
 
 def campaign_for_message(
-    *, session: Session, team_id: str, channel_id: str, ts: str
+    *, session: Session, workspace: WorkspaceRef, channel_id: str, ts: str
 ) -> Campaign | None:
     """The campaign whose announcement is this message."""
-    workspace = get_workspace(session=session, team_id=team_id)
-    if workspace is None:
-        return None
     return session.exec(
         select(Campaign)
         .join(AnnouncementPost, col(AnnouncementPost.campaign_id) == Campaign.id)
@@ -432,14 +423,14 @@ class Acked:
 def acknowledge(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     campaign_id: int,
     user_id: str,
     channel_id: str,
     ts: str,
 ) -> Acked:
     """Record one person's "Got it" (once per person) and queue a refresh of the message."""
-    campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    campaign = require_campaign(session=session, workspace=workspace, campaign_id=campaign_id)
     assert campaign.id is not None
     _require_announcement(session, campaign.id, channel_id, ts)
     with writing(session):
@@ -534,7 +525,7 @@ class Edited:
 def edit_campaign(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     campaign_id: int,
     editor_id: str,
     form: LaunchForm,
@@ -545,7 +536,7 @@ def edit_campaign(
     Posted announcements are updated through the outbox, so an edit survives a restart
     and waits out rate limits like any other message.
     """
-    campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    campaign = require_campaign(session=session, workspace=workspace, campaign_id=campaign_id)
     _marketer_only(campaign, editor_id, "edit this launch")
     assert campaign.id is not None
     with writing(session):
@@ -574,12 +565,12 @@ def edit_campaign(
 
 
 def get_campaign_for_edit(
-    *, session: Session, team_id: str, campaign_id: int, editor_id: str
+    *, session: Session, workspace: WorkspaceRef, campaign_id: int, editor_id: str
 ) -> Campaign:
     """The campaign to prefill the edit form with; only its marketer may edit it."""
     # Ends with the read; expire_on_commit=False keeps the values for the caller.
     with reading(session):
-        campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+        campaign = require_campaign(session=session, workspace=workspace, campaign_id=campaign_id)
         _marketer_only(campaign, editor_id, "edit this launch")
     return campaign
 
@@ -595,7 +586,7 @@ class Asked:
 def ask_question(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     campaign_id: int,
     user_id: str,
     text: str,
@@ -608,7 +599,7 @@ def ask_question(
     for now), records where it went, and closes the question, telling the asker, if
     Slack refuses it for good. Open until its marketer marks it answered.
     """
-    campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    campaign = require_campaign(session=session, workspace=workspace, campaign_id=campaign_id)
     assert campaign.id is not None
     with writing(session):
         question = Question(
@@ -677,12 +668,16 @@ def question_not_posted(*, session: Session, question_id: int, reason: str, now:
 
 
 def answer_question(
-    *, session: Session, team_id: str, question_id: int, user_id: str, ts: str | None = None
+    *,
+    session: Session,
+    workspace: WorkspaceRef,
+    question_id: int,
+    user_id: str,
+    ts: str | None = None,
 ) -> Question:
     """Mark a question answered; only the campaign's marketer may (`ts`: the clicked message)."""
     question = session.get(Question, question_id)
-    workspace = get_workspace(session=session, team_id=team_id)
-    if question is None or workspace is None or question.workspace_id != workspace.id:
+    if question is None or question.workspace_id != workspace.id:
         raise UserError("That question is no longer in Liaison.")
     if ts is not None and question.ts is not None and question.ts != ts:
         raise UserError("That button doesn't belong to this question.")

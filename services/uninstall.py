@@ -14,13 +14,22 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from core.db import SessionScope, writing
-from models import DigestRun, DigestStatus, OutboxMessage, OutboxStatus, ProcessedEvent, Workspace
+from models import (
+    DigestRun,
+    DigestStatus,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessedEvent,
+    Workspace,
+    WorkspaceRef,
+)
 from services.installations import DbInstallationStore
 from services.scheduling import digest_job_id
 from services.slack_clients import SlackClients
+from services.workspaces import find_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -36,15 +45,13 @@ class Forgotten:
     purged: bool
 
 
-def forget_workspace(*, session: Session, team_id: str, purge: bool) -> Forgotten:
+def forget_workspace(*, session: Session, workspace: WorkspaceRef, purge: bool) -> Forgotten:
     """Cancel the workspace's queued messages; with `purge`, delete everything it owns.
 
     Kept data comes back into use if the workspace installs Liaison again.
     """
-    workspace_id = session.exec(select(Workspace.id).where(Workspace.team_id == team_id)).first()
-    if workspace_id is None:
-        return Forgotten(workspace_id=None, cancelled=0, purged=False)
-    with writing(session):  # with the read above: one transaction
+    workspace_id, team_id = workspace.id, workspace.team_id
+    with writing(session):
         cancelled = session.execute(
             sa.update(OutboxMessage)
             .where(
@@ -85,7 +92,7 @@ def forget_workspace(*, session: Session, team_id: str, purge: bool) -> Forgotte
 def uninstall_workspace(
     *,
     db: SessionScope,
-    team_id: str,
+    team_id: str,  # Slack-keyed: installations and tokens are deleted by team
     enterprise_id: str | None,
     org_install: bool,
     purge: bool,
@@ -104,7 +111,13 @@ def uninstall_workspace(
         )
     clients.forget(team_id)
     with db() as session:
-        forgotten = forget_workspace(session=session, team_id=team_id, purge=purge)
+        # Found, never created: an uninstall of a team Liaison never stored anything for.
+        workspace = find_workspace(session=session, team_id=team_id)
+        forgotten = (
+            Forgotten(workspace_id=None, cancelled=0, purged=False)
+            if workspace is None
+            else forget_workspace(session=session, workspace=workspace, purge=purge)
+        )
     # After the session: on SQLite the job store shares the one write lock.
     if forgotten.workspace_id is not None:
         workspace_id = forgotten.workspace_id
@@ -122,7 +135,7 @@ def uninstall_workspace(
 
 def revoke_tokens(
     *,
-    team_id: str,
+    team_id: str,  # Slack-keyed: only installations and tokens are touched
     enterprise_id: str | None,
     org_install: bool,
     bot_ids: list[str],

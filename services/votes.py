@@ -40,6 +40,7 @@ from models import (
     Vote,
     VoteValue,
     Workspace,
+    WorkspaceRef,
     as_utc,
     utcnow,
 )
@@ -201,6 +202,7 @@ _BUILDERS = {
 }
 
 
+# Slack-keyed: processed event ids are Slack's, per team.
 def claim_event(*, session: Session, event_id: str, team_id: str) -> bool:
     """Mark an Events API event handled; False when it already was (by any instance).
 
@@ -214,6 +216,7 @@ def claim_event(*, session: Session, event_id: str, team_id: str) -> bool:
     return row is not None
 
 
+# Slack-keyed: a reaction names its message by team, channel and ts (one prepared query).
 def tracked_asset(
     *, session: Session, team_id: str, channel_id: str, ts: str
 ) -> tuple[int, int, str] | None:
@@ -225,6 +228,7 @@ def tracked_asset(
     return (int(row[0]), int(row[1]), str(row[2])) if row is not None else None
 
 
+# Slack-keyed: the inbox stores events as Slack sent them, unresolved (no query before the ack).
 def apply_reaction(
     *, session: Session, team_id: str, event_id: str | None, change: ReactionChange
 ) -> ReactionResult:
@@ -427,7 +431,7 @@ def judge_comment(
 def give_feedback(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     asset_id: int,
     user_id: str,
     value: VoteValue | None,
@@ -451,9 +455,8 @@ def give_feedback(
     with writing(session):
         row = session.execute(
             sa.select(Asset, col(Campaign.marketer_id))
-            .join(Workspace, col(Workspace.id) == col(Asset.workspace_id))
             .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
-            .where(col(Workspace.team_id) == team_id, col(Asset.id) == asset_id)
+            .where(col(Asset.workspace_id) == workspace.id, col(Asset.id) == asset_id)
         ).first()
         if row is None:
             return None
@@ -514,7 +517,7 @@ class OwnComment:
 
 
 def get_own_comment(
-    *, session: Session, team_id: str, user_id: str, comment_id: int
+    *, session: Session, workspace: WorkspaceRef, user_id: str, comment_id: int
 ) -> OwnComment | None:
     """One of this person's comments in this workspace, or None (someone else's, or gone)."""
     with reading_step(session):
@@ -526,11 +529,10 @@ def get_own_comment(
                 col(Asset.added_by),
                 col(Campaign.marketer_id),
             )
-            .join(Workspace, col(Workspace.id) == col(Comment.workspace_id))
             .join(Asset, col(Asset.id) == col(Comment.asset_id))
             .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
             .where(
-                col(Workspace.team_id) == team_id,
+                col(Comment.workspace_id) == workspace.id,
                 col(Comment.id) == comment_id,
                 col(Comment.user_id) == user_id,
             )
@@ -561,7 +563,7 @@ class Reworded:
 def reword_comment(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     user_id: str,
     comment_id: int,
     text: str,
@@ -571,7 +573,9 @@ def reword_comment(
 
     A wording that is still flagged is not saved: the person gets the nudge again.
     """
-    own = get_own_comment(session=session, team_id=team_id, user_id=user_id, comment_id=comment_id)
+    own = get_own_comment(
+        session=session, workspace=workspace, user_id=user_id, comment_id=comment_id
+    )
     if own is None:
         return Reworded(comment=None, saved=False)
     review, nudge = judge_comment(text, reviewer=reviewer)
@@ -597,7 +601,7 @@ def _in_campaign(session: Session, asset_id: int, campaign_id: int) -> bool:
 
 
 def resolve_quick(
-    *, session: Session, team_id: str, command: QuickFeedback
+    *, session: Session, workspace: WorkspaceRef, command: QuickFeedback
 ) -> tuple[QuickFeedback, AssetRef] | Lookup:
     """The reading of `/feedback` text that names exactly one asset.
 
@@ -608,7 +612,7 @@ def resolve_quick(
     first: Lookup | None = None
     best: tuple[QuickFeedback, AssetRef] | None = None
     for reading in (command, *command.alternatives):
-        found = find_asset(session=session, team_id=team_id, name=reading.asset)
+        found = find_asset(session=session, workspace=workspace, name=reading.asset)
         first = first or found
         if found.match is None:
             continue
