@@ -12,7 +12,13 @@ from core.db import make_engine, migrate_or_explain, session_scope_for
 from core.fetch import make_http_client
 from core.settings import Settings, SettingsError
 from models import utcnow
-from services.digest_now import DigestNow, DigestNowResult, post_digest_now, preview_digest
+from services.digest_now import (
+    DigestAsk,
+    DigestNow,
+    DigestNowResult,
+    post_digest_now,
+    preview_digest,
+)
 from services.slack_clients import NotInstalled, SlackClients, installation_store
 from services.workspaces import find_workspace
 
@@ -60,30 +66,21 @@ def run_digest(settings: Settings, *, team_id: str, post: bool) -> int:
         )
     http = make_http_client()
     try:
-        allow_private = settings.liaison_allow_private_urls
         with db() as session:  # the operator's team: nothing is created for an unknown one
             workspace = find_workspace(session=session, team_id=team_id)
         if workspace is None:
             done = DigestNow(DigestNowResult.NO_WORKSPACE)
-        elif post:
-            assert client is not None  # a token is required above to post
-            done = post_digest_now(
-                db=db,
-                client=client,
-                http=http,
-                workspace=workspace,
-                now=utcnow(),
-                allow_private=allow_private,
-            )
         else:
-            done = preview_digest(
+            ask = DigestAsk(
                 db=db,
                 client=client,
                 http=http,
                 workspace=workspace,
                 now=utcnow(),
-                allow_private=allow_private,
+                allow_private=settings.liaison_allow_private_urls,
             )
+            # A token is required above to post, so `post` always has its client.
+            done = post_digest_now(ask) if post else preview_digest(ask)
         return _report(done, team_id=team_id)
     finally:
         http.close()

@@ -16,6 +16,7 @@ from enum import StrEnum
 import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from blocks.digest import build_digest_message
 from core.db import SessionScope
@@ -55,72 +56,46 @@ class _Made:
     shared_allowed: bool
 
 
-def preview_digest(
-    *,
-    db: SessionScope,
-    client: WebClient | None,
-    http: httpx.Client,
-    workspace: WorkspaceRef,
-    now: datetime,
-    allow_private: bool,
-    user_id: str | None = None,
-    channel_id: str = "",
-    read: SessionScope | None = None,
-) -> DigestNow:
-    """The last seven days' digest, not posted: for `user_id` if they may read it, or the operator.
+@dataclass(frozen=True)
+class DigestAsk:
+    """One request for the last seven days' digest: whose, for whom, and with what.
 
-    `channel_id` is where the person asked; a preview is shown only to them, never posted
-    there. Without a client (no token) nobody can be listed, so the digest quotes nothing.
+    `user_id` is the person who asked in Slack (checked first, and a posted digest goes to
+    `channel_id`, where they asked); None is the operator's command line, trusted, whose
+    digest goes to the workspace's digest channel. Without a client (no token) nobody can
+    be listed, so the digest quotes nothing; posting needs one.
     """
-    made = _make(
-        db=db,
-        read=read or db,
-        client=client,
-        http=http,
-        workspace=workspace,
-        now=now,
-        allow_private=allow_private,
-        user_id=user_id,
-        channel_id=channel_id,
-    )
+
+    db: SessionScope
+    http: httpx.Client
+    workspace: WorkspaceRef
+    now: datetime
+    allow_private: bool
+    client: WebClient | None = None
+    user_id: str | None = None
+    channel_id: str = ""
+    read: SessionScope | None = None  # for the access checks; `db` when not given
+
+
+def preview_digest(ask: DigestAsk) -> DigestNow:
+    """The digest, not posted: shown only to whoever asked, never posted where they asked."""
+    made = _make(ask, posting=False)
     if isinstance(made, DigestNow):
         return made
     return DigestNow(DigestNowResult.MADE, digest=made.digest, channel_id=made.channel_id)
 
 
-def post_digest_now(
-    *,
-    db: SessionScope,
-    client: WebClient,
-    http: httpx.Client,
-    workspace: WorkspaceRef,
-    now: datetime,
-    allow_private: bool,
-    user_id: str | None = None,
-    channel_id: str = "",
-    read: SessionScope | None = None,
-) -> DigestNow:
-    """Make the last seven days' digest and post it.
-
-    With `user_id` (someone in Slack) it goes into `channel_id`, where they asked, once they
-    may post it there; without, it is the operator's and goes into the digest channel.
-    """
-    made = _make(
-        db=db,
-        read=read or db,
-        client=client,
-        http=http,
-        workspace=workspace,
-        now=now,
-        allow_private=allow_private,
-        user_id=user_id,
-        channel_id=channel_id,
-        posting=True,
-    )
+def post_digest_now(ask: DigestAsk) -> DigestNow:
+    """Make the digest and post it: where the person asked, once they may post it there, or
+    (the operator) into the workspace's digest channel."""
+    client = ask.client
+    if client is None:
+        raise ValueError("posting a digest needs a Slack client")
+    made = _make(ask, posting=True)
     if isinstance(made, DigestNow):
         return made
-    target = channel_id if user_id is not None else made.channel_id
-    if user_id is None:
+    target = ask.channel_id if ask.user_id is not None else made.channel_id
+    if ask.user_id is None:
         # A person's channel was checked before the digest was made (digest_refusal).
         refused = shared_channel_refused(
             client=client, channel_id=target, allowed=made.shared_allowed
@@ -142,82 +117,50 @@ def post_digest_now(
     return DigestNow(DigestNowResult.POSTED, digest=made.digest, channel_id=target)
 
 
-def _make(
-    *,
-    db: SessionScope,
-    read: SessionScope,
-    client: WebClient | None,
-    http: httpx.Client,
-    workspace: WorkspaceRef,
-    now: datetime,
-    allow_private: bool,
-    user_id: str | None,
-    channel_id: str,
-    posting: bool = False,
-) -> _Made | DigestNow:
+def _make(ask: DigestAsk, *, posting: bool) -> _Made | DigestNow:
     """The digest, once whoever asked may have it; else what stopped it."""
-    if user_id is None:
-        return _make_for_operator(
-            db=db,
-            client=client,
-            http=http,
-            workspace=workspace,
-            now=now,
-            allow_private=allow_private,
-            posting=posting,
-        )
+    if ask.user_id is None:
+        return _make_for_operator(ask, posting=posting)
+    client = ask.client
     assert client is not None  # a request from Slack always comes with its client
     refusal = digest_refusal(
         client=client,
-        db=read,
-        workspace=workspace,
-        user_id=user_id,
-        channel_id=channel_id,
+        db=ask.read or ask.db,
+        workspace=ask.workspace,
+        user_id=ask.user_id,
+        channel_id=ask.channel_id,
         posting=posting,
     )
     if refusal is not None:
         return DigestNow(DigestNowResult.REFUSED, refusal=refusal)
-    with one_digest_at_a_time(workspace, user_id) as mine:
+    with one_digest_at_a_time(ask.workspace, ask.user_id) as mine:
         if not mine:
             return DigestNow(DigestNowResult.REFUSED, refusal=Outcome(Result.DIGEST_BUSY))
-        with db() as session:
-            # A workspace new to Liaison is created: the request proves it has the app.
-            digest = on_demand_digest(
-                session=session,
-                client=client,
-                http=http,
-                workspace=workspace,
-                now=now,
-                allow_private=allow_private,
-            )
+        with ask.db() as session:
+            digest = _digest(session, ask)
     return _Made(digest=digest, channel_id="", shared_allowed=False)
 
 
-def _make_for_operator(
-    *,
-    db: SessionScope,
-    client: WebClient | None,
-    http: httpx.Client,
-    workspace: WorkspaceRef,
-    now: datetime,
-    allow_private: bool,
-    posting: bool,
-) -> _Made | DigestNow:
+def _make_for_operator(ask: DigestAsk, *, posting: bool) -> _Made | DigestNow:
     """The operator's digest, for a workspace this database knows (its CLI creates nothing)."""
-    with db() as session:
-        found = digest_settings(session=session, workspace=workspace)
+    with ask.db() as session:
+        found = digest_settings(session=session, workspace=ask.workspace)
         if found is None:
             return DigestNow(DigestNowResult.NO_WORKSPACE)
         if posting and found.channel_id is None:
             return DigestNow(DigestNowResult.NO_CHANNEL)
-        digest = on_demand_digest(
-            session=session,
-            client=client,
-            http=http,
-            workspace=workspace,
-            now=now,
-            allow_private=allow_private,
-        )
+        digest = _digest(session, ask)
     return _Made(
         digest=digest, channel_id=found.channel_id or "", shared_allowed=found.shared_allowed
+    )
+
+
+def _digest(session: Session, ask: DigestAsk) -> Digest:
+    return on_demand_digest(
+        session=session,
+        client=ask.client,
+        http=ask.http,
+        workspace=ask.workspace,
+        now=ask.now,
+        allow_private=ask.allow_private,
     )

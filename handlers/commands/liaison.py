@@ -29,7 +29,7 @@ from domain.export import export_period
 from handlers.errors import after_ack, require_workspace
 from models import WorkspaceRef, utcnow
 from services.configuration import configure_workspace
-from services.digest_now import DigestNowResult, post_digest_now, preview_digest
+from services.digest_now import DigestAsk, DigestNowResult, post_digest_now, preview_digest
 from services.export import send_feedback_export
 
 
@@ -119,15 +119,17 @@ def _digest(
     ack()  # link checks take seconds: the answer goes through the response URL
     use_case = post_digest_now if isinstance(parsed, DigestNow) else preview_digest
     done = use_case(
-        db=asked.db,
-        read=asked.read,
-        client=asked.client,
-        http=asked.http,
-        workspace=asked.workspace,
-        user_id=asked.user_id,
-        channel_id=asked.channel_id,
-        now=utcnow(),
-        allow_private=allow_private,
+        DigestAsk(
+            db=asked.db,
+            read=asked.read,
+            client=asked.client,
+            http=asked.http,
+            workspace=asked.workspace,
+            user_id=asked.user_id,
+            channel_id=asked.channel_id,
+            now=utcnow(),
+            allow_private=allow_private,
+        )
     )
     if done.result is DigestNowResult.REFUSED and done.refusal is not None:
         asked.reply(done.refusal)

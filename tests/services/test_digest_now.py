@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import pytest
@@ -20,7 +20,7 @@ from models import Campaign, Comment, Source, VoteValue, Workspace
 from sandbox import SlackSandbox
 from sandbox.constants import TEAM_ID
 from services.digest_access import one_digest_at_a_time
-from services.digest_now import DigestNowResult, post_digest_now, preview_digest
+from services.digest_now import DigestAsk, DigestNowResult, post_digest_now, preview_digest
 from tests.support.workspaces import gone_workspace, workspace_ref
 
 LEADS = "C0LEADS"
@@ -73,11 +73,9 @@ def seed(engine: Engine, *, channel: str | None = LEADS) -> None:
         session.commit()
 
 
-def test_the_operator_posts_into_the_digest_channel(
-    engine: Engine, sandbox: SlackSandbox, client: WebClient, http: httpx.Client
-) -> None:
-    seed(engine)
-    done = post_digest_now(
+def _ask(engine: Engine, client: WebClient | None, http: httpx.Client) -> DigestAsk:
+    """The operator's request for the seeded workspace's digest (`replace` makes others)."""
+    return DigestAsk(
         db=session_scope_for(engine),
         client=client,
         http=http,
@@ -85,6 +83,13 @@ def test_the_operator_posts_into_the_digest_channel(
         now=datetime.now(UTC),
         allow_private=False,
     )
+
+
+def test_the_operator_posts_into_the_digest_channel(
+    engine: Engine, sandbox: SlackSandbox, client: WebClient, http: httpx.Client
+) -> None:
+    seed(engine)
+    done = post_digest_now(_ask(engine, client, http))
     assert done.result is DigestNowResult.POSTED and done.channel_id == LEADS
     assert done.digest is not None and not done.digest.empty
     [posted] = sandbox.messages(LEADS)
@@ -96,23 +101,12 @@ def test_a_person_posts_where_they_asked_once_allowed(
     engine: Engine, sandbox: SlackSandbox, client: WebClient, http: httpx.Client
 ) -> None:
     seed(engine)
-    scope = session_scope_for(engine)
-    ask: dict[str, Any] = {
-        "db": scope,
-        "client": client,
-        "http": http,
-        "workspace": workspace_ref(engine, TEAM_ID),
-    }
-    now = datetime.now(UTC)
-    refused = post_digest_now(
-        **ask, now=now, allow_private=False, user_id="U0REP1", channel_id="C0SALES"
-    )
+    ask = _ask(engine, client, http)
+    refused = post_digest_now(replace(ask, user_id="U0REP1", channel_id="C0SALES"))
     assert refused.result is DigestNowResult.REFUSED and refused.digest is None
     assert refused.refusal is not None and refused.refusal.result is Result.DIGEST_REFUSED
     assert sandbox.messages("C0SALES") == []
-    done = post_digest_now(
-        **ask, now=now, allow_private=False, user_id="UADMIN", channel_id="C0SALES"
-    )
+    done = post_digest_now(replace(ask, user_id="UADMIN", channel_id="C0SALES"))
     assert done.result is DigestNowResult.POSTED and done.channel_id == "C0SALES"
     assert len(sandbox.messages("C0SALES")) == 1 and sandbox.messages(LEADS) == []
 
@@ -121,19 +115,12 @@ def test_a_preview_is_made_not_posted_and_one_at_a_time(
     engine: Engine, sandbox: SlackSandbox, client: WebClient, http: httpx.Client
 ) -> None:
     seed(engine)
-    scope = session_scope_for(engine)
-    ask: dict[str, Any] = {
-        "db": scope,
-        "client": client,
-        "http": http,
-        "workspace": workspace_ref(engine, TEAM_ID),
-    }
-    now = datetime.now(UTC)
+    ask = _ask(engine, client, http)
     with one_digest_at_a_time(workspace_ref(engine, TEAM_ID), "UADMIN"):
-        busy = preview_digest(**ask, now=now, allow_private=False, user_id="UADMIN")
+        busy = preview_digest(replace(ask, user_id="UADMIN"))
     assert busy.result is DigestNowResult.REFUSED
     assert busy.refusal is not None and busy.refusal.result is Result.DIGEST_BUSY
-    done = preview_digest(**ask, now=now, allow_private=False, user_id="UADMIN")
+    done = preview_digest(replace(ask, user_id="UADMIN"))
     assert done.result is DigestNowResult.MADE and done.digest is not None
     assert [(t.label, t.count) for t in done.digest.themes] == [("Pricing", 3)]
     assert sandbox.calls("chat.postMessage") == []
@@ -141,14 +128,7 @@ def test_a_preview_is_made_not_posted_and_one_at_a_time(
 
 def test_without_a_client_the_preview_quotes_nobody(engine: Engine, http: httpx.Client) -> None:
     seed(engine)
-    done = preview_digest(
-        db=session_scope_for(engine),
-        client=None,
-        http=http,
-        workspace=workspace_ref(engine, TEAM_ID),
-        now=datetime.now(UTC),
-        allow_private=False,
-    )
+    done = preview_digest(_ask(engine, None, http))
     assert done.result is DigestNowResult.MADE and done.digest is not None
     # People can't be listed: nothing is quoted, but the themes are complete.
     assert [(t.label, t.count, t.quotes) for t in done.digest.themes] == [("Pricing", 3, ())]
@@ -159,21 +139,23 @@ def test_the_operator_is_told_what_is_missing(
     engine: Engine, sandbox: SlackSandbox, client: WebClient, http: httpx.Client
 ) -> None:
     scope = session_scope_for(engine)
-    ask: dict[str, Any] = {"db": scope, "client": client, "http": http, "now": datetime.now(UTC)}
-    unknown = post_digest_now(**ask, workspace=gone_workspace("T0NOBODY"), allow_private=False)
+    nobody = DigestAsk(
+        db=scope,
+        client=client,
+        http=http,
+        workspace=gone_workspace("T0NOBODY"),
+        now=datetime.now(UTC),
+        allow_private=False,
+    )
+    unknown = post_digest_now(nobody)
     assert unknown.result is DigestNowResult.NO_WORKSPACE and unknown.digest is None
-    assert preview_digest(
-        **ask, workspace=gone_workspace("T0NOBODY"), allow_private=False
-    ).result is (DigestNowResult.NO_WORKSPACE)
+    assert preview_digest(nobody).result is DigestNowResult.NO_WORKSPACE
     with Session(engine) as session:
         assert session.exec(select(Workspace)).all() == []  # the operator creates nothing
     seed(engine, channel=None)
-    assert post_digest_now(
-        **ask, workspace=workspace_ref(engine, TEAM_ID), allow_private=False
-    ).result is (DigestNowResult.NO_CHANNEL)
-    assert preview_digest(
-        **ask, workspace=workspace_ref(engine, TEAM_ID), allow_private=False
-    ).result is (DigestNowResult.MADE)
+    known = replace(nobody, workspace=workspace_ref(engine, TEAM_ID))
+    assert post_digest_now(known).result is DigestNowResult.NO_CHANNEL
+    assert preview_digest(known).result is DigestNowResult.MADE
     assert sandbox.calls("chat.postMessage") == []
 
 
@@ -181,22 +163,16 @@ def test_a_shared_channel_is_refused_and_a_failed_post_says_why(
     engine: Engine, sandbox: SlackSandbox, client: WebClient, http: httpx.Client
 ) -> None:
     seed(engine)
-    scope = session_scope_for(engine)
-    ask: dict[str, Any] = {
-        "db": scope,
-        "client": client,
-        "http": http,
-        "workspace": workspace_ref(engine, TEAM_ID),
-    }
+    ask = _ask(engine, client, http)
     sandbox.add_channel(
         LEADS, name="team-leads", members=("UADMIN",), bot_is_member=True, shared_with=("T0OTHER",)
     )
-    shared = post_digest_now(**ask, now=datetime.now(UTC), allow_private=False)
+    shared = post_digest_now(ask)
     assert shared.result is DigestNowResult.REFUSED and shared.digest is not None
     assert shared.refusal is not None and shared.refusal.result is Result.DIGEST_SHARED_REFUSED
     assert sandbox.messages(LEADS) == []
     sandbox.add_channel(LEADS, name="team-leads", members=("UADMIN",), bot_is_member=True)
     sandbox.fail_next("chat.postMessage", error="not_in_channel")
-    failed = post_digest_now(**ask, now=datetime.now(UTC), allow_private=False)
+    failed = post_digest_now(ask)
     assert failed.result is DigestNowResult.POST_FAILED and failed.error == "not_in_channel"
     assert failed.channel_id == LEADS and sandbox.messages(LEADS) == []
