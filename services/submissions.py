@@ -96,7 +96,18 @@ def finish_submission(
     return Finished(campaign_id=campaign_id, scheduled_for=created.scheduled_for)
 
 
+@dataclass(frozen=True)
+class LaunchSubmission:
+    """A valid launch, as the marketer submitted it."""
+
+    workspace: WorkspaceRef
+    marketer_id: str
+    form: LaunchForm
+    timezone: str
+
+
 def submit_launch(
+    launch: LaunchSubmission,
     *,
     client: WebClient,
     db: SessionScope,
@@ -104,10 +115,6 @@ def submit_launch(
     allow_private: bool,
     scheduler: BaseScheduler,
     worker: Waker,
-    workspace: WorkspaceRef,
-    marketer_id: str,
-    form: LaunchForm,
-    timezone: str,
     accept: Accept,
     now: datetime,
 ) -> int:
@@ -121,10 +128,10 @@ def submit_launch(
     with db() as session:
         campaign_id = launches.create_campaign(
             session=session,
-            workspace=workspace,
-            marketer_id=marketer_id,
-            form=form,
-            timezone=timezone,
+            workspace=launch.workspace,
+            marketer_id=launch.marketer_id,
+            form=launch.form,
+            timezone=launch.timezone,
         )
     accept()
     try:

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from blocks.ids import Ids
 from core.db import SessionScope
 from core.settings import Settings
-from domain.launch import MAX_QUESTION, LaunchField, LaunchForm, validate_launch
+from domain.launch import MAX_QUESTION, LaunchField, validate_launch
 from domain.payloads import db_id, mapping, metadata_object, state_values, text, user_of
 from domain.schedule import local_today
 from domain.text import strip_controls
@@ -22,7 +22,7 @@ from handlers.errors import after_ack
 from models import WorkspaceRef, utcnow
 from services.home import HomeRefresh
 from services.scheduling import Waker
-from services.submissions import submit_edit, submit_launch, submit_question
+from services.submissions import LaunchSubmission, submit_edit, submit_launch, submit_question
 
 OUT_OF_DATE = "This form is out of date."
 
@@ -38,19 +38,9 @@ def _campaign_id(meta: dict[str, Any]) -> int | None:
     return db_id(value) if isinstance(value, int) else None
 
 
-@dataclass(frozen=True)
-class _Launch:
-    """What a valid launch submission says."""
-
-    workspace: WorkspaceRef
-    marketer_id: str
-    form: LaunchForm
-    timezone: str
-
-
 def _launch(
     body: dict[str, Any], view: dict[str, Any], workspace: WorkspaceRef | None
-) -> _Launch | dict[str, str]:
+) -> LaunchSubmission | dict[str, str]:
     """The launch modal's submission, or its errors by block id."""
     timezone = _zone(metadata_object(view))
     form = validate_launch(state_values(view), today=local_today(utcnow(), timezone))
@@ -59,7 +49,9 @@ def _launch(
         return form
     if not (workspace and marketer_id):
         return {LaunchField.NAME: OUT_OF_DATE}
-    return _Launch(workspace=workspace, marketer_id=marketer_id, form=form, timezone=timezone)
+    return LaunchSubmission(
+        workspace=workspace, marketer_id=marketer_id, form=form, timezone=timezone
+    )
 
 
 @dataclass(frozen=True)
@@ -111,16 +103,13 @@ def handle_launch_submission(
         ack(response_action="errors", errors=launch)
         return
     submit_launch(
+        launch,
         client=client,
         db=db,
         http=http,
         allow_private=settings.liaison_allow_private_urls,
         scheduler=scheduler,
         worker=worker,
-        workspace=launch.workspace,
-        marketer_id=launch.marketer_id,
-        form=launch.form,
-        timezone=launch.timezone,
         accept=ack,
         now=utcnow(),
     )

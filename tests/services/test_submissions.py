@@ -17,7 +17,14 @@ from models import Campaign, CampaignStatus, OutboxMessage, Question
 from sandbox import SlackSandbox
 from services.errors import UserError
 from services.scheduling import launch_job_id
-from services.submissions import DATE_FIXED, GONE, submit_edit, submit_launch, submit_question
+from services.submissions import (
+    DATE_FIXED,
+    GONE,
+    LaunchSubmission,
+    submit_edit,
+    submit_launch,
+    submit_question,
+)
 from tests.support.workspaces import workspace_ref
 
 TEAM = SlackSandbox.TEAM_ID
@@ -62,16 +69,18 @@ def launch(
 ) -> int:
     with httpx.Client() as http:
         return submit_launch(
+            LaunchSubmission(
+                workspace=workspace_ref(engine, TEAM),
+                marketer_id=MARKETER,
+                form=form(day=day),
+                timezone=TZ,
+            ),
             client=client,
             db=session_scope_for(engine),
             http=http,
             allow_private=False,
             scheduler=scheduler,
             worker=recorder,
-            workspace=workspace_ref(engine, TEAM),
-            marketer_id=MARKETER,
-            form=form(day=day),
-            timezone=TZ,
             accept=recorder.accept,
             now=datetime.now(UTC),
         )
