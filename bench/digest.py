@@ -64,7 +64,6 @@ from sqlalchemy.engine import make_url
 
 from core.db import make_engine, migrate
 from domain.digest_data import Period
-from tests.support.workspaces import ref_by_id
 
 SIZES = (10_000, 100_000, 1_000_000)
 ASSETS = 5_000
@@ -353,11 +352,14 @@ def measure(url: str, repeats: int, explain: bool) -> Measured:
     from sqlmodel import Session
 
     from services.digest import gather_digest
+    from services.workspaces import workspace_by_id
 
     engine = make_engine(url)
     base = rss_mb()
 
-    workspace = ref_by_id(engine, WORKSPACE_ID)  # resolved once, as a job does
+    with Session(engine) as session:  # resolved once, as the digest job does
+        workspace = workspace_by_id(session=session, workspace_id=WORKSPACE_ID)
+    assert workspace is not None, "the seeded workspace"
 
     def gather() -> Any:
         with Session(engine) as session:
