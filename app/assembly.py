@@ -29,7 +29,7 @@ from core.fetch import make_http_client
 from core.settings import Settings
 from core.slack import make_client
 from handlers.errors import handle_error
-from handlers.middleware import attribute_to_token, before_authorize
+from handlers.middleware import attribute_to_token, before_authorize, resolve_request_workspace
 from jobs.deps import JobDeps, bind
 from jobs.digest import restore_digest_jobs
 from jobs.launches import restore_launch_jobs
@@ -349,6 +349,8 @@ def create_app(runtime: Runtime, *, verify_token: bool = True) -> App:
     def prepare(context: BoltContext, body: dict[str, Any], next: Any) -> BoltResponse | None:
         if single_workspace:
             attribute_to_token(context, body)
+        # Once the team is final: the workspace, resolved once and injected as `workspace`.
+        resolve_request_workspace(context, body, db=runtime.db, read=runtime.read)
         # The person of this request, for the listener pool (Socket Mode too); set on
         # every request, so a reused dispatch thread never keeps the previous person.
         PERSON.set(person_of(body))

@@ -24,7 +24,7 @@ from app.serve import bound_socket, freeze_startup_heap, make_server
 from blocks.charts import ChartsUnavailable, render_chart_png
 from blocks.digest import block_kit_builder_url
 from blocks.terminal import render_message
-from core.db import make_engine, migrate
+from core.db import make_engine, migrate, unit_of_work
 from core.settings import ExplicitSettings
 from domain.commands import WEEKDAYS
 from domain.digest_data import ChartData
@@ -54,6 +54,7 @@ from sandbox import (
 from sandbox.constants import TEAM_ID
 from services import digest_runs
 from services.scheduling import digest_job_id
+from services.workspaces import find_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = {
@@ -306,7 +307,9 @@ class Tour:
         weekday = WEEKDAYS[now.weekday()]
         self.command("UADMIN", "/liaison", f"schedule {weekday} {now:%H:%M} UTC", channel="C0LEADS")
         with runtime.db() as session:
-            settings = digest_runs.digest_settings_for_team(session=session, team_id=TEAM_ID)
+            workspace = find_workspace(session=session, team_id=TEAM_ID)
+            assert workspace is not None
+            settings = digest_runs.digest_settings(session=session, workspace=workspace)
         assert settings is not None
         job_id = digest_job_id(settings.workspace_id)
         deadline = time.monotonic() + 10
@@ -430,14 +433,13 @@ def _close_the_week(runtime: Runtime, days: int = 1) -> None:
         (Question, "created_at"),
         (AnnouncementPost, "posted_at"),
     )
-    with runtime.db() as session:
+    with unit_of_work(runtime.db) as session:
         for model, column in tables:
             for row in session.exec(select(model)).all():
                 moment = getattr(row, column)
                 if moment is not None:
                     setattr(row, column, moment - shift)
                     session.add(row)
-        session.commit()
 
 
 def _wait_for_digest(sandbox: SlackSandbox, channel: str, timeout: float = 20) -> dict[str, Any]:

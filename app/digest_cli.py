@@ -14,6 +14,7 @@ from core.settings import Settings, SettingsError
 from models import utcnow
 from services.digest_now import DigestNow, DigestNowResult, post_digest_now, preview_digest
 from services.slack_clients import NotInstalled, SlackClients, installation_store
+from services.workspaces import find_workspace
 
 # What the operator is told when the digest was not posted, by result.
 FAILURES = {
@@ -60,13 +61,17 @@ def run_digest(settings: Settings, *, team_id: str, post: bool) -> int:
     http = make_http_client()
     try:
         allow_private = settings.liaison_allow_private_urls
-        if post:
+        with db() as session:  # the operator's team: nothing is created for an unknown one
+            workspace = find_workspace(session=session, team_id=team_id)
+        if workspace is None:
+            done = DigestNow(DigestNowResult.NO_WORKSPACE)
+        elif post:
             assert client is not None  # a token is required above to post
             done = post_digest_now(
                 db=db,
                 client=client,
                 http=http,
-                team_id=team_id,
+                workspace=workspace,
                 now=utcnow(),
                 allow_private=allow_private,
             )
@@ -75,7 +80,7 @@ def run_digest(settings: Settings, *, team_id: str, post: bool) -> int:
                 db=db,
                 client=client,
                 http=http,
-                team_id=team_id,
+                workspace=workspace,
                 now=utcnow(),
                 allow_private=allow_private,
             )

@@ -18,6 +18,7 @@ from domain.commands import MAX_EXPORT_DAYS, CommandError, parse_since
 from domain.export import ExportPeriod, export_filename, export_period
 from models import utcnow
 from services.export import export_feedback
+from services.workspaces import find_workspace
 
 STDOUT = "-"
 
@@ -130,12 +131,22 @@ def run_export(settings: Settings, *, team_id: str, since: str, out: str | None)
         return _fail(period, 2)
     migrate_or_explain(settings.database_url)
     engine = make_engine(settings.database_url)
+    db = session_scope_for(engine)
+    with db() as session:
+        workspace = find_workspace(session=session, team_id=team_id)
+    if workspace is None:  # nothing is opened for a team Liaison has never seen
+        engine.dispose()
+        return _fail(
+            f"no workspace {team_id!r} in this database "
+            "(--team takes the Slack team id, e.g. T0123ABCD)",
+            2,
+        )
     target = out or export_filename(team_id, period)
     output = _Output(target)
     try:
         written = export_feedback(
-            db=session_scope_for(engine),
-            team_id=team_id,
+            db=db,
+            workspace=workspace,
             period=period,
             out=output.open,
             client=_client(settings),
@@ -152,12 +163,6 @@ def run_export(settings: Settings, *, team_id: str, since: str, out: str | None)
         return _fail(f"could not write {target}: {exc.strerror or exc}", 1)
     finally:
         engine.dispose()
-    if written.workspace_id is None:
-        return _fail(
-            f"no workspace {team_id!r} in this database "
-            "(--team takes the Slack team id, e.g. T0123ABCD)",
-            2,
-        )
     output.finish()
     where = "stdout" if target == STDOUT else str(Path(target))
     if written.rows == 0:

@@ -64,6 +64,7 @@ from sqlalchemy.engine import make_url
 
 from core.db import make_engine, migrate
 from domain.digest_data import Period
+from tests.support.workspaces import ref_by_id
 
 SIZES = (10_000, 100_000, 1_000_000)
 ASSETS = 5_000
@@ -356,11 +357,13 @@ def measure(url: str, repeats: int, explain: bool) -> Measured:
     engine = make_engine(url)
     base = rss_mb()
 
+    workspace = ref_by_id(engine, WORKSPACE_ID)  # resolved once, as a job does
+
     def gather() -> Any:
         with Session(engine) as session:
             data = gather_digest(
                 session=session,
-                workspace_id=WORKSPACE_ID,
+                workspace=workspace,
                 period=PERIOD,
                 previous=PREVIOUS,
                 weeks=SPANS,

@@ -171,6 +171,23 @@ def reading(session: Session) -> Iterator[Session]:
 
 
 @contextmanager
+def writing_or_joining(session: Session, *, commit: bool) -> Iterator[Session]:
+    """A `writing` step (commit=True), or work that joins the writing step the caller has open.
+
+    For a use case that is a whole unit of work alone but part of a larger one elsewhere
+    (a launch prepared and its "scheduled for" note queued in one transaction). Joining
+    with no writing step open is refused: nothing would commit the work.
+    """
+    if commit:
+        with writing(session):
+            yield session
+        return
+    if session.info.get(_IN_STEP) != "writing":
+        raise RuntimeError("joining needs a writing step open on the same session")
+    yield session
+
+
+@contextmanager
 def unit_of_work(scope: SessionScope) -> Iterator[Session]:
     """A new session from `scope` whose work is committed at the end (see `writing`)."""
     with scope() as session, writing(session):

@@ -20,6 +20,7 @@ from core.slack import ReplyNotSent
 from domain.commands import CommandError
 from domain.slack_errors import Kind, classify
 from domain.urls import InvalidUrl
+from models import WorkspaceRef
 from services.errors import UserError
 
 logger = logging.getLogger("liaison.errors")
@@ -146,3 +147,14 @@ def after_ack(listener: Callable[..., None]) -> Callable[..., None]:
                 logger.warning("could not deliver error reply", exc_info=True)
 
     return guarded
+
+
+# A request whose payload names no team (handlers.middleware set no workspace).
+NO_WORKSPACE = "Liaison couldn't tell which workspace this came from."
+
+
+def require_workspace(workspace: WorkspaceRef | None) -> WorkspaceRef:
+    """The request's workspace, or the clear answer that it named none."""
+    if workspace is None:
+        raise UserError(NO_WORKSPACE)
+    return workspace

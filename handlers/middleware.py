@@ -14,6 +14,10 @@ signature app/server.py has already checked on the raw bytes:
 A single-workspace app (SLACK_BOT_TOKEN) has one installation: after Bolt's authorize,
 `attribute_single_workspace` gives requests that name only the actor's team (a partner
 organisation's, in a Slack Connect channel) to the workspace its token belongs to.
+
+Once the team is final (after both), `resolve_request_workspace` resolves the Liaison
+workspace once and sets `context["workspace"]` (a models.WorkspaceRef, None when the
+request names no team): listeners take it as an argument, injected by name.
 """
 
 from __future__ import annotations
@@ -25,10 +29,13 @@ from slack_bolt import BoltContext, BoltResponse
 
 from core.db import SessionScope
 from core.slack import BoundedRespond, ReplyNotSent
+from domain.inbox import REACTION_KINDS
+from domain.payloads import mapping, slack_id
 from domain.receiver import Receiver, payload_side, receiving_side
 from domain.urls import is_response_url
 from services.installations import DbInstallationStore
 from services.launches import get_message_workspace_key
+from services.workspaces import resolve_workspace
 
 Next = Callable[[], BoltResponse]
 Middleware = Callable[..., BoltResponse | None]
@@ -75,6 +82,38 @@ def attribute_to_token(context: BoltContext, body: dict[str, Any]) -> None:
     result = context.authorize_result
     if result is not None and result.team_id and receiving_side(body).source == "payload":
         context["team_id"] = result.team_id
+
+
+# Events whose listeners need no workspace row: reactions go to the inbox before the ack
+# (no query on that path: bench/events.py), and uninstalls and revoked tokens act on what
+# Slack keys by team (installations, tokens) and must not create a workspace.
+UNRESOLVED_EVENTS = REACTION_KINDS | {"app_uninstalled", "tokens_revoked"}
+
+
+def resolve_request_workspace(
+    context: BoltContext, body: dict[str, Any], *, db: SessionScope, read: SessionScope
+) -> None:
+    """Set `context["workspace"]`: the request's workspace, or None when it names no team."""
+    if mapping(body.get("event")).get("type") in UNRESOLVED_EVENTS:
+        context["workspace"] = None
+        return
+    team_id = request_team(context, body)
+    context["workspace"] = (
+        None if team_id is None else resolve_workspace(db=db, read=read, team_id=team_id)
+    )
+
+
+def request_team(context: BoltContext, body: dict[str, Any]) -> str | None:
+    """The request's team: Bolt's (as middleware above decided it), else the payload's own.
+
+    The payload names it as `team.id` (interactivity, shortcuts, views) or `team_id`
+    (commands, events).
+    """
+    return (
+        slack_id(context.team_id)
+        or slack_id(mapping(body.get("team")).get("id"))
+        or slack_id(body.get("team_id"))
+    )
 
 
 def _guard_replies(context: BoltContext, *, api_url: str) -> None:

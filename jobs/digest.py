@@ -14,6 +14,7 @@ from models import utcnow
 from services import digest_runs
 from services.scheduling import ensure_digest_job
 from services.slack_clients import NotInstalled
+from services.workspaces import workspace_by_id
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +31,15 @@ def post_scheduled_digest(workspace_id: int) -> None:
     except NotInstalled:
         logger.info("digest for workspace %d: not installed, skipped", workspace_id)
         return
+    with deps.db() as session:
+        workspace = workspace_by_id(session=session, workspace_id=workspace_id)
+    if workspace is None:  # forgotten since the job was scheduled
+        return
     done = digest_runs.queue_scheduled_digest(
         db=deps.db,
         client=client,
         http=deps.http,
-        workspace_id=workspace_id,
+        workspace=workspace,
         now=now,
         allow_private=deps.allow_private,
         claimed_by=INSTANCE,

@@ -11,6 +11,7 @@ from models.enums import (
     Source,
     VoteValue,
 )
+from models.identity import WorkspaceRef
 from models.tables import (
     Acknowledgement,
     AnnouncementPost,
@@ -72,6 +73,7 @@ __all__ = [
     "VoteValue",
     "Workspace",
     "WorkspaceAdmin",
+    "WorkspaceRef",
     "as_utc",
     "utcnow",
 ]

@@ -32,6 +32,7 @@ def _claim(dialect: str) -> sa.Insert:
 _CLAIM = Prepared(_claim)
 
 
+# Slack-keyed: processed event ids are Slack's, per team.
 def claim_event(session: Session, *, event_id: str, team_id: str, at: datetime) -> bool:
     """Mark an event handled at `at`; False when it already was (by any instance)."""
     row = session.execute(

@@ -41,7 +41,7 @@ class LeasedEvent:
     """An inbox row leased by this process; `attempts` identifies this lease."""
 
     id: int
-    team_id: str
+    team_id: str  # Slack-keyed: inbox rows are stored as Slack sent them, before the ack
     event_id: str
     kind: str
     payload: str
@@ -53,7 +53,7 @@ class ParkedEvent:
     """A row set aside after its last attempt."""
 
     id: int
-    team_id: str
+    team_id: str  # Slack-keyed: inbox rows are stored as Slack sent them, before the ack
     event_id: str
     attempts: int
     error: str | None

@@ -145,6 +145,7 @@ _VOTE_UPSERT = Prepared(_vote)
 _CLEAR = Prepared(_clear)
 
 
+# Slack-keyed: a reaction names its message by team, channel and ts (one prepared query).
 def tracked_message(
     session: Session, *, team_id: str, channel_id: str, ts: str
 ) -> TrackedMessage | None:

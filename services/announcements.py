@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 
 from core.db import SessionScope
 from domain.assets import AssetRef
-from models import Campaign, Question
+from models import Campaign, Question, WorkspaceRef
 from services import launches
 from services.access import get_user
 from services.home import HomeRefresh
@@ -25,7 +25,7 @@ def confirm_ready(
     db: SessionScope,
     worker: Waker,
     homes: HomeRefresh,
-    team_id: str,
+    workspace: WorkspaceRef,
     campaign_id: int,
     user_id: str,
     channel_id: str,
@@ -38,7 +38,7 @@ def confirm_ready(
     with db() as session:
         acked = launches.acknowledge(
             session=session,
-            team_id=team_id,
+            workspace=workspace,
             campaign_id=campaign_id,
             user_id=user_id,
             channel_id=channel_id,
@@ -48,7 +48,7 @@ def confirm_ready(
     worker.wake()
     # The rep's "launches waiting for you" and the marketer's ready count both changed.
     for person in {user_id, marketer} - {None}:
-        homes.refresh(team_id, str(person))
+        homes.refresh(workspace.team_id, str(person))
     return acked.new
 
 
@@ -62,21 +62,21 @@ class FeedbackStart:
     only: AssetRef | None
 
 
-def start_feedback(*, db: SessionScope, team_id: str, campaign_id: int) -> FeedbackStart:
+def start_feedback(*, db: SessionScope, workspace: WorkspaceRef, campaign_id: int) -> FeedbackStart:
     """The campaign the feedback modal is about, or a UserError when it is gone."""
     with db() as session:
         campaign = launches.require_campaign(
-            session=session, team_id=team_id, campaign_id=campaign_id
+            session=session, workspace=workspace, campaign_id=campaign_id
         )
         only = launches.only_asset(session=session, campaign_id=campaign.id or 0)
     return FeedbackStart(campaign_id=campaign.id, campaign_name=campaign.name, only=only)
 
 
-def start_question(*, db: SessionScope, team_id: str, campaign_id: int) -> str:
+def start_question(*, db: SessionScope, workspace: WorkspaceRef, campaign_id: int) -> str:
     """The name of the campaign a question is about, or a UserError when it is gone."""
     with db() as session:
         campaign = launches.require_campaign(
-            session=session, team_id=team_id, campaign_id=campaign_id
+            session=session, workspace=workspace, campaign_id=campaign_id
         )
     return campaign.name
 
@@ -85,7 +85,7 @@ def mark_answered(
     *,
     db: SessionScope,
     homes: HomeRefresh,
-    team_id: str,
+    workspace: WorkspaceRef,
     question_id: int,
     user_id: str,
     ts: str | None,
@@ -93,9 +93,9 @@ def mark_answered(
     """Mark a question answered (its campaign's marketer only; `ts`: the clicked message)."""
     with db() as session:
         question = launches.answer_question(
-            session=session, team_id=team_id, question_id=question_id, user_id=user_id, ts=ts
+            session=session, workspace=workspace, question_id=question_id, user_id=user_id, ts=ts
         )
-    homes.refresh(team_id, user_id)
+    homes.refresh(workspace.team_id, user_id)
     return question
 
 
@@ -111,7 +111,7 @@ def start_edit(
     *,
     client: WebClient,
     db: SessionScope,
-    team_id: str,
+    workspace: WorkspaceRef,
     user_id: str,
     campaign_id: int | None = None,
     message: tuple[str, str] | None = None,
@@ -125,7 +125,7 @@ def start_edit(
     if campaign_id is None and message is not None:
         with db() as session:
             found = launches.campaign_for_message(
-                session=session, team_id=team_id, channel_id=message[0], ts=message[1]
+                session=session, workspace=workspace, channel_id=message[0], ts=message[1]
             )
         if found is None or found.id is None:
             return None
@@ -133,7 +133,7 @@ def start_edit(
     assert campaign_id is not None
     with db() as session:
         campaign = launches.get_campaign_for_edit(
-            session=session, team_id=team_id, campaign_id=campaign_id, editor_id=user_id
+            session=session, workspace=workspace, campaign_id=campaign_id, editor_id=user_id
         )
     user = get_user(client=client, user_id=user_id)
     return EditStart(campaign=campaign, timezone=str(user.get("tz") or campaign.timezone))

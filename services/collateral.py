@@ -23,9 +23,8 @@ from domain.assets import (
     rank,
     search_terms,
 )
-from models import Asset, CampaignAsset, Source, Usage, Vote, VoteValue, Workspace
+from models import Asset, CampaignAsset, Source, Usage, Vote, VoteValue, Workspace, WorkspaceRef
 from services.errors import UserError
-from services.workspaces import ensure_workspace, get_workspace
 
 MAX_ASSETS_PER_WORKSPACE = 100_000
 SEARCH_CANDIDATES = 500
@@ -64,7 +63,7 @@ def register_asset(
     *,
     session: Session,
     http: httpx.Client,
-    team_id: str,
+    workspace: WorkspaceRef,
     url: str,
     title: str | None,
     user_id: str,
@@ -72,7 +71,9 @@ def register_asset(
 ) -> Added:
     """Register an asset, fetching the page's title when none was given."""
     if title is not None:
-        return add_asset(session=session, team_id=team_id, url=url, title=title, user_id=user_id)
+        return add_asset(
+            session=session, workspace=workspace, url=url, title=title, user_id=user_id
+        )
     problem = None
     try:
         fetched = fetch_page_title(url, client=http, allow_private=allow_private)
@@ -83,7 +84,7 @@ def register_asset(
         fetched, problem = None, str(exc)
     added = add_asset(
         session=session,
-        team_id=team_id,
+        workspace=workspace,
         url=url,
         title=fetched or fallback_title(url),
         user_id=user_id,
@@ -93,9 +94,10 @@ def register_asset(
     return Added(asset=added.asset, existed=False, named_from_url=fetched is None, problem=problem)
 
 
-def add_asset(*, session: Session, team_id: str, url: str, title: str, user_id: str) -> Added:
+def add_asset(
+    *, session: Session, workspace: WorkspaceRef, url: str, title: str, user_id: str
+) -> Added:
     """Register an asset under a new handle, or return the one already at that URL."""
-    workspace = ensure_workspace(session=session, team_id=team_id)
     with writing(session):
         asset, existed = insert_asset(
             session=session, workspace=workspace, url=url, title=title, user_id=user_id
@@ -106,7 +108,7 @@ def add_asset(*, session: Session, team_id: str, url: str, title: str, user_id: 
 def insert_asset(
     *,
     session: Session,
-    workspace: Workspace,
+    workspace: WorkspaceRef,
     url: str,
     title: str,
     user_id: str,
@@ -128,7 +130,7 @@ def insert_asset(
         - 1
     )
     if number > MAX_ASSETS_PER_WORKSPACE:
-        session.rollback()
+        # The caller's step (add_asset's, prepare_campaign's) rolls the number back.
         raise UserError("This workspace has reached Liaison's limit of 100,000 assets.")
     assert workspace.id is not None
     asset = Asset(
@@ -158,18 +160,14 @@ def url_key(url: str) -> str:
     return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
-def _by_url_key(session: Session, workspace: Workspace, key: str) -> Asset | None:
+def _by_url_key(session: Session, workspace: WorkspaceRef, key: str) -> Asset | None:
     return session.exec(
         select(Asset).where(Asset.workspace_id == workspace.id, Asset.url_key == key)
     ).first()
 
 
-def _refs(session: Session, team_id: str, terms: list[str] | None) -> list[AssetRef]:
-    query = (
-        select(Asset.id, Asset.handle, Asset.title)
-        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
-        .where(Workspace.team_id == team_id)
-    )
+def _refs(session: Session, workspace: WorkspaceRef, terms: list[str] | None) -> list[AssetRef]:
+    query = select(Asset.id, Asset.handle, Asset.title).where(Asset.workspace_id == workspace.id)
     if terms:
         # Narrow in SQL by any word, then rank precisely in Python.
         clauses: list[sa.ColumnElement[bool]] = [
@@ -191,7 +189,7 @@ def _like_escape(term: str) -> str:
 
 
 def search_assets(
-    *, session: Session, team_id: str, query: str, limit: int = 10
+    *, session: Session, workspace: WorkspaceRef, query: str, limit: int = 10
 ) -> list[AssetSummary]:
     """Assets whose title or handle matches the query words, best first."""
     terms = search_terms(query)
@@ -199,41 +197,43 @@ def search_assets(
         return []
     # SQL's LIKE folds case for ASCII only (SQLite), so other scripts are ranked in Python.
     narrowed = terms if all(t.isascii() for t in terms) else None
-    ids = [r.id for r in rank(query, _refs(session, team_id, narrowed), limit=limit)]
-    exact = _by_handle(session, team_id, query)
+    ids = [r.id for r in rank(query, _refs(session, workspace, narrowed), limit=limit)]
+    exact = _by_handle(session, workspace, query)
     if exact is not None:
         ids = [exact.id, *(i for i in ids if i != exact.id)][:limit]
     return with_stats(session, ids)
 
 
-def _by_handle(session: Session, team_id: str, text: str) -> AssetRef | None:
+def _by_handle(session: Session, workspace: WorkspaceRef, text: str) -> AssetRef | None:
     handle = normalise_handle(text)
     if handle is None:
         return None
     row = session.exec(
-        select(Asset.id, Asset.handle, Asset.title)
-        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
-        .where(Workspace.team_id == team_id, Asset.handle == handle)
+        select(Asset.id, Asset.handle, Asset.title).where(
+            Asset.workspace_id == workspace.id, Asset.handle == handle
+        )
     ).first()
     return _ref(row) if row is not None else None
 
 
-def find_asset(*, session: Session, team_id: str, name: str) -> Lookup:
+def find_asset(*, session: Session, workspace: WorkspaceRef, name: str) -> Lookup:
     """Resolve a handle or title words to one asset, or to candidates."""
-    exact = _by_handle(session, team_id, name)
+    exact = _by_handle(session, workspace, name)
     if exact is not None:
         return Lookup(match=exact, candidates=())
     terms = search_terms(name)
-    candidates = _refs(session, team_id, terms) if terms else []
+    candidates = _refs(session, workspace, terms) if terms else []
     if not candidates:
         # Nothing shares a word: compare against everything for close spellings.
-        candidates = _refs(session, team_id, None)
+        candidates = _refs(session, workspace, None)
     return lookup(name, candidates)
 
 
-def record_usage(*, session: Session, team_id: str, name: str, user_id: str) -> UsageResult:
+def record_usage(
+    *, session: Session, workspace: WorkspaceRef, name: str, user_id: str
+) -> UsageResult:
     """Record that a rep used the named asset with a customer, or return the candidates."""
-    found = find_asset(session=session, team_id=team_id, name=name)
+    found = find_asset(session=session, workspace=workspace, name=name)
     if found.match is None:
         return UsageResult(asset=None, candidates=found.candidates, count=0)
     with writing(session):
@@ -253,11 +253,8 @@ def record_usage(*, session: Session, team_id: str, name: str, user_id: str) -> 
     return UsageResult(asset=asset, candidates=(), count=count)
 
 
-def top_assets(*, session: Session, team_id: str, limit: int = 10) -> list[AssetSummary]:
+def top_assets(*, session: Session, workspace: WorkspaceRef, limit: int = 10) -> list[AssetSummary]:
     """The workspace's most useful assets: approvals, then use, then newest."""
-    workspace = get_workspace(session=session, team_id=team_id)
-    if workspace is None:
-        return []
     # Aggregate each table on its own before joining: joining votes to uses directly
     # would multiply rows per asset.
     votes = (
@@ -360,7 +357,7 @@ MAX_PICKER = 100
 
 
 def pick_assets(
-    *, session: Session, team_id: str, query: str, campaign_id: int | None = None
+    *, session: Session, workspace: WorkspaceRef, query: str, campaign_id: int | None = None
 ) -> list[AssetRef]:
     """Assets for the feedback modal's picker: the best matches for what was typed.
 
@@ -368,36 +365,35 @@ def pick_assets(
     then the newest.
     """
     if query:
-        exact = _by_handle(session, team_id, query)
+        exact = _by_handle(session, workspace, query)
         terms = search_terms(query)
         narrowed = terms if terms and all(t.isascii() for t in terms) else None
-        ranked = rank(query, _refs(session, team_id, narrowed), limit=MAX_PICKER) if terms else []
+        ranked = rank(query, _refs(session, workspace, narrowed), limit=MAX_PICKER) if terms else []
         refs = [exact, *ranked] if exact is not None else ranked
     else:
-        refs = _refs(session, team_id, None)
+        refs = _refs(session, workspace, None)
         if campaign_id is not None:
-            own = _campaign_refs(session, team_id, campaign_id)
+            own = _campaign_refs(session, workspace, campaign_id)
             refs = [*own, *refs]
     return list({r.id: r for r in refs}.values())[:MAX_PICKER]
 
 
-def _campaign_refs(session: Session, team_id: str, campaign_id: int) -> list[AssetRef]:
+def _campaign_refs(session: Session, workspace: WorkspaceRef, campaign_id: int) -> list[AssetRef]:
     rows = session.exec(
         select(Asset.id, Asset.handle, Asset.title)
         .join(CampaignAsset, col(CampaignAsset.asset_id) == Asset.id)
-        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
-        .where(Workspace.team_id == team_id, CampaignAsset.campaign_id == campaign_id)
+        .where(Asset.workspace_id == workspace.id, CampaignAsset.campaign_id == campaign_id)
         .order_by(col(CampaignAsset.position))
     )
     return [_ref(row) for row in rows]
 
 
-def asset_ref(*, session: Session, team_id: str, asset_id: int) -> AssetRef | None:
+def asset_ref(*, session: Session, workspace: WorkspaceRef, asset_id: int) -> AssetRef | None:
     """One asset of this workspace, by id."""
     row = session.exec(
-        select(Asset.id, Asset.handle, Asset.title)
-        .join(Workspace, col(Workspace.id) == Asset.workspace_id)
-        .where(Workspace.team_id == team_id, Asset.id == asset_id)
+        select(Asset.id, Asset.handle, Asset.title).where(
+            Asset.workspace_id == workspace.id, Asset.id == asset_id
+        )
     ).first()
     return _ref(row) if row is not None else None
 
@@ -409,7 +405,7 @@ def add_collateral(
     *,
     db: SessionScope,
     http: httpx.Client,
-    team_id: str,
+    workspace: WorkspaceRef,
     url: str,
     title: str | None,
     user_id: str,
@@ -421,7 +417,7 @@ def add_collateral(
         return register_asset(
             session=session,
             http=http,
-            team_id=team_id,
+            workspace=workspace,
             url=url,
             title=title,
             user_id=user_id,
@@ -429,19 +425,23 @@ def add_collateral(
         )
 
 
-def search_collateral(*, read: SessionScope, team_id: str, query: str) -> list[AssetSummary]:
+def search_collateral(
+    *, read: SessionScope, workspace: WorkspaceRef, query: str
+) -> list[AssetSummary]:
     """`/collateral search`: the assets matching the query words, best first."""
     with read() as session:
-        return search_assets(session=session, team_id=team_id, query=query)
+        return search_assets(session=session, workspace=workspace, query=query)
 
 
-def use_collateral(*, db: SessionScope, team_id: str, name: str, user_id: str) -> UsageResult:
+def use_collateral(
+    *, db: SessionScope, workspace: WorkspaceRef, name: str, user_id: str
+) -> UsageResult:
     """`/collateral used`: record a use of the named asset, or return the candidates."""
     with db() as session:
-        return record_usage(session=session, team_id=team_id, name=name, user_id=user_id)
+        return record_usage(session=session, workspace=workspace, name=name, user_id=user_id)
 
 
-def list_top_collateral(*, read: SessionScope, team_id: str) -> list[AssetSummary]:
+def list_top_collateral(*, read: SessionScope, workspace: WorkspaceRef) -> list[AssetSummary]:
     """`/collateral top`: the workspace's most useful assets."""
     with read() as session:
-        return top_assets(session=session, team_id=team_id)
+        return top_assets(session=session, workspace=workspace)

@@ -31,19 +31,20 @@ from domain.commands import (
 )
 from domain.configuration import Outcome, Result
 from domain.permissions import is_shared_externally, is_workspace_admin, may_configure
+from models import WorkspaceRef
 from services.access import get_user
 from services.digest_access import channel_info
-from services.digest_runs import digest_settings_for_team
+from services.digest_runs import digest_settings
 from services.launches import get_launch_policy
 from services.scheduling import schedule_digest
 from services.workspaces import (
     add_admin,
     add_launcher,
     add_sales_channel,
-    get_workspace,
     is_named_admin,
     list_admins,
     list_launchers,
+    load_workspace,
     remove_admin,
     remove_launcher,
     set_digest_channel,
@@ -58,7 +59,7 @@ def configure(
     *,
     session: Session,
     command: LiaisonCommand,
-    team_id: str,
+    workspace: WorkspaceRef,
     actor: dict[str, Any],
     target: dict[str, Any] | None,
     channel_id: str,
@@ -71,9 +72,9 @@ def configure(
     opened, so no Slack call ever runs inside a database transaction.
     """
     actor_id = str(actor.get("id", ""))
-    named = is_named_admin(session=session, team_id=team_id, user_id=actor_id)
+    named = is_named_admin(session=session, workspace=workspace, user_id=actor_id)
     if isinstance(command, CONFIG_COMMANDS) and not may_configure(
-        actor, named_admin=named, workspace_key=team_id
+        actor, named_admin=named, workspace_key=workspace.team_id
     ):
         return Outcome(Result.REFUSED)
     if isinstance(command, AdminsAdd | AdminsRemove) and not is_workspace_admin(actor):
@@ -83,83 +84,84 @@ def configure(
         if target is None or target.get("is_bot") or target.get("deleted"):
             return Outcome(Result.ADMIN_NOT_A_PERSON, user_id=command.user_id)
         added = add_admin(
-            session=session, team_id=team_id, user_id=command.user_id, added_by=actor_id
+            session=session, workspace=workspace, user_id=command.user_id, added_by=actor_id
         )
         return Outcome(
             Result.ADMIN_ADDED if added else Result.ADMIN_EXISTS, user_id=command.user_id
         )
     if isinstance(command, AdminsRemove):
-        removed = remove_admin(session=session, team_id=team_id, user_id=command.user_id)
+        removed = remove_admin(session=session, workspace=workspace, user_id=command.user_id)
         return Outcome(
             Result.ADMIN_REMOVED if removed else Result.ADMIN_NOT_NAMED, user_id=command.user_id
         )
     if isinstance(command, AdminsList):
-        admins = list_admins(session=session, team_id=team_id)
+        admins = list_admins(session=session, workspace=workspace)
         return Outcome(Result.ADMINS_LISTED, users=tuple(admins))
     if isinstance(command, SalesHere):
         added = add_sales_channel(
-            session=session, team_id=team_id, channel_id=channel_id, added_by=actor_id
+            session=session, workspace=workspace, channel_id=channel_id, added_by=actor_id
         )
         return Outcome(Result.SALES_ADDED if added else Result.SALES_EXISTS, channel_id=channel_id)
     if isinstance(command, DigestShared):
-        set_digest_shared(session=session, team_id=team_id, allow=command.allow)
+        set_digest_shared(session=session, workspace=workspace, allow=command.allow)
         return Outcome(
             Result.DIGEST_SHARED_ALLOWED if command.allow else Result.DIGEST_SHARED_DENIED
         )
     if isinstance(command, DigestHere):
-        workspace = get_workspace(session=session, team_id=team_id)
-        allowed = bool(workspace and workspace.digest_shared_allowed)
+        allowed = load_workspace(session=session, workspace=workspace).digest_shared_allowed
         if channel is not None and is_shared_externally(channel) and not allowed:
             return Outcome(Result.DIGEST_SHARED_REFUSED, channel_id=channel_id)
-        workspace = set_digest_channel(
-            session=session, team_id=team_id, channel_id=channel_id, timezone=actor.get("tz")
+        stored = set_digest_channel(
+            session=session, workspace=workspace, channel_id=channel_id, timezone=actor.get("tz")
         )
         return Outcome(
             Result.DIGEST_CHANNEL_SET,
             channel_id=channel_id,
-            weekday=workspace.digest_weekday,
-            at=workspace.digest_time,
-            zone=workspace.timezone,
+            weekday=stored.digest_weekday,
+            at=stored.digest_time,
+            zone=stored.timezone,
         )
     if isinstance(command, Schedule):
-        workspace = set_schedule(
+        stored = set_schedule(
             session=session,
-            team_id=team_id,
+            workspace=workspace,
             weekday=command.weekday,
             at=command.at,
             timezone=command.zone,
         )
         return Outcome(
             Result.SCHEDULE_SET,
-            weekday=workspace.digest_weekday,
-            at=workspace.digest_time,
-            zone=workspace.timezone,
+            weekday=stored.digest_weekday,
+            at=stored.digest_time,
+            zone=stored.timezone,
         )
     if isinstance(command, LaunchersEveryone):
-        set_launchers_everyone(session=session, team_id=team_id)
+        set_launchers_everyone(session=session, workspace=workspace)
         return Outcome(Result.LAUNCHERS_EVERYONE)
     if isinstance(command, LaunchersAdd):
         added = add_launcher(
-            session=session, team_id=team_id, user_id=command.user_id, added_by=actor_id
+            session=session, workspace=workspace, user_id=command.user_id, added_by=actor_id
         )
         return Outcome(
             Result.LAUNCHER_ADDED if added else Result.LAUNCHER_EXISTS, user_id=command.user_id
         )
     if isinstance(command, LaunchersRemove):
-        removed = remove_launcher(session=session, team_id=team_id, user_id=command.user_id)
+        removed = remove_launcher(session=session, workspace=workspace, user_id=command.user_id)
         return Outcome(
             Result.LAUNCHER_REMOVED if removed else Result.LAUNCHER_NOT_NAMED,
             user_id=command.user_id,
         )
     if isinstance(command, LaunchersGroup):
-        set_launch_usergroup(session=session, team_id=team_id, usergroup_id=command.usergroup_id)
+        set_launch_usergroup(
+            session=session, workspace=workspace, usergroup_id=command.usergroup_id
+        )
         return Outcome(Result.LAUNCHERS_GROUP, usergroup_id=command.usergroup_id)
     if isinstance(command, LaunchersList):
-        policy = get_launch_policy(session=session, team_id=team_id)
+        policy = get_launch_policy(session=session, workspace=workspace)
         return Outcome(
             Result.LAUNCHERS_LISTED,
             policy=str(policy.policy),
-            users=tuple(list_launchers(session=session, team_id=team_id)),
+            users=tuple(list_launchers(session=session, workspace=workspace)),
             usergroup_id=policy.usergroup_id or "",
         )
     if isinstance(command, DigestNow | DigestPreview | Export):
@@ -173,7 +175,7 @@ def configure_workspace(
     client: WebClient,
     scheduler: BaseScheduler,
     command: LiaisonCommand,
-    team_id: str,
+    workspace: WorkspaceRef,
     user_id: str,
     channel_id: str,
 ) -> Outcome:
@@ -195,14 +197,14 @@ def configure_workspace(
         outcome = configure(
             session=session,
             command=command,
-            team_id=team_id,
+            workspace=workspace,
             actor=actor,
             target=target,
             channel_id=channel_id,
             channel=channel,
         )
         found = (
-            digest_settings_for_team(session=session, team_id=team_id)
+            digest_settings(session=session, workspace=workspace)
             if outcome.result in (Result.DIGEST_CHANNEL_SET, Result.SCHEDULE_SET)
             else None
         )

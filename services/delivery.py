@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from blocks.launch import DeliveryReport, build_launch_summary
+from core.db import reading, writing, writing_or_joining
 from domain.schedule import describe
 from models import (
     AnnouncementPost,
@@ -141,60 +142,60 @@ def claim(
     across instances.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
-    rows = session.execute(
-        _CLAIM_SKIP_LOCKED if postgres else _CLAIM,
-        {"now": now, "limit": limit + len(busy_channels)},
-    ).all()
-    jobs: list[Job] = []
-    seen = set(busy_channels)
-    for row in rows:
-        if row.channel_id in seen or len(jobs) >= limit:
-            continue
-        seen.add(row.channel_id)
-        payload = json.loads(row.payload)
-        # A reply to a message not posted through the outbox (a question in an
-        # announcement's thread) names its thread in its payload.
-        thread_ts = row.ts or payload.pop("thread_ts", None)
-        jobs.append(
-            Job(
-                id=row.id,
-                workspace_id=row.workspace_id,
-                kind=OutboxKind(row.kind),
-                channel_id=row.channel_id,
-                thread_ts=thread_ts,
-                payload=payload,
-                attempts=row.attempts,
-                verify_first=bool(row.verify_first) or row.status == OutboxStatus.SENDING,
-                created_at=row.created_at,
-                dedupe_key=row.dedupe_key,
-                campaign_id=row.campaign_id,
+    with writing(session):
+        rows = session.execute(
+            _CLAIM_SKIP_LOCKED if postgres else _CLAIM,
+            {"now": now, "limit": limit + len(busy_channels)},
+        ).all()
+        jobs: list[Job] = []
+        seen = set(busy_channels)
+        for row in rows:
+            if row.channel_id in seen or len(jobs) >= limit:
+                continue
+            seen.add(row.channel_id)
+            payload = json.loads(row.payload)
+            # A reply to a message not posted through the outbox (a question in an
+            # announcement's thread) names its thread in its payload.
+            thread_ts = row.ts or payload.pop("thread_ts", None)
+            jobs.append(
+                Job(
+                    id=row.id,
+                    workspace_id=row.workspace_id,
+                    kind=OutboxKind(row.kind),
+                    channel_id=row.channel_id,
+                    thread_ts=thread_ts,
+                    payload=payload,
+                    attempts=row.attempts,
+                    verify_first=bool(row.verify_first) or row.status == OutboxStatus.SENDING,
+                    created_at=row.created_at,
+                    dedupe_key=row.dedupe_key,
+                    campaign_id=row.campaign_id,
+                )
             )
-        )
-    if jobs:
-        session.execute(
-            _TAKE,
-            {
-                "ids": [job.id for job in jobs],
-                "worker": worker_id,
-                "until": now + timedelta(seconds=lock_s),
-            },
-        )
-    session.commit()
+        if jobs:
+            session.execute(
+                _TAKE,
+                {
+                    "ids": [job.id for job in jobs],
+                    "worker": worker_id,
+                    "until": now + timedelta(seconds=lock_s),
+                },
+            )
     return jobs
 
 
 def renew(*, session: Session, job_id: int, worker_id: str, now: datetime, lock_s: float) -> bool:
     """Extend this worker's claim right before it talks to Slack; False if it lost it."""
-    renewed = session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == job_id,
-            col(OutboxMessage.locked_by) == worker_id,
-            col(OutboxMessage.status) == OutboxStatus.SENDING,
+    with writing(session):
+        renewed = session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == job_id,
+                col(OutboxMessage.locked_by) == worker_id,
+                col(OutboxMessage.status) == OutboxStatus.SENDING,
+            )
+            .values(locked_until=now + timedelta(seconds=lock_s))
         )
-        .values(locked_until=now + timedelta(seconds=lock_s))
-    )
-    session.commit()
     return bool(renewed.rowcount)  # type: ignore[attr-defined]
 
 
@@ -332,6 +333,14 @@ def settle(
     """
     if not outcomes:
         return []
+    with writing(session):
+        return _settle_step(session, worker_id, outcomes, now)
+
+
+def _settle_step(
+    session: Session, worker_id: str, outcomes: Sequence[Outcome], now: datetime
+) -> list[int]:
+    """settle's reads and writes, inside its one writing step."""
     postgres = session.get_bind().dialect.name == "postgresql"
     owned = {
         row.id: row
@@ -432,7 +441,6 @@ def settle(
         for campaign_id in sorted(campaigns)
         if _finish_campaign(session, campaign_id, now) is not None
     ]
-    session.commit()
     return done
 
 
@@ -542,16 +550,18 @@ def _open_rows(session: Session, campaign_id: int) -> bool:
 
 def finish_stragglers(*, session: Session, now: datetime) -> list[int]:
     """Finish campaigns whose last message settled without their summary being queued."""
-    ids = session.exec(
-        select(Campaign.id).where(
-            Campaign.status == CampaignStatus.POSTING, col(Campaign.summary_sent_at).is_(None)
-        )
-    ).all()
+    with reading(session):
+        ids = session.exec(
+            select(Campaign.id).where(
+                Campaign.status == CampaignStatus.POSTING, col(Campaign.summary_sent_at).is_(None)
+            )
+        ).all()
     finished = []
     for campaign_id in ids:
-        if _finish_campaign(session, campaign_id, now) is not None:
-            finished.append(campaign_id)
-        session.commit()
+        # One step per campaign: it re-reads the campaign's rows under its lock.
+        with writing(session):
+            if _finish_campaign(session, campaign_id, now) is not None:
+                finished.append(campaign_id)
     return [i for i in finished if i is not None]
 
 
@@ -578,12 +588,11 @@ def report(*, session: Session, campaign_id: int) -> DeliveryReport:
 
 def queue_summary(*, session: Session, campaign_id: int, commit: bool = True) -> None:
     """Queue the marketer's private report now (a scheduled launch says when it posts)."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        return
-    _add_summary(session, campaign)
-    if commit:
-        session.commit()
+    with writing_or_joining(session, commit=commit):
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            return
+        _add_summary(session, campaign)
 
 
 def _add_summary(session: Session, campaign: Campaign) -> None:
@@ -618,19 +627,19 @@ def next_due(*, session: Session, after: datetime) -> datetime | None:
     Messages due already but held back (their channel has one in flight) are not counted:
     the send that frees their channel wakes the worker.
     """
-    due: datetime | None = session.execute(_NEXT_DUE, {"after": after}).scalar_one()
-    session.rollback()
+    with reading(session):
+        due: datetime | None = session.execute(_NEXT_DUE, {"after": after}).scalar_one()
     return due
 
 
 def pending_count(*, session: Session) -> int:
     """Messages not yet sent nor given up on."""
-    count = session.exec(
-        select(sa.func.count()).where(
-            col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
-        )
-    ).one()
-    session.rollback()
+    with reading(session):
+        count = session.exec(
+            select(sa.func.count()).where(
+                col(OutboxMessage.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+            )
+        ).one()
     return count
 
 

@@ -22,7 +22,7 @@ from domain.digest_data import (
     QuestionRecord,
     WeekVolume,
 )
-from models import as_utc
+from models import WorkspaceRef, as_utc
 from queries import digest
 from queries.digest import Span
 
@@ -37,7 +37,7 @@ UNKNOWN_LINK_REASON = ""  # the checker stores only ok or not; the ask says "doe
 def gather_digest(
     *,
     session: Session,
-    workspace_id: int,
+    workspace: WorkspaceRef,
     period: Period,
     previous: Period,
     weeks: list[tuple[datetime, datetime]],
@@ -46,18 +46,18 @@ def gather_digest(
     """Everything one workspace's digest for `period` is built from (people left to the caller)."""
     this = Span.of(period.start, period.end)
     last = Span.of(previous.start, previous.end)
-    assets, more_assets = _assets(session, workspace_id, this, last, max_assets)
-    this_week, last_week = _participation(session, workspace_id, this, last)
+    assets, more_assets = _assets(session, workspace.id, this, last, max_assets)
+    this_week, last_week = _participation(session, workspace.id, this, last)
     return DigestInput(
         period=period,
-        launches=_launches(session, workspace_id, this),
+        launches=_launches(session, workspace.id, this),
         assets=assets,
-        comments=_comments(session, workspace_id, this),
-        questions=_questions(session, workspace_id),
+        comments=_comments(session, workspace.id, this),
+        questions=_questions(session, workspace.id),
         this_week=this_week,
         last_week=last_week,
-        volume=_volume(session, workspace_id, weeks),
-        broken_links=_broken_links(session, workspace_id),
+        volume=_volume(session, workspace.id, weeks),
+        broken_links=_broken_links(session, workspace.id),
         people=[],
         more_assets=more_assets,
     )

@@ -20,8 +20,9 @@ from slack_sdk.errors import SlackApiError
 from core.db import SessionScope
 from domain.configuration import Outcome, Result
 from domain.permissions import is_outsider, is_shared_externally, may_read_digest
+from models import WorkspaceRef
 from services.access import get_user
-from services.workspaces import get_workspace, is_named_admin
+from services.workspaces import is_named_admin, load_workspace
 
 MEMBER_PAGES = 20  # conversations.members pages of 1,000: channels up to 20,000 people
 
@@ -70,7 +71,7 @@ def digest_refusal(
     *,
     client: WebClient,
     db: SessionScope,
-    team_id: str,
+    workspace: WorkspaceRef,
     user_id: str,
     channel_id: str,
     posting: bool,
@@ -85,21 +86,21 @@ def digest_refusal(
         # Slack won't say who this is (a stranger from another organisation).
         return Outcome(Result.DIGEST_REFUSED_GUEST)
     with db() as session:
-        named = is_named_admin(session=session, team_id=team_id, user_id=user_id)
-        workspace = get_workspace(session=session, team_id=team_id)
-        digest_channel = workspace.digest_channel_id if workspace is not None else None
-        shared_allowed = bool(workspace and workspace.digest_shared_allowed)
-    if is_outsider(actor, workspace_key=team_id):
+        named = is_named_admin(session=session, workspace=workspace, user_id=user_id)
+        stored = load_workspace(session=session, workspace=workspace)
+        digest_channel = stored.digest_channel_id
+        shared_allowed = stored.digest_shared_allowed
+    if is_outsider(actor, workspace_key=workspace.team_id):
         return Outcome(Result.DIGEST_REFUSED_GUEST)
     in_channel = False
     if not may_read_digest(
-        actor, named_admin=named, in_digest_channel=False, workspace_key=team_id
+        actor, named_admin=named, in_digest_channel=False, workspace_key=workspace.team_id
     ):
         in_channel = digest_channel is not None and is_channel_member(
             client=client, channel_id=digest_channel, user_id=user_id
         )
         if not may_read_digest(
-            actor, named_admin=named, in_digest_channel=in_channel, workspace_key=team_id
+            actor, named_admin=named, in_digest_channel=in_channel, workspace_key=workspace.team_id
         ):
             return Outcome(Result.DIGEST_REFUSED, channel_id=digest_channel or "")
     if posting:
@@ -112,13 +113,13 @@ _IN_FLIGHT_LOCK = threading.Lock()
 
 
 @contextmanager
-def one_digest_at_a_time(team_id: str, user_id: str) -> Iterator[bool]:
+def one_digest_at_a_time(workspace: WorkspaceRef, user_id: str) -> Iterator[bool]:
     """Yields False when this person already has a digest being prepared (this process).
 
     A digest takes seconds (link checks, listing people); one person asking twenty times
     must not hold twenty listener threads.
     """
-    key = (team_id, user_id)
+    key = (workspace.team_id, user_id)
     with _IN_FLIGHT_LOCK:
         busy = key in _IN_FLIGHT
         if not busy:

@@ -21,8 +21,9 @@ from blocks.digest import build_digest_message
 from core.db import SessionScope
 from domain.configuration import Outcome, Result
 from domain.digest_data import Digest
+from models import WorkspaceRef
 from services.digest_access import digest_refusal, one_digest_at_a_time, shared_channel_refused
-from services.digest_runs import digest_settings_for_team, on_demand_digest
+from services.digest_runs import digest_settings, on_demand_digest
 
 
 class DigestNowResult(StrEnum):
@@ -59,7 +60,7 @@ def preview_digest(
     db: SessionScope,
     client: WebClient | None,
     http: httpx.Client,
-    team_id: str,
+    workspace: WorkspaceRef,
     now: datetime,
     allow_private: bool,
     user_id: str | None = None,
@@ -76,7 +77,7 @@ def preview_digest(
         read=read or db,
         client=client,
         http=http,
-        team_id=team_id,
+        workspace=workspace,
         now=now,
         allow_private=allow_private,
         user_id=user_id,
@@ -92,7 +93,7 @@ def post_digest_now(
     db: SessionScope,
     client: WebClient,
     http: httpx.Client,
-    team_id: str,
+    workspace: WorkspaceRef,
     now: datetime,
     allow_private: bool,
     user_id: str | None = None,
@@ -109,7 +110,7 @@ def post_digest_now(
         read=read or db,
         client=client,
         http=http,
-        team_id=team_id,
+        workspace=workspace,
         now=now,
         allow_private=allow_private,
         user_id=user_id,
@@ -147,7 +148,7 @@ def _make(
     read: SessionScope,
     client: WebClient | None,
     http: httpx.Client,
-    team_id: str,
+    workspace: WorkspaceRef,
     now: datetime,
     allow_private: bool,
     user_id: str | None,
@@ -160,7 +161,7 @@ def _make(
             db=db,
             client=client,
             http=http,
-            team_id=team_id,
+            workspace=workspace,
             now=now,
             allow_private=allow_private,
             posting=posting,
@@ -169,14 +170,14 @@ def _make(
     refusal = digest_refusal(
         client=client,
         db=read,
-        team_id=team_id,
+        workspace=workspace,
         user_id=user_id,
         channel_id=channel_id,
         posting=posting,
     )
     if refusal is not None:
         return DigestNow(DigestNowResult.REFUSED, refusal=refusal)
-    with one_digest_at_a_time(team_id, user_id) as mine:
+    with one_digest_at_a_time(workspace, user_id) as mine:
         if not mine:
             return DigestNow(DigestNowResult.REFUSED, refusal=Outcome(Result.DIGEST_BUSY))
         with db() as session:
@@ -185,7 +186,7 @@ def _make(
                 session=session,
                 client=client,
                 http=http,
-                team_id=team_id,
+                workspace=workspace,
                 now=now,
                 allow_private=allow_private,
             )
@@ -197,14 +198,14 @@ def _make_for_operator(
     db: SessionScope,
     client: WebClient | None,
     http: httpx.Client,
-    team_id: str,
+    workspace: WorkspaceRef,
     now: datetime,
     allow_private: bool,
     posting: bool,
 ) -> _Made | DigestNow:
-    """The operator's digest: only for a workspace this database knows (nothing is created)."""
+    """The operator's digest, for a workspace this database knows (its CLI creates nothing)."""
     with db() as session:
-        found = digest_settings_for_team(session=session, team_id=team_id)
+        found = digest_settings(session=session, workspace=workspace)
         if found is None:
             return DigestNow(DigestNowResult.NO_WORKSPACE)
         if posting and found.channel_id is None:
@@ -213,7 +214,7 @@ def _make_for_operator(
             session=session,
             client=client,
             http=http,
-            team_id=team_id,
+            workspace=workspace,
             now=now,
             allow_private=allow_private,
         )

@@ -23,16 +23,25 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from blocks.digest import build_digest_message
-from core.db import SessionScope, begin_read, conflict_insert
+from core.db import SessionScope, conflict_insert, reading, writing
 from domain.digest import assemble_digest
 from domain.digest_data import Digest, DigestInput, Period
 from domain.periods import previous_period, rolling_period, scheduled_period, week_starts
-from models import DigestRun, DigestStatus, OutboxKind, OutboxMessage, Workspace, as_utc, utcnow
+from models import (
+    DigestRun,
+    DigestStatus,
+    OutboxKind,
+    OutboxMessage,
+    Workspace,
+    WorkspaceRef,
+    as_utc,
+    utcnow,
+)
 from services.access import people_terms
 from services.digest import gather_digest
 from services.digest_access import shared_channel_refused
 from services.links import check_workspace_links
-from services.workspaces import ensure_workspace, get_workspace
+from services.workspaces import load_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -52,17 +61,16 @@ class DigestSettings:
     # Whether an admin let the digest go to channels shared with another organisation.
     shared_allowed: bool = False
 
+    @property
+    def workspace(self) -> WorkspaceRef:
+        """The workspace these settings are of."""
+        return WorkspaceRef(id=self.workspace_id, team_id=self.team_id)
 
-def digest_settings(*, session: Session, workspace_id: int) -> DigestSettings | None:
-    """A workspace's digest settings, by id."""
-    workspace = session.get(Workspace, workspace_id)
-    return _settings(workspace) if workspace is not None else None
 
-
-def digest_settings_for_team(*, session: Session, team_id: str) -> DigestSettings | None:
-    """A workspace's digest settings, by Slack team id."""
-    workspace = session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
-    return _settings(workspace) if workspace is not None else None
+def digest_settings(*, session: Session, workspace: WorkspaceRef) -> DigestSettings | None:
+    """A workspace's digest settings (None: its row is gone)."""
+    stored = session.get(Workspace, workspace.id)
+    return _settings(stored) if stored is not None else None
 
 
 def scheduled_workspaces(*, session: Session) -> list[DigestSettings]:
@@ -101,14 +109,14 @@ def on_demand_period(settings: DigestSettings, now: datetime) -> Period:
     return rolling_period(now, zone=settings.zone)
 
 
-def is_claimed(*, session: Session, workspace_id: int, period: Period) -> bool:
+def is_claimed(*, session: Session, workspace: WorkspaceRef, period: Period) -> bool:
     """Whether this period's scheduled digest has been claimed already (by any instance)."""
-    found = session.exec(
-        select(DigestRun.id).where(
-            DigestRun.workspace_id == workspace_id, DigestRun.period_start == period.start
-        )
-    ).first()
-    session.rollback()
+    with reading(session):
+        found = session.exec(
+            select(DigestRun.id).where(
+                DigestRun.workspace_id == workspace.id, DigestRun.period_start == period.start
+            )
+        ).first()
     return found is not None
 
 
@@ -128,7 +136,7 @@ def make_digest(
     check_workspace_links(
         session=session,
         http=http,
-        workspace_id=settings.workspace_id,
+        workspace=settings.workspace,
         allow_private=allow_private,
     )
     people: list[str] | None = None
@@ -144,16 +152,14 @@ def make_digest(
             logger.warning("could not list people for redaction: quoting nothing", exc_info=True)
     # The period's records, read without SQLite's write lock: on a large workspace this
     # takes a while, and neither the writers nor this read may wait for the other.
-    if not session.in_transaction():
-        begin_read(session)
-    data = gather_digest(
-        session=session,
-        workspace_id=settings.workspace_id,
-        period=period,
-        previous=previous_period(period, zone=settings.zone),
-        weeks=week_starts(period, zone=settings.zone),
-    )
-    session.rollback()
+    with reading(session):
+        data = gather_digest(
+            session=session,
+            workspace=settings.workspace,
+            period=period,
+            previous=previous_period(period, zone=settings.zone),
+            weeks=week_starts(period, zone=settings.zone),
+        )
     return assemble_digest(bounded_for_analysis(data, people), workspace_name=settings.name)
 
 
@@ -206,20 +212,20 @@ def claim_and_queue(
         .on_conflict_do_nothing(index_elements=["workspace_id", "period_start"])
         .returning(table.c.id)
     )
-    run_id = session.execute(claim).scalar()
-    if run_id is None:
-        session.rollback()
-        return False
-    session.add(
-        OutboxMessage(
-            workspace_id=settings.workspace_id,
-            dedupe_key=digest_key(settings.workspace_id, period.start),
-            kind=OutboxKind.DIGEST,
-            channel_id=settings.channel_id,
-            payload=json.dumps(message),
+    # The claim and its message: one step, so the digest is queued exactly once.
+    with writing(session):
+        run_id = session.execute(claim).scalar()
+        if run_id is None:
+            return False  # claimed by another run: nothing was inserted
+        session.add(
+            OutboxMessage(
+                workspace_id=settings.workspace_id,
+                dedupe_key=digest_key(settings.workspace_id, period.start),
+                kind=OutboxKind.DIGEST,
+                channel_id=settings.channel_id,
+                payload=json.dumps(message),
+            )
         )
-    )
-    session.commit()
     return True
 
 
@@ -264,19 +270,16 @@ def on_demand_digest(
     session: Session,
     client: WebClient | None,
     http: httpx.Client,
-    team_id: str,
+    workspace: WorkspaceRef,
     now: datetime,
     allow_private: bool,
 ) -> Digest:
     """The last seven days' digest for `digest now` / `digest preview` (no claim involved)."""
     # Read first: a workspace seen before needs no write (nor SQLite's write lock).
-    if not session.in_transaction():
-        begin_read(session)
-    workspace = get_workspace(session=session, team_id=team_id)
-    settings = _settings(workspace) if workspace is not None else None
-    session.rollback()
+    with reading(session):
+        settings = digest_settings(session=session, workspace=workspace)
     if settings is None:
-        settings = _settings(ensure_workspace(session=session, team_id=team_id))
+        settings = _settings(load_workspace(session=session, workspace=workspace))
     return make_digest(
         session=session,
         client=client,
@@ -315,7 +318,7 @@ def queue_scheduled_digest(
     db: SessionScope,
     client: WebClient,
     http: httpx.Client,
-    workspace_id: int,
+    workspace: WorkspaceRef,
     now: datetime,
     allow_private: bool,
     claimed_by: str,
@@ -326,7 +329,7 @@ def queue_scheduled_digest(
     the delivery worker posts it.
     """
     with db() as session:
-        settings = digest_settings(session=session, workspace_id=workspace_id)
+        settings = digest_settings(session=session, workspace=workspace)
     if settings is None or settings.channel_id is None:
         return Scheduled.NO_CHANNEL
     refused = shared_channel_refused(
@@ -337,14 +340,14 @@ def queue_scheduled_digest(
         logger.warning(
             "digest for workspace %d: its channel is shared with another organisation, "
             "so nothing was posted (`/liaison digest shared allow` lets it go there)",
-            workspace_id,
+            workspace.id,
         )
         return Scheduled.SHARED_REFUSED
     with db() as session:
         period = period_for_schedule(settings, now)
         # Cheap check first: the claim below is what guarantees exactly once.
-        if is_claimed(session=session, workspace_id=workspace_id, period=period):
-            logger.info("digest for workspace %d, %s: already claimed", workspace_id, period.label)
+        if is_claimed(session=session, workspace=workspace, period=period):
+            logger.info("digest for workspace %d, %s: already claimed", workspace.id, period.label)
             return Scheduled.ALREADY_CLAIMED
         digest = make_digest(
             session=session,
@@ -363,7 +366,7 @@ def queue_scheduled_digest(
         )
     logger.info(
         "digest for workspace %d, %s: %s",
-        workspace_id,
+        workspace.id,
         period.label,
         "queued" if claimed else "claimed by another run",
     )
@@ -383,7 +386,7 @@ def missed_digests(*, db: SessionScope, now: datetime) -> list[tuple[DigestSetti
         period = period_for_schedule(settings, now)
         with db() as session:
             missed = period.end > as_utc(settings.configured_at) and not is_claimed(
-                session=session, workspace_id=settings.workspace_id, period=period
+                session=session, workspace=settings.workspace, period=period
             )
         found.append((settings, missed))
     return found

@@ -42,7 +42,7 @@ from domain.export import (
     export_row,
 )
 from domain.permissions import may_configure
-from models import Asset, Campaign, Comment, Usage, Vote, Workspace, as_utc
+from models import Asset, Campaign, Comment, Usage, Vote, WorkspaceRef, as_utc
 from services.access import get_user
 from services.workspaces import is_named_admin
 
@@ -56,19 +56,13 @@ Progress = Callable[[int], None]
 Opener = Callable[[int], AbstractContextManager[TextIO]]
 
 
-def get_workspace_id(*, session: Session, team_id: str) -> int | None:
-    """The database id of a team's workspace, or None when Liaison has never seen it."""
-    with reading(session):
-        return session.execute(
-            sa.select(col(Workspace.id)).where(col(Workspace.team_id) == team_id)
-        ).scalar_one_or_none()
-
-
-def may_export(*, session: Session, team_id: str, actor: Mapping[str, Any]) -> bool:
+def may_export(*, session: Session, workspace: WorkspaceRef, actor: Mapping[str, Any]) -> bool:
     """True when this Slack user may export (the configuration rule: admins, owners, named)."""
     with reading(session):
-        named = is_named_admin(session=session, team_id=team_id, user_id=str(actor.get("id", "")))
-    return may_configure(actor, named_admin=named, workspace_key=team_id)
+        named = is_named_admin(
+            session=session, workspace=workspace, user_id=str(actor.get("id", ""))
+        )
+    return may_configure(actor, named_admin=named, workspace_key=workspace.team_id)
 
 
 def _span(column: Any, period: ExportPeriod) -> sa.ColumnElement[bool]:
@@ -76,7 +70,7 @@ def _span(column: Any, period: ExportPeriod) -> sa.ColumnElement[bool]:
     return sa.and_(column >= as_utc(period.start), column < as_utc(period.end))
 
 
-def count_feedback(*, session: Session, workspace_id: int, period: ExportPeriod) -> int:
+def count_feedback(*, session: Session, workspace: WorkspaceRef, period: ExportPeriod) -> int:
     """How many rows an export of this period holds."""
     total = 0
     with reading(session):
@@ -85,13 +79,17 @@ def count_feedback(*, session: Session, workspace_id: int, period: ExportPeriod)
             total += session.execute(
                 sa.select(sa.func.count())
                 .select_from(model)
-                .where(col(model.workspace_id) == workspace_id, _span(created, period))
+                .where(col(model.workspace_id) == workspace.id, _span(created, period))
             ).scalar_one()
     return total
 
 
 def followup_authors(
-    *, session: Session, workspace_id: int, period: ExportPeriod, limit: int = MAX_NAMED_AUTHORS
+    *,
+    session: Session,
+    workspace: WorkspaceRef,
+    period: ExportPeriod,
+    limit: int = MAX_NAMED_AUTHORS,
 ) -> list[str]:
     """Slack ids of the people whose comments in the period the export may name."""
     with reading(session):
@@ -99,7 +97,7 @@ def followup_authors(
             session.execute(
                 sa.select(col(Comment.user_id))
                 .where(
-                    col(Comment.workspace_id) == workspace_id,
+                    col(Comment.workspace_id) == workspace.id,
                     _span(col(Comment.created_at), period),
                     col(Comment.followup_ok).is_(True),
                     col(Comment.flagged).is_(False),
@@ -145,7 +143,7 @@ def _batches(
 
 def _asset_feedback(
     session: Session,
-    workspace_id: int,
+    workspace: WorkspaceRef,
     period: ExportPeriod,
     batch_size: int,
     *,
@@ -167,7 +165,7 @@ def _asset_feedback(
         )
         .join(Asset, col(Asset.id) == col(model.asset_id))
         .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
-        .where(col(model.workspace_id) == workspace_id, _span(created, period))
+        .where(col(model.workspace_id) == workspace.id, _span(created, period))
     )
     for row in _batches(session, query, created, row_id, batch_size):
         yield FeedbackRecord(
@@ -183,19 +181,19 @@ def _asset_feedback(
 
 
 def _votes(
-    session: Session, workspace_id: int, period: ExportPeriod, batch_size: int
+    session: Session, workspace: WorkspaceRef, period: ExportPeriod, batch_size: int
 ) -> Iterator[FeedbackRecord]:
-    return _asset_feedback(session, workspace_id, period, batch_size, model=Vote, kind=Kind.VOTE)
+    return _asset_feedback(session, workspace, period, batch_size, model=Vote, kind=Kind.VOTE)
 
 
 def _uses(
-    session: Session, workspace_id: int, period: ExportPeriod, batch_size: int
+    session: Session, workspace: WorkspaceRef, period: ExportPeriod, batch_size: int
 ) -> Iterator[FeedbackRecord]:
-    return _asset_feedback(session, workspace_id, period, batch_size, model=Usage, kind=Kind.USE)
+    return _asset_feedback(session, workspace, period, batch_size, model=Usage, kind=Kind.USE)
 
 
 def _comments(
-    session: Session, workspace_id: int, period: ExportPeriod, batch_size: int
+    session: Session, workspace: WorkspaceRef, period: ExportPeriod, batch_size: int
 ) -> Iterator[FeedbackRecord]:
     query = (
         sa.select(
@@ -216,7 +214,7 @@ def _comments(
             Campaign,
             col(Campaign.id) == sa.func.coalesce(col(Comment.campaign_id), col(Asset.campaign_id)),
         )
-        .where(col(Comment.workspace_id) == workspace_id, _span(col(Comment.created_at), period))
+        .where(col(Comment.workspace_id) == workspace.id, _span(col(Comment.created_at), period))
     )
     for row in _batches(session, query, col(Comment.created_at), col(Comment.id), batch_size):
         shown = bool(row.followup_ok) and not row.flagged
@@ -238,11 +236,11 @@ def _comments(
 
 
 def iter_feedback(
-    *, session: Session, workspace_id: int, period: ExportPeriod, batch_size: int = BATCH_SIZE
+    *, session: Session, workspace: WorkspaceRef, period: ExportPeriod, batch_size: int = BATCH_SIZE
 ) -> Iterator[FeedbackRecord]:
     """Every vote, use and comment of the period, oldest first, read in batches."""
     streams = (
-        reader(session, workspace_id, period, batch_size) for reader in (_votes, _uses, _comments)
+        reader(session, workspace, period, batch_size) for reader in (_votes, _uses, _comments)
     )
     return heapq.merge(*streams, key=lambda record: record.order)
 
@@ -250,7 +248,7 @@ def iter_feedback(
 def write_feedback_csv(
     *,
     session: Session,
-    workspace_id: int,
+    workspace: WorkspaceRef,
     period: ExportPeriod,
     out: TextIO,
     names: Mapping[str, str],
@@ -266,7 +264,7 @@ def write_feedback_csv(
     writer.writerow(COLUMNS)
     written = 0
     for record in iter_feedback(
-        session=session, workspace_id=workspace_id, period=period, batch_size=batch_size
+        session=session, workspace=workspace, period=period, batch_size=batch_size
     ):
         writer.writerow(export_row(record, names))
         written += 1
@@ -281,7 +279,7 @@ def write_feedback_csv(
 class FeedbackExport:
     """What one export wrote."""
 
-    workspace_id: int | None  # None: Liaison has never seen the team, nothing was written
+    workspace_id: int
     total: int = 0  # rows the period held when the export started
     rows: int = 0  # rows written
 
@@ -289,7 +287,7 @@ class FeedbackExport:
 def export_feedback(
     *,
     db: SessionScope,
-    team_id: str,
+    workspace: WorkspaceRef,
     period: ExportPeriod,
     out: Opener,
     client: WebClient | None = None,
@@ -298,26 +296,22 @@ def export_feedback(
     """Write a team's feedback of the period as CSV to what `out` opens; the rows written.
 
     With a client, the opted-in authors are named (users.info, asked between the reads,
-    never inside a transaction); without, they keep their Slack ids. Nothing is opened
-    for a team Liaison has never seen.
+    never inside a transaction); without, they keep their Slack ids.
     """
     with db() as session:
-        workspace_id = get_workspace_id(session=session, team_id=team_id)
-        if workspace_id is None:
-            return FeedbackExport(workspace_id=None)
-        total = count_feedback(session=session, workspace_id=workspace_id, period=period)
-        authors = followup_authors(session=session, workspace_id=workspace_id, period=period)
+        total = count_feedback(session=session, workspace=workspace, period=period)
+        authors = followup_authors(session=session, workspace=workspace, period=period)
     names = author_names(client=client, user_ids=authors) if client is not None else {}
     with out(total) as handle, db() as session:
         rows = write_feedback_csv(
             session=session,
-            workspace_id=workspace_id,
+            workspace=workspace,
             period=period,
             out=handle,
             names=names,
             progress=progress,
         )
-    return FeedbackExport(workspace_id=workspace_id, total=total, rows=rows)
+    return FeedbackExport(workspace_id=workspace.id, total=total, rows=rows)
 
 
 def author_names(*, client: WebClient, user_ids: list[str]) -> dict[str, str]:
@@ -337,7 +331,7 @@ def send_feedback_export(
     *,
     db: SessionScope,
     client: WebClient,
-    team_id: str,
+    workspace: WorkspaceRef,
     user_id: str,
     period: ExportPeriod,
     notify: Callable[[Outcome], None],
@@ -351,15 +345,15 @@ def send_feedback_export(
     """
     actor = get_user(client=client, user_id=user_id)
     with db() as session:
-        allowed = may_export(session=session, team_id=team_id, actor=actor)
+        allowed = may_export(session=session, workspace=workspace, actor=actor)
     if not allowed:
         return Outcome(Result.EXPORT_REFUSED)
     notify(Outcome(Result.EXPORT_PREPARING, since=period.since))
     with tempfile.TemporaryDirectory(prefix="liaison-export-") as folder:
-        path = Path(folder) / export_filename(team_id, period)
+        path = Path(folder) / export_filename(workspace.team_id, period)
         written = export_feedback(
             db=db,
-            team_id=team_id,
+            workspace=workspace,
             period=period,
             # utf-8-sig: spreadsheet apps then read names and emoji correctly.
             out=lambda _total: path.open("w", encoding="utf-8-sig", newline=""),

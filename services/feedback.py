@@ -13,7 +13,7 @@ from domain.assets import AssetRef, Lookup
 from domain.feedback import FeedbackForm, QuickFeedback
 from domain.nudge import build_nudge
 from domain.review import review_comment
-from models import Source, VoteValue
+from models import Source, VoteValue, WorkspaceRef
 from services.collateral import pick_assets
 from services.errors import UserError
 from services.home import HomeRefresh
@@ -36,7 +36,7 @@ def submit_feedback(
     db: SessionScope,
     homes: HomeRefresh,
     reviewer: CommentReviewer | None,
-    team_id: str,
+    workspace: WorkspaceRef,
     author_id: str,
     form: FeedbackForm,
     campaign_id: int | None,
@@ -45,7 +45,7 @@ def submit_feedback(
     with db() as session:
         saved = give_feedback(
             session=session,
-            team_id=team_id,
+            workspace=workspace,
             asset_id=form.asset_id,
             user_id=author_id,
             value=VoteValue(form.verdict.value) if form.verdict is not None else None,
@@ -56,7 +56,7 @@ def submit_feedback(
             reviewer=reviewer,
         )
     if saved is not None:
-        homes.refresh(team_id, saved.owner_id)
+        homes.refresh(workspace.team_id, saved.owner_id)
     return saved
 
 
@@ -66,7 +66,7 @@ def give_quick_feedback(
     read: SessionScope,
     homes: HomeRefresh,
     reviewer: CommentReviewer | None,
-    team_id: str,
+    workspace: WorkspaceRef,
     user_id: str,
     command: QuickFeedback,
 ) -> Feedback | Lookup | None:
@@ -76,7 +76,7 @@ def give_quick_feedback(
     no single asset; None when the asset was deleted between the lookup and the save.
     """
     with read() as session:
-        resolved = resolve_quick(session=session, team_id=team_id, command=command)
+        resolved = resolve_quick(session=session, workspace=workspace, command=command)
     if not isinstance(resolved, tuple):
         return resolved
     reading, ref = resolved
@@ -84,7 +84,7 @@ def give_quick_feedback(
     with db() as session:
         saved = give_feedback(
             session=session,
-            team_id=team_id,
+            workspace=workspace,
             asset_id=ref.id,
             user_id=user_id,
             value=VoteValue(reading.verdict.value),
@@ -94,7 +94,7 @@ def give_quick_feedback(
             reviewer=reviewer,
         )
     if saved is not None:
-        homes.refresh(team_id, saved.owner_id)
+        homes.refresh(workspace.team_id, saved.owner_id)
     return saved
 
 
@@ -106,11 +106,13 @@ class RewordForm:
     rewording: str
 
 
-def open_reword(*, db: SessionScope, team_id: str, user_id: str, comment_id: int) -> RewordForm:
+def open_reword(
+    *, db: SessionScope, workspace: WorkspaceRef, user_id: str, comment_id: int
+) -> RewordForm:
     """The person's own comment with its suggested rewording, or a UserError when it is gone."""
     with db() as session:
         own = get_own_comment(
-            session=session, team_id=team_id, user_id=user_id, comment_id=comment_id
+            session=session, workspace=workspace, user_id=user_id, comment_id=comment_id
         )
     if own is None:
         raise UserError(GONE)
@@ -123,7 +125,7 @@ def submit_reword(
     db: SessionScope,
     homes: HomeRefresh,
     reviewer: CommentReviewer | None,
-    team_id: str,
+    workspace: WorkspaceRef,
     user_id: str,
     comment_id: int,
     text: str,
@@ -132,20 +134,22 @@ def submit_reword(
     with db() as session:
         result = reword_comment(
             session=session,
-            team_id=team_id,
+            workspace=workspace,
             user_id=user_id,
             comment_id=comment_id,
             text=text,
             reviewer=reviewer,
         )
     if result.saved and result.comment is not None:
-        homes.refresh(team_id, result.comment.owner_id)
+        homes.refresh(workspace.team_id, result.comment.owner_id)
     return result
 
 
 def list_asset_choices(
-    *, read: SessionScope, team_id: str, query: str, campaign_id: int | None
+    *, read: SessionScope, workspace: WorkspaceRef, query: str, campaign_id: int | None
 ) -> list[AssetRef]:
     """The feedback picker's best matches for what was typed (the campaign's assets first)."""
     with read() as session:
-        return pick_assets(session=session, team_id=team_id, query=query, campaign_id=campaign_id)
+        return pick_assets(
+            session=session, workspace=workspace, query=query, campaign_id=campaign_id
+        )

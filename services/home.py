@@ -29,11 +29,10 @@ from models import (
     Question,
     Vote,
     VoteValue,
-    Workspace,
+    WorkspaceRef,
     utcnow,
 )
 from services.collateral import top_assets, with_stats
-from services.workspaces import ensure_workspace
 
 MAX_CAMPAIGNS = 10
 MAX_ASSETS = 15
@@ -46,13 +45,13 @@ TREND_DAYS = 7
 class HomeRefresh(Protocol):
     """Publishes someone's App Home again, soon, in the background."""
 
+    # Slack-keyed: a home tab is a Slack view, published for a person of a team.
     def refresh(self, team_id: str, user_id: str) -> None:
         """Ask for a refresh of this person's home tab."""
 
 
-def record_visit(*, session: Session, team_id: str, user_id: str) -> bool:
+def record_visit(*, session: Session, workspace: WorkspaceRef, user_id: str) -> bool:
     """Note that someone opened the home tab; True on their first visit."""
-    workspace = ensure_workspace(session=session, team_id=team_id)
     with writing(session):
         visit = session.exec(
             select(HomeVisit).where(
@@ -65,30 +64,31 @@ def record_visit(*, session: Session, team_id: str, user_id: str) -> bool:
             return False
         try:
             with session.begin_nested():
-                assert workspace.id is not None
                 session.add(HomeVisit(workspace_id=workspace.id, user_id=user_id))
         except sa.exc.IntegrityError:
             return False  # a second app_home_opened raced this one
         return True
 
 
-def has_visited(*, session: Session, team_id: str, user_id: str) -> bool:
+def has_visited(*, session: Session, workspace: WorkspaceRef, user_id: str) -> bool:
     """Whether someone has ever opened the home tab (only they get refreshes)."""
     found = session.exec(
-        select(HomeVisit.id)
-        .join(Workspace, col(Workspace.id) == HomeVisit.workspace_id)
-        .where(Workspace.team_id == team_id, HomeVisit.user_id == user_id)
+        select(HomeVisit.id).where(
+            HomeVisit.workspace_id == workspace.id, HomeVisit.user_id == user_id
+        )
     ).first()
     return found is not None
 
 
 def home_data(
-    *, session: Session, team_id: str, user_id: str, now: datetime, first_visit: bool = False
+    *,
+    session: Session,
+    workspace: WorkspaceRef,
+    user_id: str,
+    now: datetime,
+    first_visit: bool = False,
 ) -> HomeData:
     """Gather one person's home tab."""
-    workspace = session.exec(select(Workspace).where(Workspace.team_id == team_id)).first()
-    if workspace is None or workspace.id is None:
-        return HomeData(user_id, first_visit, [], 0, [], 0, [], [], [], [])
     wid = workspace.id
     campaigns, more_campaigns = _campaigns(session, wid, user_id)
     asset_ids = _owned_asset_ids(session, wid, user_id)
@@ -103,12 +103,12 @@ def home_data(
         comments=_comments(session, asset_ids),
         questions=_questions(session, wid, user_id),
         pending=_pending(session, wid, user_id, now),
-        top=top_assets(session=session, team_id=team_id, limit=5),
+        top=top_assets(session=session, workspace=workspace, limit=5),
     )
 
 
 def open_home(
-    *, db: SessionScope, read: SessionScope, team_id: str, user_id: str, now: datetime
+    *, db: SessionScope, read: SessionScope, workspace: WorkspaceRef, user_id: str, now: datetime
 ) -> HomeData:
     """Someone opened their home tab: note the visit, then gather what it shows.
 
@@ -116,10 +116,10 @@ def open_home(
     never waits behind a writer.
     """
     with db() as session:
-        first = record_visit(session=session, team_id=team_id, user_id=user_id)
+        first = record_visit(session=session, workspace=workspace, user_id=user_id)
     with read() as session:
         return home_data(
-            session=session, team_id=team_id, user_id=user_id, now=now, first_visit=first
+            session=session, workspace=workspace, user_id=user_id, now=now, first_visit=first
         )
 
 

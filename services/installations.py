@@ -48,6 +48,7 @@ def _epoch(moment: datetime | None) -> int | None:
     return None if moment is None else int(as_utc(moment).timestamp())
 
 
+# Slack-keyed throughout: installations and tokens are Slack's, by team or enterprise id.
 class DbInstallationStore(InstallationStore):
     """Bolt's installation store on the `slack_installation` table."""
 

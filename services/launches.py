@@ -21,7 +21,7 @@ from blocks.launch import (
     build_question_message,
     build_question_not_posted,
 )
-from core.db import SessionScope
+from core.db import SessionScope, reading, writing, writing_or_joining
 from domain.assets import AssetRef, fallback_title
 from domain.launch import LaunchForm
 from domain.schedule import launch_instant
@@ -39,11 +39,12 @@ from models import (
     OutboxStatus,
     Question,
     Workspace,
+    WorkspaceRef,
     utcnow,
 )
 from services.collateral import insert_asset
 from services.errors import UserError
-from services.workspaces import ensure_workspace, get_workspace
+from services.workspaces import ref_of
 
 
 @dataclass(frozen=True)
@@ -64,21 +65,21 @@ class Created:
     timezone: str
 
 
-def get_launch_policy(*, session: Session, team_id: str) -> LaunchPolicyView:
+def get_launch_policy(*, session: Session, workspace: WorkspaceRef) -> LaunchPolicyView:
     """The workspace's launch policy (everyone, named people, or a user group)."""
-    workspace = get_workspace(session=session, team_id=team_id)
-    if workspace is None:
+    stored = session.get(Workspace, workspace.id)
+    if stored is None:
         return LaunchPolicyView(LaunchPolicy.EVERYONE, None, frozenset())
     named = session.exec(select(Launcher.user_id).where(Launcher.workspace_id == workspace.id))
     return LaunchPolicyView(
-        LaunchPolicy(workspace.launch_policy), workspace.launch_usergroup_id, frozenset(named)
+        LaunchPolicy(stored.launch_policy), stored.launch_usergroup_id, frozenset(named)
     )
 
 
 def create_campaign(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     marketer_id: str,
     form: LaunchForm,
     timezone: str,
@@ -89,25 +90,25 @@ def create_campaign(
     and queues or schedules its posts; a crash in between is finished by the worker's
     sweep, so a launch the marketer submitted is never lost.
     """
-    workspace = ensure_workspace(session=session, team_id=team_id)
-    assert workspace.id is not None
-    campaign = Campaign(
-        workspace_id=workspace.id,
-        marketer_id=marketer_id,
-        name=form.name,
-        summary=form.summary,
-        ask=form.ask,
-        launch_date=form.launch_date,
-        timezone=timezone,
-        status=CampaignStatus.PREPARING,
-        pending_collateral=json.dumps([{"url": c.url, "title": c.title} for c in form.collateral]),
-    )
-    session.add(campaign)
-    session.flush()
-    assert campaign.id is not None
-    for channel_id in form.channel_ids:
-        session.add(AnnouncementPost(campaign_id=campaign.id, channel_id=channel_id))
-    session.commit()
+    with writing(session):
+        campaign = Campaign(
+            workspace_id=workspace.id,
+            marketer_id=marketer_id,
+            name=form.name,
+            summary=form.summary,
+            ask=form.ask,
+            launch_date=form.launch_date,
+            timezone=timezone,
+            status=CampaignStatus.PREPARING,
+            pending_collateral=json.dumps(
+                [{"url": c.url, "title": c.title} for c in form.collateral]
+            ),
+        )
+        session.add(campaign)
+        session.flush()
+        assert campaign.id is not None
+        for channel_id in form.channel_ids:
+            session.add(AnnouncementPost(campaign_id=campaign.id, channel_id=channel_id))
     return campaign.id
 
 
@@ -125,48 +126,49 @@ def prepare_campaign(
     With `commit=False` the caller commits, so what else the outcome needs (the
     marketer's note that the launch is scheduled) joins the same transaction.
     """
-    campaign = session.get(Campaign, campaign_id, with_for_update=True)
-    if campaign is None or campaign.status != CampaignStatus.PREPARING:
-        session.rollback()
-        return None
-    assert campaign.id is not None
-    workspace = session.get(Workspace, campaign.workspace_id)
-    assert workspace is not None
-    linked: list[int] = []
-    for line in json.loads(campaign.pending_collateral or "[]"):
-        url = str(line["url"])
-        title = line.get("title") or titles.get(url) or fallback_title(url)
-        asset, existed = insert_asset(
-            session=session,
-            workspace=workspace,
-            url=url,
-            title=title,
-            user_id=campaign.marketer_id,
-            campaign_id=campaign.id,
-        )
-        if existed and asset.campaign_id is None:
-            asset.campaign_id = campaign.id
-            session.add(asset)
-        assert asset.id is not None
-        if asset.id not in linked:
-            linked.append(asset.id)
-            session.add(
-                CampaignAsset(campaign_id=campaign.id, asset_id=asset.id, position=len(linked))
+    with writing_or_joining(session, commit=commit):
+        campaign = session.get(Campaign, campaign_id, with_for_update=True)
+        if campaign is None or campaign.status != CampaignStatus.PREPARING:
+            return None  # nothing written: the step (or the caller's) ends the transaction
+        assert campaign.id is not None
+        workspace = session.get(Workspace, campaign.workspace_id)
+        assert workspace is not None
+        linked: list[int] = []
+        for line in json.loads(campaign.pending_collateral or "[]"):
+            url = str(line["url"])
+            title = line.get("title") or titles.get(url) or fallback_title(url)
+            asset, existed = insert_asset(
+                session=session,
+                workspace=ref_of(workspace),
+                url=url,
+                title=title,
+                user_id=campaign.marketer_id,
+                campaign_id=campaign.id,
             )
-    campaign.pending_collateral = None
-    campaign.scheduled_for = launch_instant(campaign.launch_date, campaign.timezone, now)
-    campaign.status = CampaignStatus.SCHEDULED if campaign.scheduled_for else CampaignStatus.POSTING
-    session.add(campaign)
-    session.flush()
-    if campaign.scheduled_for is None:
-        _enqueue(session, campaign)
-    if commit:
-        session.commit()
-    else:
+            if existed and asset.campaign_id is None:
+                asset.campaign_id = campaign.id
+                session.add(asset)
+            assert asset.id is not None
+            if asset.id not in linked:
+                linked.append(asset.id)
+                session.add(
+                    CampaignAsset(campaign_id=campaign.id, asset_id=asset.id, position=len(linked))
+                )
+        campaign.pending_collateral = None
+        campaign.scheduled_for = launch_instant(campaign.launch_date, campaign.timezone, now)
+        campaign.status = (
+            CampaignStatus.SCHEDULED if campaign.scheduled_for else CampaignStatus.POSTING
+        )
+        session.add(campaign)
         session.flush()
-    return Created(
-        campaign_id=campaign.id, scheduled_for=campaign.scheduled_for, timezone=campaign.timezone
-    )
+        if campaign.scheduled_for is None:
+            _enqueue(session, campaign)
+        session.flush()
+        return Created(
+            campaign_id=campaign.id,
+            scheduled_for=campaign.scheduled_for,
+            timezone=campaign.timezone,
+        )
 
 
 @dataclass(frozen=True)
@@ -174,8 +176,7 @@ class Submission:
     """What the work after a launch's acknowledgement needs to know about it."""
 
     campaign_id: int
-    team_id: str
-    workspace_id: int
+    workspace: WorkspaceRef
     marketer_id: str
     untitled: tuple[str, ...]  # collateral links whose page title is still to be read
     created_at: datetime
@@ -183,25 +184,23 @@ class Submission:
 
 def preparing_submission(*, session: Session, campaign_id: int) -> Submission | None:
     """A campaign still PREPARING, with its workspace and untitled links (None: done)."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None or campaign.status != CampaignStatus.PREPARING:
-        session.rollback()
-        return None
-    assert campaign.id is not None
-    workspace = session.get(Workspace, campaign.workspace_id)
-    assert workspace is not None
-    lines = json.loads(campaign.pending_collateral or "[]")
-    untitled = tuple(str(line["url"]) for line in lines if not line.get("title"))
-    found = Submission(
-        campaign_id=campaign.id,
-        team_id=workspace.team_id,
-        workspace_id=workspace.id or 0,
-        marketer_id=campaign.marketer_id,
-        untitled=untitled,
-        created_at=campaign.created_at,
-    )
-    session.rollback()
-    return found
+    # Read, then users.info and page titles: no transaction is held over those calls.
+    with reading(session):
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None or campaign.status != CampaignStatus.PREPARING:
+            return None
+        assert campaign.id is not None
+        workspace = session.get(Workspace, campaign.workspace_id)
+        assert workspace is not None
+        lines = json.loads(campaign.pending_collateral or "[]")
+        untitled = tuple(str(line["url"]) for line in lines if not line.get("title"))
+        return Submission(
+            campaign_id=campaign.id,
+            workspace=ref_of(workspace),
+            marketer_id=campaign.marketer_id,
+            untitled=untitled,
+            created_at=campaign.created_at,
+        )
 
 
 def refuse_campaign(*, session: Session, campaign_id: int, outsider: bool) -> bool:
@@ -227,37 +226,36 @@ def _drop(session: Session, campaign_id: int, note: Callable[[str], dict[str, An
     The note is an outbox row committed with the removal, so it is sent exactly once
     even if the process dies right after.
     """
-    campaign = session.get(Campaign, campaign_id, with_for_update=True)
-    if campaign is None or campaign.status != CampaignStatus.PREPARING:
-        session.rollback()
-        return False
-    session.add(
-        OutboxMessage(
-            workspace_id=campaign.workspace_id,
-            # Sent once by the transaction itself (the row lock and status); the key need
-            # not repeat, and SQLite may give a deleted campaign's id to the next one.
-            dedupe_key=f"c{campaign_id}:dropped:{uuid.uuid4().hex}",
-            kind=OutboxKind.NOTICE,
-            channel_id=campaign.marketer_id,
-            payload=json.dumps(note(campaign.name)),
+    with writing(session):
+        campaign = session.get(Campaign, campaign_id, with_for_update=True)
+        if campaign is None or campaign.status != CampaignStatus.PREPARING:
+            return False  # nothing written
+        session.add(
+            OutboxMessage(
+                workspace_id=campaign.workspace_id,
+                # Sent once by the transaction itself (the row lock and status); the key need
+                # not repeat, and SQLite may give a deleted campaign's id to the next one.
+                dedupe_key=f"c{campaign_id}:dropped:{uuid.uuid4().hex}",
+                kind=OutboxKind.NOTICE,
+                channel_id=campaign.marketer_id,
+                payload=json.dumps(note(campaign.name)),
+            )
         )
-    )
-    session.execute(
-        sa.delete(AnnouncementPost).where(col(AnnouncementPost.campaign_id) == campaign_id)
-    )
-    session.delete(campaign)
-    session.commit()
+        session.execute(
+            sa.delete(AnnouncementPost).where(col(AnnouncementPost.campaign_id) == campaign_id)
+        )
+        session.delete(campaign)
     return True
 
 
 def preparing_campaign_ids(*, session: Session, older_than: datetime) -> list[int]:
     """Campaigns left PREPARING (their submission was interrupted) since before `older_than`."""
-    rows = session.exec(
-        select(Campaign.id).where(
-            Campaign.status == CampaignStatus.PREPARING, col(Campaign.created_at) < older_than
-        )
-    ).all()
-    session.rollback()
+    with reading(session):
+        rows = session.exec(
+            select(Campaign.id).where(
+                Campaign.status == CampaignStatus.PREPARING, col(Campaign.created_at) < older_than
+            )
+        ).all()
     return [r for r in rows if r is not None]
 
 
@@ -345,55 +343,49 @@ def _enqueue(session: Session, campaign: Campaign) -> int:
 
 def start_due_campaign(*, session: Session, campaign_id: int, now: datetime) -> int:
     """Queue a scheduled campaign's posts once its time has come; returns messages queued."""
-    campaign = session.get(Campaign, campaign_id, with_for_update=True)
-    if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
-        session.rollback()
-        return 0
-    if campaign.scheduled_for is not None and campaign.scheduled_for > now:
-        session.rollback()
-        return 0
-    added = _enqueue(session, campaign)
-    session.commit()
-    return added
+    with writing(session):
+        campaign = session.get(Campaign, campaign_id, with_for_update=True)
+        if campaign is None or campaign.status != CampaignStatus.SCHEDULED:
+            return 0  # nothing written
+        if campaign.scheduled_for is not None and campaign.scheduled_for > now:
+            return 0  # nothing written
+        return _enqueue(session, campaign)
 
 
 def due_campaign_ids(*, session: Session, now: datetime) -> list[int]:
     """Scheduled campaigns whose time has come (a missed scheduler run is caught here)."""
-    rows = session.exec(
-        select(Campaign.id).where(
-            Campaign.status == CampaignStatus.SCHEDULED,
-            col(Campaign.scheduled_for) <= now,
-        )
-    ).all()
-    session.rollback()
+    with reading(session):
+        rows = session.exec(
+            select(Campaign.id).where(
+                Campaign.status == CampaignStatus.SCHEDULED,
+                col(Campaign.scheduled_for) <= now,
+            )
+        ).all()
     return [r for r in rows if r is not None]
 
 
 def scheduled_campaigns(*, session: Session) -> list[tuple[int, datetime]]:
     """Every campaign still waiting for its time, with that time."""
-    rows = session.exec(
-        select(Campaign.id, Campaign.scheduled_for).where(
-            Campaign.status == CampaignStatus.SCHEDULED
-        )
-    ).all()
-    session.rollback()
+    with reading(session):
+        rows = session.exec(
+            select(Campaign.id, Campaign.scheduled_for).where(
+                Campaign.status == CampaignStatus.SCHEDULED
+            )
+        ).all()
     return [(i, at) for i, at in rows if i is not None and at is not None]
 
 
-def get_campaign(*, session: Session, team_id: str, campaign_id: int) -> Campaign | None:
+def get_campaign(*, session: Session, workspace: WorkspaceRef, campaign_id: int) -> Campaign | None:
     """A campaign of this workspace, or None (never another workspace's)."""
-    workspace = get_workspace(session=session, team_id=team_id)
-    if workspace is None:
-        return None
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.workspace_id != workspace.id:
         return None
     return campaign
 
 
-def require_campaign(*, session: Session, team_id: str, campaign_id: int) -> Campaign:
+def require_campaign(*, session: Session, workspace: WorkspaceRef, campaign_id: int) -> Campaign:
     """A campaign of this workspace, or a UserError saying it is gone."""
-    campaign = get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    campaign = get_campaign(session=session, workspace=workspace, campaign_id=campaign_id)
     if campaign is None:
         raise UserError("That launch is no longer in Liaison.")
     return campaign
@@ -406,12 +398,9 @@ def _marketer_only(campaign: Campaign, user_id: str, action: str) -> None:
 
 
 def campaign_for_message(
-    *, session: Session, team_id: str, channel_id: str, ts: str
+    *, session: Session, workspace: WorkspaceRef, channel_id: str, ts: str
 ) -> Campaign | None:
     """The campaign whose announcement is this message."""
-    workspace = get_workspace(session=session, team_id=team_id)
-    if workspace is None:
-        return None
     return session.exec(
         select(Campaign)
         .join(AnnouncementPost, col(AnnouncementPost.campaign_id) == Campaign.id)
@@ -434,32 +423,32 @@ class Acked:
 def acknowledge(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     campaign_id: int,
     user_id: str,
     channel_id: str,
     ts: str,
 ) -> Acked:
     """Record one person's "Got it" (once per person) and queue a refresh of the message."""
-    campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    campaign = require_campaign(session=session, workspace=workspace, campaign_id=campaign_id)
     assert campaign.id is not None
     _require_announcement(session, campaign.id, channel_id, ts)
-    new = True
-    try:
-        with session.begin_nested():
-            session.add(
-                Acknowledgement(
-                    workspace_id=campaign.workspace_id, campaign_id=campaign.id, user_id=user_id
+    with writing(session):
+        new = True
+        try:
+            with session.begin_nested():
+                session.add(
+                    Acknowledgement(
+                        workspace_id=campaign.workspace_id, campaign_id=campaign.id, user_id=user_id
+                    )
                 )
-            )
-    except sa.exc.IntegrityError:
-        new = False
-    if new:
-        enqueue_refresh(session=session, campaign_id=campaign.id, channel_id=channel_id)
-    ready = session.exec(
-        select(sa.func.count()).where(Acknowledgement.campaign_id == campaign.id)
-    ).one()
-    session.commit()
+        except sa.exc.IntegrityError:
+            new = False
+        if new:
+            enqueue_refresh(session=session, campaign_id=campaign.id, channel_id=channel_id)
+        ready = session.exec(
+            select(sa.func.count()).where(Acknowledgement.campaign_id == campaign.id)
+        ).one()
     return Acked(new=new, ready=ready)
 
 
@@ -518,13 +507,11 @@ def enqueue_refresh(*, session: Session, campaign_id: int, channel_id: str | Non
 
 def render_announcement(*, session: Session, campaign_id: int) -> dict[str, Any] | None:
     """The announcement as it should read now (for a refresh)."""
-    campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
-        session.rollback()
-        return None
-    rendered = build_announcement(announcement_view(session, campaign))
-    session.rollback()
-    return rendered
+    with reading(session):  # ended before the chat.update it is rendered for
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            return None
+        return build_announcement(announcement_view(session, campaign))
 
 
 @dataclass(frozen=True)
@@ -538,7 +525,7 @@ class Edited:
 def edit_campaign(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     campaign_id: int,
     editor_id: str,
     form: LaunchForm,
@@ -549,41 +536,42 @@ def edit_campaign(
     Posted announcements are updated through the outbox, so an edit survives a restart
     and waits out rate limits like any other message.
     """
-    campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    campaign = require_campaign(session=session, workspace=workspace, campaign_id=campaign_id)
     _marketer_only(campaign, editor_id, "edit this launch")
     assert campaign.id is not None
-    campaign.name, campaign.summary, campaign.ask = form.name, form.summary, form.ask
-    if campaign.status == CampaignStatus.SCHEDULED and form.launch_date != campaign.launch_date:
-        campaign.launch_date = form.launch_date
-        campaign.scheduled_for = launch_instant(form.launch_date, campaign.timezone, now)
-        if campaign.scheduled_for is None:
-            campaign.scheduled_for = now  # due now: the job (or the worker's sweep) posts it
-    campaign.updated_at = utcnow()
-    session.add(campaign)
-    # Queued announcements carry the new words; posted ones get a refresh.
-    announcement = build_announcement(announcement_view(session, campaign))
-    session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            col(OutboxMessage.campaign_id) == campaign.id,
-            col(OutboxMessage.kind) == OutboxKind.ANNOUNCEMENT,
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
+    with writing(session):
+        campaign.name, campaign.summary, campaign.ask = form.name, form.summary, form.ask
+        if campaign.status == CampaignStatus.SCHEDULED and form.launch_date != campaign.launch_date:
+            campaign.launch_date = form.launch_date
+            campaign.scheduled_for = launch_instant(form.launch_date, campaign.timezone, now)
+            if campaign.scheduled_for is None:
+                campaign.scheduled_for = now  # due now: the job (or the worker's sweep) posts it
+        campaign.updated_at = utcnow()
+        session.add(campaign)
+        # Queued announcements carry the new words; posted ones get a refresh.
+        announcement = build_announcement(announcement_view(session, campaign))
+        session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                col(OutboxMessage.campaign_id) == campaign.id,
+                col(OutboxMessage.kind) == OutboxKind.ANNOUNCEMENT,
+                col(OutboxMessage.status) == OutboxStatus.PENDING,
+            )
+            .values(payload=json.dumps(announcement))
         )
-        .values(payload=json.dumps(announcement))
-    )
-    enqueue_refresh(session=session, campaign_id=campaign.id)
-    scheduled = campaign.scheduled_for if campaign.status == CampaignStatus.SCHEDULED else None
-    session.commit()
+        enqueue_refresh(session=session, campaign_id=campaign.id)
+        scheduled = campaign.scheduled_for if campaign.status == CampaignStatus.SCHEDULED else None
     return Edited(campaign_id=campaign.id, scheduled_for=scheduled)
 
 
 def get_campaign_for_edit(
-    *, session: Session, team_id: str, campaign_id: int, editor_id: str
+    *, session: Session, workspace: WorkspaceRef, campaign_id: int, editor_id: str
 ) -> Campaign:
     """The campaign to prefill the edit form with; only its marketer may edit it."""
-    campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
-    _marketer_only(campaign, editor_id, "edit this launch")
-    session.commit()  # ends the read; expire_on_commit=False keeps the values for the caller
+    # Ends with the read; expire_on_commit=False keeps the values for the caller.
+    with reading(session):
+        campaign = require_campaign(session=session, workspace=workspace, campaign_id=campaign_id)
+        _marketer_only(campaign, editor_id, "edit this launch")
     return campaign
 
 
@@ -598,7 +586,7 @@ class Asked:
 def ask_question(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     campaign_id: int,
     user_id: str,
     text: str,
@@ -611,33 +599,33 @@ def ask_question(
     for now), records where it went, and closes the question, telling the asker, if
     Slack refuses it for good. Open until its marketer marks it answered.
     """
-    campaign = require_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+    campaign = require_campaign(session=session, workspace=workspace, campaign_id=campaign_id)
     assert campaign.id is not None
-    question = Question(
-        workspace_id=campaign.workspace_id,
-        campaign_id=campaign.id,
-        user_id=user_id,
-        text=text,
-        channel_id=channel_id,
-    )
-    session.add(question)
-    session.flush()
-    assert question.id is not None
-    message = build_question_message(
-        question_id=question.id, asker_id=user_id, text=text, answered_by=None
-    )
-    session.add(
-        OutboxMessage(
+    with writing(session):
+        question = Question(
             workspace_id=campaign.workspace_id,
-            dedupe_key=question_key(question.id),
-            kind=OutboxKind.QUESTION,
-            channel_id=channel_id,
             campaign_id=campaign.id,
-            payload=json.dumps({**message, "thread_ts": thread_ts}),
+            user_id=user_id,
+            text=text,
+            channel_id=channel_id,
         )
-    )
-    asked = Asked(question_id=question.id, marketer_id=campaign.marketer_id)
-    session.commit()
+        session.add(question)
+        session.flush()
+        assert question.id is not None
+        message = build_question_message(
+            question_id=question.id, asker_id=user_id, text=text, answered_by=None
+        )
+        session.add(
+            OutboxMessage(
+                workspace_id=campaign.workspace_id,
+                dedupe_key=question_key(question.id),
+                kind=OutboxKind.QUESTION,
+                channel_id=channel_id,
+                campaign_id=campaign.id,
+                payload=json.dumps({**message, "thread_ts": thread_ts}),
+            )
+        )
+        asked = Asked(question_id=question.id, marketer_id=campaign.marketer_id)
     return asked
 
 
@@ -680,12 +668,16 @@ def question_not_posted(*, session: Session, question_id: int, reason: str, now:
 
 
 def answer_question(
-    *, session: Session, team_id: str, question_id: int, user_id: str, ts: str | None = None
+    *,
+    session: Session,
+    workspace: WorkspaceRef,
+    question_id: int,
+    user_id: str,
+    ts: str | None = None,
 ) -> Question:
     """Mark a question answered; only the campaign's marketer may (`ts`: the clicked message)."""
     question = session.get(Question, question_id)
-    workspace = get_workspace(session=session, team_id=team_id)
-    if question is None or workspace is None or question.workspace_id != workspace.id:
+    if question is None or question.workspace_id != workspace.id:
         raise UserError("That question is no longer in Liaison.")
     if ts is not None and question.ts is not None and question.ts != ts:
         raise UserError("That button doesn't belong to this question.")
@@ -693,10 +685,10 @@ def answer_question(
     assert campaign is not None
     _marketer_only(campaign, user_id, "mark questions answered")
     if question.answered_at is None:
-        question.answered_at = utcnow()
-        question.answered_by = user_id
-        session.add(question)
-        session.commit()
+        with writing(session):
+            question.answered_at = utcnow()
+            question.answered_by = user_id
+            session.add(question)
     session.refresh(question)
     return question
 

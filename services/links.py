@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 
 from core.db import reading, writing
 from core.fetch import LinkStatus, check_link
-from models import Asset, utcnow
+from models import Asset, WorkspaceRef, utcnow
 
 MAX_LINKS = 200
 MAX_PARALLEL = 8
@@ -21,7 +21,7 @@ def check_workspace_links(
     *,
     session: Session,
     http: httpx.Client,
-    workspace_id: int,
+    workspace: WorkspaceRef,
     allow_private: bool,
     deadline_s: float = DEADLINE_S,
 ) -> dict[int, LinkStatus]:
@@ -34,7 +34,7 @@ def check_workspace_links(
     with reading(session):
         rows = session.execute(
             sa.select(col(Asset.id), col(Asset.url))
-            .where(col(Asset.workspace_id) == workspace_id)
+            .where(col(Asset.workspace_id) == workspace.id)
             .order_by(col(Asset.id).desc())
             .limit(MAX_LINKS)
         ).all()

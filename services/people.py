@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from core.db import SessionScope
 from domain.permissions import is_outsider, may_launch
+from models import WorkspaceRef
 from services.access import get_user
 from services.launches import get_launch_policy
 from services.workspaces import list_sales_channels
@@ -39,13 +40,13 @@ class LaunchCheck:
 
 
 def check_launcher(
-    *, client: WebClient, db: SessionScope, team_id: str, user_id: str
+    *, client: WebClient, db: SessionScope, workspace: WorkspaceRef, user_id: str
 ) -> LaunchCheck:
     """Apply the workspace's launch policy to a person (Slack is asked outside transactions)."""
     user = get_user(client=client, user_id=user_id)
     with db() as session:
-        policy = get_launch_policy(session=session, team_id=team_id)
-        channels = tuple(list_sales_channels(session=session, team_id=team_id))
+        policy = get_launch_policy(session=session, workspace=workspace)
+        channels = tuple(list_sales_channels(session=session, workspace=workspace))
     members = None
     if policy.policy == "usergroup" and policy.usergroup_id:
         members = usergroup_members(client=client, usergroup_id=policy.usergroup_id)
@@ -54,11 +55,11 @@ def check_launcher(
         policy=str(policy.policy),
         named=policy.named,
         group_members=members,
-        workspace_key=team_id,
+        workspace_key=workspace.team_id,
     )
     return LaunchCheck(
         allowed=allowed,
         timezone=str(user.get("tz") or "UTC"),
         sales_channels=channels,
-        outsider=is_outsider(user, workspace_key=team_id),
+        outsider=is_outsider(user, workspace_key=workspace.team_id),
     )

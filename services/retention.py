@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from core.db import conflict_insert
+from core.db import conflict_insert, writing
 from models import (
     OAuthState,
     OutboxKind,
@@ -63,8 +63,8 @@ def _in_batches(
         chosen = pick().limit(batch)
         if session.get_bind().dialect.name == "postgresql":
             chosen = chosen.with_for_update(skip_locked=True)  # two instances never collide
-        result = session.execute(sa.delete(table).where(column.in_(chosen.scalar_subquery())))
-        session.commit()
+        with writing(session):
+            result = session.execute(sa.delete(table).where(column.in_(chosen.scalar_subquery())))
         count = int(result.rowcount)  # type: ignore[attr-defined]
         removed += count
         if count < batch:
@@ -142,23 +142,23 @@ def fold_tallies(*, session: Session, batch: int) -> int:
         chosen = sa.select(_DELTA.c.id).order_by(_DELTA.c.id).limit(batch)
         if postgres:
             chosen = chosen.with_for_update(skip_locked=True)
-        rows = session.execute(
-            sa.delete(_DELTA)
-            .where(_DELTA.c.id.in_(chosen.scalar_subquery()))
-            .returning(_DELTA.c.subject, _DELTA.c.status, _DELTA.c.kind, _DELTA.c.n)
-        ).all()
-        sums: dict[tuple[str, str, str], int] = defaultdict(int)
-        for subject, status, kind, n in rows:
-            sums[(subject, status, kind)] += int(n)
-        for (subject, status, kind), n in sorted(sums.items()):  # one lock order everywhere
-            values = upsert(_TOTAL).values(subject=subject, status=status, kind=kind, n=n)
-            session.execute(
-                values.on_conflict_do_update(
-                    index_elements=["subject", "status", "kind"],
-                    set_={"n": _TOTAL.c.n + values.excluded.n},
+        with writing(session):  # the deltas deleted and added to the totals at once
+            rows = session.execute(
+                sa.delete(_DELTA)
+                .where(_DELTA.c.id.in_(chosen.scalar_subquery()))
+                .returning(_DELTA.c.subject, _DELTA.c.status, _DELTA.c.kind, _DELTA.c.n)
+            ).all()
+            sums: dict[tuple[str, str, str], int] = defaultdict(int)
+            for subject, status, kind, n in rows:
+                sums[(subject, status, kind)] += int(n)
+            for (subject, status, kind), n in sorted(sums.items()):  # one lock order everywhere
+                values = upsert(_TOTAL).values(subject=subject, status=status, kind=kind, n=n)
+                session.execute(
+                    values.on_conflict_do_update(
+                        index_elements=["subject", "status", "kind"],
+                        set_={"n": _TOTAL.c.n + values.excluded.n},
+                    )
                 )
-            )
-        session.commit()
         folded += len(rows)
         if len(rows) < batch:
             return folded

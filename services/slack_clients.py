@@ -104,6 +104,7 @@ class SlackClients:
         """The one client of a single-workspace app (None with OAuth)."""
         return self._static
 
+    # Slack-keyed: installations and their tokens belong to a team.
     def for_team(self, team_id: str) -> WebClient:
         """The client acting in a workspace; raises NotInstalled when it has no install."""
         if self._static is not None:
@@ -139,6 +140,7 @@ class SlackClients:
             self._clients[team_id] = _Cached(bot=bot, client=client, looked_up=now)
             return client
 
+    # By row id for jobs and workers that persist ids (delivery, launches): cached per id.
     def for_workspace(self, workspace_id: int) -> WebClient:
         """The client acting in the workspace with this row id."""
         if self._static is not None:

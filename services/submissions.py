@@ -22,10 +22,10 @@ from apscheduler.schedulers.base import BaseScheduler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from core.db import SessionScope
+from core.db import SessionScope, unit_of_work
 from domain.launch import LaunchField, LaunchForm, validate_launch
 from domain.schedule import local_today
-from models import CampaignStatus
+from models import CampaignStatus, WorkspaceRef
 from services import delivery, launches
 from services.collateral import fetch_titles
 from services.errors import UserError
@@ -75,7 +75,7 @@ def finish_submission(
     # Who may launch is checked here, after the ack: the policy may have changed while
     # the form was open, and users.info must not delay the acknowledgement.
     check = check_launcher(
-        client=client, db=db, team_id=pending.team_id, user_id=pending.marketer_id
+        client=client, db=db, workspace=pending.workspace, user_id=pending.marketer_id
     )
     if not check.allowed:
         with db() as session:
@@ -84,7 +84,8 @@ def finish_submission(
             )
         return Finished(campaign_id=campaign_id, refused=True) if refused else None
     titles = fetch_titles(http=http, urls=list(pending.untitled), allow_private=allow_private)
-    with db() as session:
+    # The campaign's preparation and its "scheduled for" note: one step.
+    with unit_of_work(db) as session:
         created = launches.prepare_campaign(
             session=session, campaign_id=campaign_id, titles=titles, now=now, commit=False
         )
@@ -92,7 +93,6 @@ def finish_submission(
             return None
         if created.scheduled_for is not None:
             delivery.queue_summary(session=session, campaign_id=campaign_id, commit=False)
-        session.commit()
     return Finished(campaign_id=campaign_id, scheduled_for=created.scheduled_for)
 
 
@@ -104,7 +104,7 @@ def submit_launch(
     allow_private: bool,
     scheduler: BaseScheduler,
     worker: Waker,
-    team_id: str,
+    workspace: WorkspaceRef,
     marketer_id: str,
     form: LaunchForm,
     timezone: str,
@@ -121,7 +121,7 @@ def submit_launch(
     with db() as session:
         campaign_id = launches.create_campaign(
             session=session,
-            team_id=team_id,
+            workspace=workspace,
             marketer_id=marketer_id,
             form=form,
             timezone=timezone,
@@ -152,7 +152,7 @@ def submit_edit(
     db: SessionScope,
     scheduler: BaseScheduler,
     worker: Waker,
-    team_id: str,
+    workspace: WorkspaceRef,
     campaign_id: int,
     editor_id: str,
     values: Mapping[str, Mapping[str, Any]],
@@ -167,7 +167,9 @@ def submit_edit(
     than the marketer) is accepted too, so the modal closes, and its UserError raised.
     """
     with db() as session:
-        campaign = launches.get_campaign(session=session, team_id=team_id, campaign_id=campaign_id)
+        campaign = launches.get_campaign(
+            session=session, workspace=workspace, campaign_id=campaign_id
+        )
     if campaign is None:
         return {LaunchField.NAME: GONE}
     form = validate_launch(
@@ -185,7 +187,7 @@ def submit_edit(
         with db() as session:
             edited = launches.edit_campaign(
                 session=session,
-                team_id=team_id,
+                workspace=workspace,
                 campaign_id=campaign_id,
                 editor_id=editor_id,
                 form=form,
@@ -206,7 +208,7 @@ def submit_question(
     db: SessionScope,
     homes: HomeRefresh,
     worker: Waker,
-    team_id: str,
+    workspace: WorkspaceRef,
     campaign_id: int,
     asker_id: str,
     text: str,
@@ -226,7 +228,7 @@ def submit_question(
         with db() as session:
             asked = launches.ask_question(
                 session=session,
-                team_id=team_id,
+                workspace=workspace,
                 campaign_id=campaign_id,
                 user_id=asker_id,
                 text=text,
@@ -237,5 +239,5 @@ def submit_question(
         return str(error)
     accept()
     worker.wake()
-    homes.refresh(team_id, asked.marketer_id)
+    homes.refresh(workspace.team_id, asked.marketer_id)
     return None

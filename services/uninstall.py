@@ -14,13 +14,22 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from core.db import SessionScope
-from models import DigestRun, DigestStatus, OutboxMessage, OutboxStatus, ProcessedEvent, Workspace
+from core.db import SessionScope, writing
+from models import (
+    DigestRun,
+    DigestStatus,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessedEvent,
+    Workspace,
+    WorkspaceRef,
+)
 from services.installations import DbInstallationStore
 from services.scheduling import digest_job_id
 from services.slack_clients import SlackClients
+from services.workspaces import find_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -36,54 +45,54 @@ class Forgotten:
     purged: bool
 
 
-def forget_workspace(*, session: Session, team_id: str, purge: bool) -> Forgotten:
+def forget_workspace(*, session: Session, workspace: WorkspaceRef, purge: bool) -> Forgotten:
     """Cancel the workspace's queued messages; with `purge`, delete everything it owns.
 
     Kept data comes back into use if the workspace installs Liaison again.
     """
-    workspace_id = session.exec(select(Workspace.id).where(Workspace.team_id == team_id)).first()
-    if workspace_id is None:
-        return Forgotten(workspace_id=None, cancelled=0, purged=False)
-    cancelled = session.execute(
-        sa.update(OutboxMessage)
-        .where(
-            col(OutboxMessage.workspace_id) == workspace_id,
-            col(OutboxMessage.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
-        )
-        .values(status=OutboxStatus.FAILED, error=UNINSTALLED, locked_by=None, locked_until=None)
-        .returning(col(OutboxMessage.id))
-    ).all()
-    # A claimed digest whose message was just cancelled will not post.
-    session.execute(
-        sa.update(DigestRun)
-        .where(
-            col(DigestRun.workspace_id) == workspace_id,
-            col(DigestRun.status) == DigestStatus.CLAIMED.value,
-        )
-        .values(status=DigestStatus.FAILED.value)
-    )
-    if purge:
-        # Thread replies point at their announcement without a cascade: children first.
-        session.execute(
-            sa.delete(OutboxMessage).where(
+    workspace_id, team_id = workspace.id, workspace.team_id
+    with writing(session):
+        cancelled = session.execute(
+            sa.update(OutboxMessage)
+            .where(
                 col(OutboxMessage.workspace_id) == workspace_id,
-                col(OutboxMessage.parent_id).is_not(None),
+                col(OutboxMessage.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
             )
-        )
+            .values(
+                status=OutboxStatus.FAILED, error=UNINSTALLED, locked_by=None, locked_until=None
+            )
+            .returning(col(OutboxMessage.id))
+        ).all()
+        # A claimed digest whose message was just cancelled will not post.
         session.execute(
-            sa.delete(OutboxMessage).where(col(OutboxMessage.workspace_id) == workspace_id)
+            sa.update(DigestRun)
+            .where(
+                col(DigestRun.workspace_id) == workspace_id,
+                col(DigestRun.status) == DigestStatus.CLAIMED.value,
+            )
+            .values(status=DigestStatus.FAILED.value)
         )
-        session.execute(sa.delete(ProcessedEvent).where(col(ProcessedEvent.team_id) == team_id))
-        # Every other table hangs off the workspace with ON DELETE CASCADE.
-        session.execute(sa.delete(Workspace).where(col(Workspace.id) == workspace_id))
-    session.commit()
+        if purge:
+            # Thread replies point at their announcement without a cascade: children first.
+            session.execute(
+                sa.delete(OutboxMessage).where(
+                    col(OutboxMessage.workspace_id) == workspace_id,
+                    col(OutboxMessage.parent_id).is_not(None),
+                )
+            )
+            session.execute(
+                sa.delete(OutboxMessage).where(col(OutboxMessage.workspace_id) == workspace_id)
+            )
+            session.execute(sa.delete(ProcessedEvent).where(col(ProcessedEvent.team_id) == team_id))
+            # Every other table hangs off the workspace with ON DELETE CASCADE.
+            session.execute(sa.delete(Workspace).where(col(Workspace.id) == workspace_id))
     return Forgotten(workspace_id=workspace_id, cancelled=len(cancelled), purged=purge)
 
 
 def uninstall_workspace(
     *,
     db: SessionScope,
-    team_id: str,
+    team_id: str,  # Slack-keyed: installations and tokens are deleted by team
     enterprise_id: str | None,
     org_install: bool,
     purge: bool,
@@ -102,7 +111,13 @@ def uninstall_workspace(
         )
     clients.forget(team_id)
     with db() as session:
-        forgotten = forget_workspace(session=session, team_id=team_id, purge=purge)
+        # Found, never created: an uninstall of a team Liaison never stored anything for.
+        workspace = find_workspace(session=session, team_id=team_id)
+        forgotten = (
+            Forgotten(workspace_id=None, cancelled=0, purged=False)
+            if workspace is None
+            else forget_workspace(session=session, workspace=workspace, purge=purge)
+        )
     # After the session: on SQLite the job store shares the one write lock.
     if forgotten.workspace_id is not None:
         workspace_id = forgotten.workspace_id
@@ -120,7 +135,7 @@ def uninstall_workspace(
 
 def revoke_tokens(
     *,
-    team_id: str,
+    team_id: str,  # Slack-keyed: only installations and tokens are touched
     enterprise_id: str | None,
     org_install: bool,
     bot_ids: list[str],

@@ -33,7 +33,7 @@ from models import (
     Source,
     Usage,
     VoteValue,
-    Workspace,
+    WorkspaceRef,
     as_utc,
     utcnow,
 )
@@ -63,6 +63,7 @@ class ReactionResult:
     owner_id: str | None = None  # the asset's marketer
 
 
+# Slack-keyed: the inbox stores events as Slack sent them, unresolved (no query before the ack).
 def apply_reaction(
     *, session: Session, team_id: str, event_id: str | None, change: ReactionChange
 ) -> ReactionResult:
@@ -263,7 +264,7 @@ def judge_comment(
 def give_feedback(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     asset_id: int,
     user_id: str,
     value: VoteValue | None,
@@ -287,9 +288,8 @@ def give_feedback(
     with writing(session):
         row = session.execute(
             sa.select(Asset, col(Campaign.marketer_id))
-            .join(Workspace, col(Workspace.id) == col(Asset.workspace_id))
             .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
-            .where(col(Workspace.team_id) == team_id, col(Asset.id) == asset_id)
+            .where(col(Asset.workspace_id) == workspace.id, col(Asset.id) == asset_id)
         ).first()
         if row is None:
             return None
@@ -350,7 +350,7 @@ class OwnComment:
 
 
 def get_own_comment(
-    *, session: Session, team_id: str, user_id: str, comment_id: int
+    *, session: Session, workspace: WorkspaceRef, user_id: str, comment_id: int
 ) -> OwnComment | None:
     """One of this person's comments in this workspace, or None (someone else's, or gone)."""
     with reading_step(session):
@@ -362,11 +362,10 @@ def get_own_comment(
                 col(Asset.added_by),
                 col(Campaign.marketer_id),
             )
-            .join(Workspace, col(Workspace.id) == col(Comment.workspace_id))
             .join(Asset, col(Asset.id) == col(Comment.asset_id))
             .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
             .where(
-                col(Workspace.team_id) == team_id,
+                col(Comment.workspace_id) == workspace.id,
                 col(Comment.id) == comment_id,
                 col(Comment.user_id) == user_id,
             )
@@ -397,7 +396,7 @@ class Reworded:
 def reword_comment(
     *,
     session: Session,
-    team_id: str,
+    workspace: WorkspaceRef,
     user_id: str,
     comment_id: int,
     text: str,
@@ -407,7 +406,9 @@ def reword_comment(
 
     A wording that is still flagged is not saved: the person gets the nudge again.
     """
-    own = get_own_comment(session=session, team_id=team_id, user_id=user_id, comment_id=comment_id)
+    own = get_own_comment(
+        session=session, workspace=workspace, user_id=user_id, comment_id=comment_id
+    )
     if own is None:
         return Reworded(comment=None, saved=False)
     review, nudge = judge_comment(text, reviewer=reviewer)
@@ -433,7 +434,7 @@ def _in_campaign(session: Session, asset_id: int, campaign_id: int) -> bool:
 
 
 def resolve_quick(
-    *, session: Session, team_id: str, command: QuickFeedback
+    *, session: Session, workspace: WorkspaceRef, command: QuickFeedback
 ) -> tuple[QuickFeedback, AssetRef] | Lookup:
     """The reading of `/feedback` text that names exactly one asset.
 
@@ -444,7 +445,7 @@ def resolve_quick(
     first: Lookup | None = None
     best: tuple[QuickFeedback, AssetRef] | None = None
     for reading in (command, *command.alternatives):
-        found = find_asset(session=session, team_id=team_id, name=reading.asset)
+        found = find_asset(session=session, workspace=workspace, name=reading.asset)
         first = first or found
         if found.match is None:
             continue

@@ -19,6 +19,7 @@ from tests.support.digests import LEADS, seed
 from tests.support.processes import bot_serve
 from tests.support.serving import make_settings, serve_app
 from tests.support.waiting import wait_until
+from tests.support.workspaces import ref_by_id
 
 
 def digests(sandbox: SlackSandbox) -> list[dict[str, Any]]:
@@ -34,7 +35,9 @@ def runs(engine: Engine) -> list[DigestRun]:
 def test_claim_is_taken_once(sandbox: SlackSandbox, engine: Engine) -> None:
     workspace_id = seed(engine)
     with Session(engine) as session:
-        settings = digest_runs.digest_settings(session=session, workspace_id=workspace_id)
+        settings = digest_runs.digest_settings(
+            session=session, workspace=ref_by_id(session, workspace_id)
+        )
         assert settings is not None
         period = digest_runs.period_for_schedule(settings, datetime.now(UTC))
         message: dict[str, object] = {"text": "Weekly digest", "blocks": []}
@@ -56,7 +59,9 @@ def test_crash_after_the_claim_is_recovered_by_the_next_start(
     workspace_id = seed(engine)
     # The job claimed and queued the digest, then the process died before posting it.
     with Session(engine) as session:
-        settings = digest_runs.digest_settings(session=session, workspace_id=workspace_id)
+        settings = digest_runs.digest_settings(
+            session=session, workspace=ref_by_id(session, workspace_id)
+        )
         assert settings is not None
         period = digest_runs.period_for_schedule(settings, datetime.now(UTC))
         digest_runs.claim_and_queue(

@@ -44,6 +44,7 @@ from tests.support.outbox import open_rows, outbox, posted_ids
 from tests.support.processes import bot_serve
 from tests.support.serving import SIGNING_SECRET
 from tests.support.waiting import wait_until
+from workers.delivery import SWEEP_EVERY_S
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -362,6 +363,23 @@ def start_fanout(sandbox: SlackSandbox, slack: SlackDriver) -> None:
     assert response.status_code == 200, response.text
 
 
+def _summaries(sandbox: SlackSandbox) -> list[Any]:
+    """The marketer's launch summaries posted so far."""
+    return [
+        c for c in sandbox.calls("chat.postMessage") if c.ok and c.params.get("channel") == MARKETER
+    ]
+
+
+def wait_for_summary(sandbox: SlackSandbox) -> None:
+    """Wait for the marketer's summary: at once, or with the next sweep.
+
+    When the two instances settle the last two messages at the same moment, each sees the
+    other's still open and leaves the summary to the delivery worker's sweep
+    (services.delivery._finish_campaign), which comes within SWEEP_EVERY_S.
+    """
+    wait_until(lambda: len(_summaries(sandbox)) >= 1, SWEEP_EVERY_S + 15, "the summary")
+
+
 def assert_posted_exactly_once(sandbox: SlackSandbox, engine: Engine) -> list[OutboxMessage]:
     """Every fan-out message is in Slack once, in order, and its outbox row is sent."""
     rows = outbox(engine)
@@ -387,10 +405,7 @@ def assert_posted_exactly_once(sandbox: SlackSandbox, engine: Engine) -> list[Ou
         ]
         order = [next(i for i in range(FAN_ASSETS) if f"Asset {i}" in r["text"]) for r in replies]
         assert order == list(range(FAN_ASSETS)), channel
-    summaries = [
-        c for c in sandbox.calls("chat.postMessage") if c.ok and c.params.get("channel") == MARKETER
-    ]
-    assert len(summaries) == 1
+    assert len(_summaries(sandbox)) == 1
     with Session(engine) as session:
         announced = session.exec(select(AnnouncementPost)).all()
         threads = session.exec(select(AssetMessage)).all()
@@ -414,6 +429,7 @@ def test_fanout_with_both_delivery_workers_posts_each_message_once(
             lambda: len(posted_ids(sandbox, FAN_CHANNELS)) >= FAN_MESSAGES, 40, "the fan-out"
         )
         wait_until(lambda: open_rows(pg_engine) == 0, 20, "every outbox row to be settled")
+        wait_for_summary(sandbox)
         done_s = time.monotonic() - started
         time.sleep(1.5)  # both workers look again: nothing more is posted
         assert errors(instances) == []
@@ -451,6 +467,7 @@ def test_fanout_survives_one_instance_killed_midway(
             "the rest of the fan-out",
         )
         wait_until(lambda: open_rows(pg_engine) == 0, 20, "every outbox row to be settled")
+        wait_for_summary(sandbox)
         done_s = time.monotonic() - started
         time.sleep(1.5)
         assert errors(instances) == []

@@ -34,6 +34,7 @@ from tests.support.launching import MARKETER, state, submit
 from tests.support.processes import bot_serve
 from tests.support.serving import SIGNING_SECRET
 from tests.support.waiting import wait_until
+from tests.support.workspaces import workspace_ref
 
 LOCK_S = "2"  # a dead process's claims (and submissions) are taken over this soon
 ASKER = "U0REP1"
@@ -244,7 +245,12 @@ def test_a_question_slack_refuses_for_good_is_closed_and_its_asker_told(
     assert thread_questions(sandbox, parent_ts) == []
     # Closed: the marketer's App Home no longer lists it, nor counts it as open.
     with Session(engine) as session:
-        home = home_data(session=session, team_id=TEAM_ID, user_id=MARKETER, now=utcnow())
+        home = home_data(
+            session=session,
+            workspace=workspace_ref(session, TEAM_ID),
+            user_id=MARKETER,
+            now=utcnow(),
+        )
     assert home.questions == []
     assert [c.open_questions for c in home.campaigns] == [0]
 

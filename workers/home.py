@@ -11,6 +11,7 @@ from core.db import SessionScope
 from models import utcnow
 from services.home import has_visited, home_data
 from services.slack_clients import NotInstalled, SlackClients
+from services.workspaces import find_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +81,12 @@ class HomeRefresher:
     def publish(self, team_id: str, user_id: str) -> None:
         """Publish the home tab now, if this person has ever opened it."""
         with self._db() as session:
-            if not has_visited(session=session, team_id=team_id, user_id=user_id):
+            workspace = find_workspace(session=session, team_id=team_id)
+            if workspace is None or not has_visited(
+                session=session, workspace=workspace, user_id=user_id
+            ):
                 return
-            data = home_data(session=session, team_id=team_id, user_id=user_id, now=utcnow())
+            data = home_data(session=session, workspace=workspace, user_id=user_id, now=utcnow())
         try:
             client = self._clients.for_team(team_id)
         except NotInstalled:

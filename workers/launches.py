@@ -130,7 +130,7 @@ class SubmissionResumer:
             return False
         try:
             done = finish_submission(
-                client=self.clients.for_workspace(pending.workspace_id),
+                client=self.clients.for_team(pending.workspace.team_id),
                 db=self.db,
                 http=self.http,
                 allow_private=self.allow_private,

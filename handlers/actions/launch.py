@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from blocks.feedback import FEEDBACK_TITLE, build_feedback_modal
@@ -24,14 +24,13 @@ from domain.payloads import (
     mapping,
     message_ts,
     slack_id,
-    team_of,
     text,
     user_of,
 )
 from domain.schedule import local_today
 from handlers.errors import after_ack
 from handlers.modals import modal_first
-from models import Question, utcnow
+from models import Question, WorkspaceRef, utcnow
 from services.announcements import (
     EditStart,
     confirm_ready,
@@ -58,8 +57,8 @@ def _button_id(body: dict[str, Any]) -> int:
     return found
 
 
-def _team(body: dict[str, Any], context: BoltContext) -> str:
-    found = team_of(context.team_id, body)
+def _team(body: dict[str, Any], workspace: WorkspaceRef | None) -> WorkspaceRef:
+    found = workspace
     if found is None:
         raise UserError(OUT_OF_DATE)
     return found
@@ -118,7 +117,7 @@ def _edit_modal(start: EditStart) -> dict[str, Any]:
 def handle_got_it(
     ack: Ack,
     body: dict[str, Any],
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     respond: Respond,
     db: SessionScope,
     worker: Waker,
@@ -127,12 +126,12 @@ def handle_got_it(
     """Record "Got it" once per person; the ready count on the message follows via the outbox."""
     ack()
     channel_id, ts = _container(body)
-    team_id, user, campaign_id = _team(body, context), _user(body), _button_id(body)
+    workspace, user, campaign_id = _team(body, workspace), _user(body), _button_id(body)
     new = confirm_ready(
         db=db,
         worker=worker,
         homes=homes,
-        team_id=team_id,
+        workspace=workspace,
         campaign_id=campaign_id,
         user_id=user,
         channel_id=channel_id,
@@ -146,16 +145,16 @@ def handle_got_it(
 def handle_give_feedback(
     ack: Ack,
     body: dict[str, Any],
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     client: WebClient,
     respond: Respond,
     db: SessionScope,
 ) -> None:
     """Open the feedback modal for this announcement's campaign."""
     ack()
-    team_id, campaign_id = _team(body, context), _button_id(body)
+    workspace, campaign_id = _team(body, workspace), _button_id(body)
     with modal_first(client, trigger_id=_trigger(body), title=FEEDBACK_TITLE) as modal:
-        start = start_feedback(db=db, team_id=team_id, campaign_id=campaign_id)
+        start = start_feedback(db=db, workspace=workspace, campaign_id=campaign_id)
         modal.show(
             build_feedback_modal(
                 campaign_id=start.campaign_id, campaign_name=start.campaign_name, initial=start.only
@@ -167,19 +166,19 @@ def handle_give_feedback(
 def handle_ask_question(
     ack: Ack,
     body: dict[str, Any],
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     client: WebClient,
     respond: Respond,
     db: SessionScope,
 ) -> None:
     """Open the question modal for this announcement."""
     ack()
-    campaign_id, team_id = _button_id(body), _team(body, context)
+    campaign_id, workspace = _button_id(body), _team(body, workspace)
     channel_id, thread_ts = _container(body)
     if not (channel_id and thread_ts):
         raise UserError(OUT_OF_DATE)  # the question goes in the announcement's thread
     with modal_first(client, trigger_id=_trigger(body), title=QUESTION_TITLE) as modal:
-        name = start_question(db=db, team_id=team_id, campaign_id=campaign_id)
+        name = start_question(db=db, workspace=workspace, campaign_id=campaign_id)
         modal.show(
             build_question_modal(
                 campaign_id=campaign_id,
@@ -205,7 +204,7 @@ def _question_message(question: Question) -> dict[str, Any]:
 def handle_mark_answered(
     ack: Ack,
     body: dict[str, Any],
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     client: WebClient,
     respond: Respond,
     db: SessionScope,
@@ -214,9 +213,14 @@ def handle_mark_answered(
     """Mark a question answered (its campaign's marketer only) and show it on the message."""
     ack()
     channel_id, ts = _container(body)
-    team_id, user, question_id = _team(body, context), _user(body), _button_id(body)
+    workspace, user, question_id = _team(body, workspace), _user(body), _button_id(body)
     question = mark_answered(
-        db=db, homes=homes, team_id=team_id, question_id=question_id, user_id=user, ts=ts or None
+        db=db,
+        homes=homes,
+        workspace=workspace,
+        question_id=question_id,
+        user_id=user,
+        ts=ts or None,
     )
     message = _question_message(question)
     client.chat_update(
@@ -231,7 +235,7 @@ def _open_edit(
     *,
     client: WebClient,
     db: SessionScope,
-    team_id: str,
+    workspace: WorkspaceRef,
     campaign_id: int | None,
     user_id: str,
     trigger_id: str,
@@ -242,7 +246,7 @@ def _open_edit(
         start = start_edit(
             client=modal.client,
             db=db,
-            team_id=team_id,
+            workspace=workspace,
             user_id=user_id,
             campaign_id=campaign_id,
             message=message,
@@ -257,7 +261,7 @@ def _open_edit(
 def handle_edit_button(
     ack: Ack,
     body: dict[str, Any],
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     client: WebClient,
     respond: Respond,
     db: SessionScope,
@@ -267,7 +271,7 @@ def handle_edit_button(
     _open_edit(
         client=client,
         db=db,
-        team_id=_team(body, context),
+        workspace=_team(body, workspace),
         campaign_id=_button_id(body),
         user_id=_user(body),
         trigger_id=_trigger(body),
@@ -278,7 +282,7 @@ def handle_edit_button(
 def handle_edit_shortcut(
     ack: Ack,
     shortcut: dict[str, Any],
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     client: WebClient,
     respond: Respond,
     db: SessionScope,
@@ -288,7 +292,7 @@ def handle_edit_shortcut(
     _open_edit(
         client=client,
         db=db,
-        team_id=_team(shortcut, context),
+        workspace=_team(shortcut, workspace),
         campaign_id=None,
         message=_shortcut_message(shortcut),
         user_id=_user(shortcut),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, Respond
 
 from blocks.replies import (
     added_note,
@@ -27,7 +27,8 @@ from domain.commands import (
     collateral_help,
     parse_collateral,
 )
-from handlers.errors import after_ack
+from handlers.errors import after_ack, require_workspace
+from models import WorkspaceRef
 from services.collateral import (
     UsageResult,
     add_collateral,
@@ -43,7 +44,7 @@ USED_FORM = "Use `/collateral used <asset>` with a handle such as `PD-3`."
 def handle_collateral_command(
     ack: Ack,
     command: dict[str, Any],
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     respond: Respond,
     db: SessionScope,
     read: SessionScope,
@@ -52,18 +53,18 @@ def handle_collateral_command(
 ) -> None:
     """Answer one `/collateral` command."""
     parsed = parse_collateral(command.get("text") or "")
-    team_id = context.team_id or command["team_id"]
-    asked = _Asked(team_id, command["user_id"], db, read, http, settings)
+    workspace = require_workspace(workspace)
+    asked = _Asked(workspace, command["user_id"], db, read, http, settings)
     if isinstance(parsed, CollateralAdd):
         _add(ack, respond, parsed, asked)
     elif isinstance(parsed, CollateralSearch):
-        rows = search_collateral(read=read, team_id=team_id, query=parsed.query)
+        rows = search_collateral(read=read, workspace=workspace, query=parsed.query)
         ack(build_search_results(query=parsed.query, rows=rows))
     elif isinstance(parsed, CollateralUsed):
-        used = use_collateral(db=db, team_id=team_id, name=parsed.asset, user_id=asked.user_id)
+        used = use_collateral(db=db, workspace=workspace, name=parsed.asset, user_id=asked.user_id)
         ack(_used_reply(parsed, used))
     elif isinstance(parsed, CollateralTop):
-        ack(build_top_assets(list_top_collateral(read=read, team_id=team_id)))
+        ack(build_top_assets(list_top_collateral(read=read, workspace=workspace)))
     else:
         ack(build_message(collateral_help()))
 
@@ -72,7 +73,7 @@ def handle_collateral_command(
 class _Asked:
     """One `/collateral` request: who asked, in which workspace, and what answers it."""
 
-    team_id: str
+    workspace: WorkspaceRef
     user_id: str
     db: SessionScope
     read: SessionScope  # read-only transactions
@@ -89,7 +90,7 @@ def _add(ack: Ack, respond: Respond, parsed: CollateralAdd, asked: _Asked) -> No
     added = add_collateral(
         db=asked.db,
         http=asked.http,
-        team_id=asked.team_id,
+        workspace=asked.workspace,
         url=parsed.url,
         title=parsed.title,
         user_id=asked.user_id,

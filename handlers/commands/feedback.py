@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from blocks.feedback import build_feedback_help, build_feedback_modal, build_feedback_saved
@@ -12,7 +12,8 @@ from blocks.replies import build_candidates, build_message
 from core.db import SessionScope
 from domain.assets import Lookup
 from domain.feedback import FeedbackError, FeedbackHelp, OpenForm, QuickFeedback, parse_feedback
-from handlers.errors import after_ack
+from handlers.errors import after_ack, require_workspace
+from models import WorkspaceRef
 from services.feedback import give_quick_feedback
 from services.home import HomeRefresh
 from services.reviewer import CommentReviewer
@@ -60,7 +61,7 @@ def handle_feedback_command(
     ack: Ack,
     command: dict[str, Any],
     respond: Respond,
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     client: WebClient,
     db: SessionScope,
     read: SessionScope,
@@ -80,7 +81,7 @@ def handle_feedback_command(
         read=read,
         homes=homes,
         reviewer=reviewer,
-        team_id=context.team_id or command["team_id"],
+        workspace=require_workspace(workspace),
         user_id=command["user_id"],
         command=parsed,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from blocks.launch import (
@@ -20,9 +20,9 @@ from core.db import SessionScope
 from domain.launch import MAX_NAME
 from domain.schedule import local_today
 from domain.text import one_line, unescape_slack
-from handlers.errors import after_ack
+from handlers.errors import after_ack, require_workspace
 from handlers.modals import modal_first
-from models import utcnow
+from models import WorkspaceRef, utcnow
 from services.people import LaunchCheck, check_launcher
 
 
@@ -41,7 +41,7 @@ def _launch_modal(check: LaunchCheck, *, name: str) -> dict[str, Any]:
 def handle_launch_command(
     ack: Ack,
     command: dict[str, Any],
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     client: WebClient,
     respond: Respond,
     db: SessionScope,
@@ -54,8 +54,10 @@ def handle_launch_command(
     ack()
     # The trigger_id stays valid for 3 s: the modal opens first, the lookups fill it after.
     with modal_first(client, trigger_id=command["trigger_id"], title=LAUNCH_TITLE) as modal:
-        team_id, user_id = context.team_id or command["team_id"], command["user_id"]
-        check = check_launcher(client=modal.client, db=db, team_id=team_id, user_id=user_id)
+        user_id = command["user_id"]
+        check = check_launcher(
+            client=modal.client, db=db, workspace=require_workspace(workspace), user_id=user_id
+        )
         if not check.allowed:
             modal.tell(LAUNCH_REFUSED_OUTSIDER if check.outsider else LAUNCH_REFUSED)
             return

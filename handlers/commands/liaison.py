@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 from apscheduler.schedulers.base import BaseScheduler
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from blocks.config import build_config_reply
@@ -26,8 +26,8 @@ from domain.commands import (
 )
 from domain.configuration import Outcome
 from domain.export import export_period
-from handlers.errors import after_ack
-from models import utcnow
+from handlers.errors import after_ack, require_workspace
+from models import WorkspaceRef, utcnow
 from services.configuration import configure_workspace
 from services.digest_now import DigestNowResult, post_digest_now, preview_digest
 from services.export import send_feedback_export
@@ -37,7 +37,7 @@ from services.export import send_feedback_export
 class _Asked:
     """One `/liaison` request: who asked, where, and what answers it."""
 
-    team_id: str
+    workspace: WorkspaceRef
     user_id: str
     channel_id: str
     client: WebClient
@@ -50,7 +50,7 @@ class _Asked:
     def of(
         cls,
         command: dict[str, Any],
-        context: BoltContext,
+        workspace: WorkspaceRef,
         client: WebClient,
         respond: Respond,
         db: SessionScope,
@@ -58,9 +58,8 @@ class _Asked:
         http: httpx.Client,
     ) -> _Asked:
         """The request as Bolt hands it over."""
-        team_id = context.team_id or command["team_id"]
         channel_id = command.get("channel_id") or ""
-        return cls(team_id, command["user_id"], channel_id, client, respond, db, read, http)
+        return cls(workspace, command["user_id"], channel_id, client, respond, db, read, http)
 
     def reply(self, outcome: Outcome) -> None:
         """Answer with an outcome through the response URL."""
@@ -71,7 +70,7 @@ class _Asked:
 def handle_liaison_command(
     ack: Ack,
     command: dict[str, Any],
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     client: WebClient,
     respond: Respond,
     db: SessionScope,
@@ -85,7 +84,7 @@ def handle_liaison_command(
     if isinstance(parsed, Help):
         ack(build_message(liaison_help()))
         return
-    asked = _Asked.of(command, context, client, respond, db, read, http)
+    asked = _Asked.of(command, require_workspace(workspace), client, respond, db, read, http)
     if isinstance(parsed, Export):
         _export(parsed, asked, ack=ack)
     elif isinstance(parsed, DigestNow | DigestPreview):
@@ -106,7 +105,7 @@ def _configure(
         client=asked.client,
         scheduler=scheduler,
         command=parsed,
-        team_id=asked.team_id,
+        workspace=asked.workspace,
         user_id=asked.user_id,
         channel_id=asked.channel_id,
     )
@@ -124,7 +123,7 @@ def _digest(
         read=asked.read,
         client=asked.client,
         http=asked.http,
-        team_id=asked.team_id,
+        workspace=asked.workspace,
         user_id=asked.user_id,
         channel_id=asked.channel_id,
         now=utcnow(),
@@ -145,7 +144,7 @@ def _export(parsed: Export, asked: _Asked, *, ack: Ack) -> None:
     outcome = send_feedback_export(
         db=asked.read,  # an export only reads
         client=asked.client,
-        team_id=asked.team_id,
+        workspace=asked.workspace,
         user_id=asked.user_id,
         period=period,
         notify=asked.reply,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack
 
 from blocks.feedback import build_feedback_done_view, build_reword_done_view
 from blocks.ids import Ids
@@ -16,8 +16,9 @@ from domain.feedback import (
     campaign_from_metadata,
     validate_feedback,
 )
-from domain.payloads import db_id, mapping, state_values, team_of, user_of
+from domain.payloads import db_id, mapping, state_values, user_of
 from domain.text import strip_controls
+from models import WorkspaceRef
 from services.feedback import submit_feedback, submit_reword
 from services.home import HomeRefresh
 from services.reviewer import CommentReviewer
@@ -28,16 +29,16 @@ ASSET_GONE = "That asset no longer exists: pick another one."
 
 
 def _feedback(
-    body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> tuple[str, str, FeedbackForm, int | None] | dict[str, str]:
+    body: dict[str, Any], view: dict[str, Any], workspace: WorkspaceRef | None
+) -> tuple[WorkspaceRef, str, FeedbackForm, int | None] | dict[str, str]:
     """The feedback modal's team, author, form and campaign, or its errors by block id."""
     form = validate_feedback(state_values(view))
     if isinstance(form, dict):
         return form
-    team_id, author_id = team_of(context.team_id, body), user_of(body)
-    if not (team_id and author_id):
+    author_id = user_of(body)
+    if not (workspace and author_id):
         return {FeedbackField.ASSET: OUT_OF_DATE}
-    return team_id, author_id, form, campaign_from_metadata(mapping(view).get("private_metadata"))
+    return workspace, author_id, form, campaign_from_metadata(mapping(view).get("private_metadata"))
 
 
 def _done_view(saved: Feedback) -> dict[str, Any]:
@@ -53,19 +54,19 @@ def _done_view(saved: Feedback) -> dict[str, Any]:
 
 
 def _reword(
-    body: dict[str, Any], view: dict[str, Any], context: BoltContext
-) -> tuple[str, str, int, str] | dict[str, str]:
+    body: dict[str, Any], view: dict[str, Any], workspace: WorkspaceRef | None
+) -> tuple[WorkspaceRef, str, int, str] | dict[str, str]:
     """The Reword form's team, author, comment and new wording, or its errors by block id."""
     field = mapping(mapping(state_values(view).get(Ids.REWORD_TEXT)).get(Ids.REWORD_TEXT))
     raw = field.get("value")
     wording = strip_controls(raw).strip() if isinstance(raw, str) else ""
     if not wording or len(wording) > MAX_COMMENT:
         return {Ids.REWORD_TEXT: f"Write the comment in 1 to {MAX_COMMENT:,} characters."}
-    team_id, author_id = team_of(context.team_id, body), user_of(body)
+    author_id = user_of(body)
     comment_id = db_id(mapping(view).get("private_metadata"))
-    if not (team_id and author_id and comment_id):
+    if not (workspace and author_id and comment_id):
         return {Ids.REWORD_TEXT: OUT_OF_DATE}
-    return team_id, author_id, comment_id, wording
+    return workspace, author_id, comment_id, wording
 
 
 def _refusal(result: Reworded) -> dict[str, str]:
@@ -80,21 +81,21 @@ def handle_feedback_submission(
     ack: Ack,
     body: dict[str, Any],
     view: dict[str, Any],
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     db: SessionScope,
     homes: HomeRefresh,
     reviewer: CommentReviewer | None = None,
 ) -> None:
     """Validate and store the feedback, then show the author a thank-you (and nudge)."""
-    if isinstance(read := _feedback(body, view, context), dict):
+    if isinstance(read := _feedback(body, view, workspace), dict):
         ack(response_action="errors", errors=read)
         return
-    team_id, author_id, form, campaign_id = read
+    workspace, author_id, form, campaign_id = read
     saved = submit_feedback(
         db=db,
         homes=homes,
         reviewer=reviewer,
-        team_id=team_id,
+        workspace=workspace,
         author_id=author_id,
         form=form,
         campaign_id=campaign_id,
@@ -109,21 +110,21 @@ def handle_reword_submission(
     ack: Ack,
     body: dict[str, Any],
     view: dict[str, Any],
-    context: BoltContext,
+    workspace: WorkspaceRef | None,
     db: SessionScope,
     homes: HomeRefresh,
     reviewer: CommentReviewer | None = None,
 ) -> None:
     """Replace the person's comment with the new wording, unless it is still flagged."""
-    if isinstance(read := _reword(body, view, context), dict):
+    if isinstance(read := _reword(body, view, workspace), dict):
         ack(response_action="errors", errors=read)
         return
-    team_id, author_id, comment_id, wording = read
+    workspace, author_id, comment_id, wording = read
     result = submit_reword(
         db=db,
         homes=homes,
         reviewer=reviewer,
-        team_id=team_id,
+        workspace=workspace,
         user_id=author_id,
         comment_id=comment_id,
         text=wording,

@@ -35,6 +35,7 @@ from services import digest_runs
 from tests.support.processes import free_port
 from tests.support.serving import Served, make_settings, serve_app
 from tests.support.waiting import wait_until
+from tests.support.workspaces import ref_by_id
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
@@ -351,7 +352,9 @@ def _claim_a_digest(engine: Engine) -> int:
         session.add(workspace)
         session.commit()
         assert workspace.id is not None
-        settings = digest_runs.digest_settings(session=session, workspace_id=workspace.id)
+        settings = digest_runs.digest_settings(
+            session=session, workspace=ref_by_id(session, workspace.id)
+        )
         assert settings is not None
         period = digest_runs.period_for_schedule(settings, datetime.now(UTC))
         message: dict[str, object] = {"text": "Weekly digest", "blocks": []}

@@ -1,4 +1,4 @@
-"""The unit-of-work helpers: `writing`, `reading` and `unit_of_work` (core/db.py)."""
+"""The unit-of-work helpers of core/db.py: writing, reading, writing_or_joining, unit_of_work."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core.db import make_engine, migrate, reading, session_scope_for, unit_of_work, writing
+from core.db import (
+    make_engine,
+    migrate,
+    reading,
+    session_scope_for,
+    unit_of_work,
+    writing,
+    writing_or_joining,
+)
 from models import Workspace
 
 
@@ -146,3 +154,46 @@ def test_writing_refuses_nothing_across_sessions(engine: Engine) -> None:
         assert first is not second
         first.add(Workspace(team_id="T1"))
     assert _teams(engine) == ["T1"]
+
+
+def test_writing_or_joining_commits_alone(engine: Engine) -> None:
+    with session_scope_for(engine)() as session:
+        with writing_or_joining(session, commit=True):
+            session.add(Workspace(team_id="T1"))
+        assert not session.in_transaction()
+    assert _teams(engine) == ["T1"]
+
+
+def test_writing_or_joining_joins_the_callers_step(engine: Engine) -> None:
+    with session_scope_for(engine)() as session:
+        with pytest.raises(Boom), writing(session):
+            with writing_or_joining(session, commit=False):
+                session.add(Workspace(team_id="T1"))
+            assert session.in_transaction()  # the joined work waits for the caller's step
+            raise Boom  # the caller's step fails: the joined work is rolled back with it
+        with writing(session):
+            with writing_or_joining(session, commit=False):
+                session.add(Workspace(team_id="T2"))
+            session.add(Workspace(team_id="T3"))
+    assert _teams(engine) == ["T2", "T3"]
+
+
+def test_writing_or_joining_refuses_to_join_no_step(engine: Engine) -> None:
+    with session_scope_for(engine)() as session:
+        refused = pytest.raises(RuntimeError, match="joining needs a writing step")
+        with refused, writing_or_joining(session, commit=False):
+            session.add(Workspace(team_id="T1"))
+        refused = pytest.raises(RuntimeError, match="joining needs a writing step")
+        with refused, reading(session), writing_or_joining(session, commit=False):
+            pass
+    assert _teams(engine) == []
+
+
+def test_writing_or_joining_alone_rolls_back_when_the_block_raises(engine: Engine) -> None:
+    with session_scope_for(engine)() as session:
+        with pytest.raises(Boom), writing_or_joining(session, commit=True):
+            session.add(Workspace(team_id="T1"))
+            session.flush()
+            raise Boom
+        assert not session.in_transaction()
+    assert _teams(engine) == []

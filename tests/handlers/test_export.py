@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from models import Comment, Source, WorkspaceAdmin
 from sandbox import SlackDriver, SlackSandbox
-from services.workspaces import get_workspace
+from services.workspaces import find_workspace
 from tests.support.exports import ACCUSATION, read_csv, seed_feedback
 from tests.support.factories import message_text, reply_text
 
@@ -107,8 +107,8 @@ def test_non_admin_is_refused_and_nothing_is_sent(
 def test_named_admin_may_export(slack: SlackDriver, sandbox: SlackSandbox, engine: Engine) -> None:
     seed_feedback(engine, now=datetime.now(UTC))
     with Session(engine) as session:
-        workspace = get_workspace(session=session, team_id="T0SANDBOX")
-        assert workspace is not None and workspace.id is not None
+        workspace = find_workspace(session=session, team_id="T0SANDBOX")
+        assert workspace is not None
         session.add(WorkspaceAdmin(workspace_id=workspace.id, user_id="U0MKT1", added_by="UADMIN"))
         session.commit()
     assert "7 rows" in export(slack, sandbox, user="U0MKT1")[-1]

@@ -22,6 +22,7 @@ from services.announcements import (
     start_question,
 )
 from services.errors import UserError
+from tests.support.workspaces import workspace_ref
 
 TEAM = SlackSandbox.TEAM_ID
 MARKETER = "U0MKT1"
@@ -60,7 +61,11 @@ def announced(engine: Engine, *, assets: int = 1) -> int:
     scope = session_scope_for(engine)
     with scope() as session:
         campaign_id = launches.create_campaign(
-            session=session, team_id=TEAM, marketer_id=MARKETER, form=form, timezone="UTC"
+            session=session,
+            workspace=workspace_ref(session, TEAM),
+            marketer_id=MARKETER,
+            form=form,
+            timezone="UTC",
         )
     with scope() as session:
         prepared = launches.prepare_campaign(
@@ -84,7 +89,7 @@ def test_got_it_counts_once_and_refreshes_both_homes(engine: Engine) -> None:
         "db": session_scope_for(engine),
         "worker": recorder,
         "homes": recorder,
-        "team_id": TEAM,
+        "workspace": workspace_ref(engine, TEAM),
         "campaign_id": campaign_id,
         "user_id": REP,
         "channel_id": CHANNEL,
@@ -100,19 +105,30 @@ def test_got_it_counts_once_and_refreshes_both_homes(engine: Engine) -> None:
 
 def test_the_feedback_form_preselects_a_single_asset(engine: Engine) -> None:
     scope = session_scope_for(engine)
-    one = start_feedback(db=scope, team_id=TEAM, campaign_id=announced(engine))
+    one = start_feedback(
+        db=scope, workspace=workspace_ref(engine, TEAM), campaign_id=announced(engine)
+    )
     assert (one.campaign_name, one.only is not None) == ("Spring", True)
-    two = start_feedback(db=scope, team_id=TEAM, campaign_id=announced(engine, assets=2))
+    two = start_feedback(
+        db=scope, workspace=workspace_ref(engine, TEAM), campaign_id=announced(engine, assets=2)
+    )
     assert two.only is None
     with pytest.raises(UserError, match="no longer"):
-        start_feedback(db=scope, team_id="TOTHER", campaign_id=two.campaign_id or 0)
+        start_feedback(
+            db=scope, workspace=workspace_ref(engine, "TOTHER"), campaign_id=two.campaign_id or 0
+        )
 
 
 def test_a_question_form_names_its_campaign(engine: Engine) -> None:
     scope = session_scope_for(engine)
-    assert start_question(db=scope, team_id=TEAM, campaign_id=announced(engine)) == "Spring"
+    assert (
+        start_question(
+            db=scope, workspace=workspace_ref(engine, TEAM), campaign_id=announced(engine)
+        )
+        == "Spring"
+    )
     with pytest.raises(UserError, match="no longer"):
-        start_question(db=scope, team_id=TEAM, campaign_id=4242)
+        start_question(db=scope, workspace=workspace_ref(engine, TEAM), campaign_id=4242)
 
 
 def test_only_the_marketer_marks_a_question_answered(engine: Engine) -> None:
@@ -121,7 +137,7 @@ def test_only_the_marketer_marks_a_question_answered(engine: Engine) -> None:
     with scope() as session:
         asked = launches.ask_question(
             session=session,
-            team_id=TEAM,
+            workspace=workspace_ref(session, TEAM),
             campaign_id=campaign_id,
             user_id=REP,
             text="Europe?",
@@ -129,7 +145,12 @@ def test_only_the_marketer_marks_a_question_answered(engine: Engine) -> None:
             thread_ts=TS,
         )
     recorder = Recorder()
-    kwargs = {"db": scope, "homes": recorder, "team_id": TEAM, "question_id": asked.question_id}
+    kwargs = {
+        "db": scope,
+        "homes": recorder,
+        "workspace": workspace_ref(engine, TEAM),
+        "question_id": asked.question_id,
+    }
     with pytest.raises(UserError, match="who launched it"):
         mark_answered(**kwargs, user_id=REP, ts=None)  # type: ignore[arg-type]
     assert recorder.refreshed == set()
@@ -148,13 +169,27 @@ def test_the_edit_form_finds_the_campaign_by_its_announcement(
     client = WebClient(token=SlackSandbox.BOT_TOKEN, base_url=sandbox.api_url)
     scope = session_scope_for(engine)
     found = start_edit(
-        client=client, db=scope, team_id=TEAM, user_id=MARKETER, message=(CHANNEL, TS)
+        client=client,
+        db=scope,
+        workspace=workspace_ref(engine, TEAM),
+        user_id=MARKETER,
+        message=(CHANNEL, TS),
     )
     assert found is not None and found.campaign.id == campaign_id
     assert found.timezone == "America/New_York"  # the editor's, from users.info
     other = start_edit(
-        client=client, db=scope, team_id=TEAM, user_id=MARKETER, message=(CHANNEL, "1.000200")
+        client=client,
+        db=scope,
+        workspace=workspace_ref(engine, TEAM),
+        user_id=MARKETER,
+        message=(CHANNEL, "1.000200"),
     )
     assert other is None
     with pytest.raises(UserError, match="who launched it"):
-        start_edit(client=client, db=scope, team_id=TEAM, user_id=REP, campaign_id=campaign_id)
+        start_edit(
+            client=client,
+            db=scope,
+            workspace=workspace_ref(engine, TEAM),
+            user_id=REP,
+            campaign_id=campaign_id,
+        )

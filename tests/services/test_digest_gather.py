@@ -28,6 +28,7 @@ from models import (
     Workspace,
 )
 from services.digest import gather_digest
+from tests.support.workspaces import ref_by_id
 
 START = datetime(2026, 11, 16, tzinfo=UTC)
 PERIOD = Period(START, START + timedelta(days=7), "16-22 Nov 2026")
@@ -144,7 +145,7 @@ def gather(engine: Engine, wid: int, **kwargs: object) -> DigestInput:
     with Session(engine) as session:
         return gather_digest(
             session=session,
-            workspace_id=wid,
+            workspace=ref_by_id(session, wid),
             period=PERIOD,
             previous=PREVIOUS,
             weeks=WEEKS,
@@ -212,7 +213,7 @@ def test_a_gap_between_the_periods_is_not_counted(engine: Engine) -> None:
     with Session(engine) as session:
         data = gather_digest(
             session=session,
-            workspace_id=wid,
+            workspace=ref_by_id(session, wid),
             period=PERIOD,
             previous=Period(PREVIOUS.start - timedelta(days=7), PREVIOUS.start, "earlier"),
             weeks=WEEKS,
@@ -516,7 +517,11 @@ def test_weeks_start_on_the_workspaces_local_dates(engine: Engine) -> None:
     def volume(team: int) -> list[tuple[date, int]]:
         with Session(engine) as session:
             data = gather_digest(
-                session=session, workspace_id=team, period=PERIOD, previous=PREVIOUS, weeks=weeks
+                session=session,
+                workspace=ref_by_id(session, team),
+                period=PERIOD,
+                previous=PREVIOUS,
+                weeks=weeks,
             )
         return [(w.week_start, w.votes) for w in data.volume]
 

@@ -21,6 +21,7 @@ from sandbox import SlackSandbox
 from sandbox.constants import TEAM_ID
 from services.digest_access import one_digest_at_a_time
 from services.digest_now import DigestNowResult, post_digest_now, preview_digest
+from tests.support.workspaces import gone_workspace, workspace_ref
 
 LEADS = "C0LEADS"
 COMMENTS = (
@@ -80,7 +81,7 @@ def test_the_operator_posts_into_the_digest_channel(
         db=session_scope_for(engine),
         client=client,
         http=http,
-        team_id=TEAM_ID,
+        workspace=workspace_ref(engine, TEAM_ID),
         now=datetime.now(UTC),
         allow_private=False,
     )
@@ -96,7 +97,12 @@ def test_a_person_posts_where_they_asked_once_allowed(
 ) -> None:
     seed(engine)
     scope = session_scope_for(engine)
-    ask: dict[str, Any] = {"db": scope, "client": client, "http": http, "team_id": TEAM_ID}
+    ask: dict[str, Any] = {
+        "db": scope,
+        "client": client,
+        "http": http,
+        "workspace": workspace_ref(engine, TEAM_ID),
+    }
     now = datetime.now(UTC)
     refused = post_digest_now(
         **ask, now=now, allow_private=False, user_id="U0REP1", channel_id="C0SALES"
@@ -116,9 +122,14 @@ def test_a_preview_is_made_not_posted_and_one_at_a_time(
 ) -> None:
     seed(engine)
     scope = session_scope_for(engine)
-    ask: dict[str, Any] = {"db": scope, "client": client, "http": http, "team_id": TEAM_ID}
+    ask: dict[str, Any] = {
+        "db": scope,
+        "client": client,
+        "http": http,
+        "workspace": workspace_ref(engine, TEAM_ID),
+    }
     now = datetime.now(UTC)
-    with one_digest_at_a_time(TEAM_ID, "UADMIN"):
+    with one_digest_at_a_time(workspace_ref(engine, TEAM_ID), "UADMIN"):
         busy = preview_digest(**ask, now=now, allow_private=False, user_id="UADMIN")
     assert busy.result is DigestNowResult.REFUSED
     assert busy.refusal is not None and busy.refusal.result is Result.DIGEST_BUSY
@@ -134,7 +145,7 @@ def test_without_a_client_the_preview_quotes_nobody(engine: Engine, http: httpx.
         db=session_scope_for(engine),
         client=None,
         http=http,
-        team_id=TEAM_ID,
+        workspace=workspace_ref(engine, TEAM_ID),
         now=datetime.now(UTC),
         allow_private=False,
     )
@@ -149,20 +160,20 @@ def test_the_operator_is_told_what_is_missing(
 ) -> None:
     scope = session_scope_for(engine)
     ask: dict[str, Any] = {"db": scope, "client": client, "http": http, "now": datetime.now(UTC)}
-    unknown = post_digest_now(**ask, team_id="T0NOBODY", allow_private=False)
+    unknown = post_digest_now(**ask, workspace=gone_workspace("T0NOBODY"), allow_private=False)
     assert unknown.result is DigestNowResult.NO_WORKSPACE and unknown.digest is None
-    assert preview_digest(**ask, team_id="T0NOBODY", allow_private=False).result is (
-        DigestNowResult.NO_WORKSPACE
-    )
+    assert preview_digest(
+        **ask, workspace=gone_workspace("T0NOBODY"), allow_private=False
+    ).result is (DigestNowResult.NO_WORKSPACE)
     with Session(engine) as session:
         assert session.exec(select(Workspace)).all() == []  # the operator creates nothing
     seed(engine, channel=None)
-    assert post_digest_now(**ask, team_id=TEAM_ID, allow_private=False).result is (
-        DigestNowResult.NO_CHANNEL
-    )
-    assert preview_digest(**ask, team_id=TEAM_ID, allow_private=False).result is (
-        DigestNowResult.MADE
-    )
+    assert post_digest_now(
+        **ask, workspace=workspace_ref(engine, TEAM_ID), allow_private=False
+    ).result is (DigestNowResult.NO_CHANNEL)
+    assert preview_digest(
+        **ask, workspace=workspace_ref(engine, TEAM_ID), allow_private=False
+    ).result is (DigestNowResult.MADE)
     assert sandbox.calls("chat.postMessage") == []
 
 
@@ -171,7 +182,12 @@ def test_a_shared_channel_is_refused_and_a_failed_post_says_why(
 ) -> None:
     seed(engine)
     scope = session_scope_for(engine)
-    ask: dict[str, Any] = {"db": scope, "client": client, "http": http, "team_id": TEAM_ID}
+    ask: dict[str, Any] = {
+        "db": scope,
+        "client": client,
+        "http": http,
+        "workspace": workspace_ref(engine, TEAM_ID),
+    }
     sandbox.add_channel(
         LEADS, name="team-leads", members=("UADMIN",), bot_is_member=True, shared_with=("T0OTHER",)
     )

@@ -17,6 +17,7 @@ from models import DigestRun, OutboxMessage
 from sandbox import SlackSandbox
 from services.digest_runs import Scheduled, missed_digests, queue_scheduled_digest
 from tests.support.digests import LEADS, seed
+from tests.support.workspaces import ref_by_id
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def queue(
         db=session_scope_for(engine),
         client=WebClient(token=sandbox.BOT_TOKEN, base_url=sandbox.api_url),
         http=http,
-        workspace_id=workspace_id,
+        workspace=ref_by_id(engine, workspace_id),
         now=datetime.now(UTC),
         allow_private=False,
         claimed_by="test:1",

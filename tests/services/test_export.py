@@ -19,13 +19,13 @@ from services.collateral import add_asset
 from services.export import (
     count_feedback,
     followup_authors,
-    get_workspace_id,
     iter_feedback,
     may_export,
     write_feedback_csv,
 )
-from services.workspaces import ensure_workspace
+from services.workspaces import ensure_workspace, find_workspace
 from tests.support.exports import ACCUSATION, read_csv, seed_feedback
+from tests.support.workspaces import ref_by_id, workspace_ref
 
 
 def export_text(engine: Engine, workspace_id: int, period: ExportPeriod, **kw: Any) -> str:
@@ -33,7 +33,7 @@ def export_text(engine: Engine, workspace_id: int, period: ExportPeriod, **kw: A
     with session_scope_for(engine)() as session:
         write_feedback_csv(
             session=session,
-            workspace_id=workspace_id,
+            workspace=ref_by_id(session, workspace_id),
             period=period,
             out=out,
             names=kw.pop("names", {}),
@@ -84,9 +84,14 @@ def test_export_holds_every_kind_in_order_and_blame_free(engine: Engine) -> None
     assert dates == sorted(dates) and all(d.endswith("Z") and "T" in d for d in dates)
     assert dates[0] == (now - timedelta(days=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
     with session_scope_for(engine)() as session:
-        assert count_feedback(session=session, workspace_id=seeded.workspace_id, period=period) == 7
+        assert (
+            count_feedback(
+                session=session, workspace=ref_by_id(session, seeded.workspace_id), period=period
+            )
+            == 7
+        )
         assert followup_authors(
-            session=session, workspace_id=seeded.workspace_id, period=period
+            session=session, workspace=ref_by_id(session, seeded.workspace_id), period=period
         ) == ["U0REP1"]
 
 
@@ -101,8 +106,9 @@ def test_period_bounds_are_half_open_and_workspaces_apart(engine: Engine) -> Non
     everything = ExportPeriod(now - timedelta(days=400), now + timedelta(seconds=5))
     assert len(read_csv(export_text(engine, other.workspace_id, everything))) == 8
     with session_scope_for(engine)() as session:
-        assert get_workspace_id(session=session, team_id="T0NOBODY") is None
-        assert get_workspace_id(session=session, team_id=TEAM_ID) == seeded.workspace_id
+        assert find_workspace(session=session, team_id="T0NOBODY") is None
+        found = find_workspace(session=session, team_id=TEAM_ID)
+        assert found is not None and found.id == seeded.workspace_id
 
 
 def test_small_batches_with_equal_times_lose_and_repeat_nothing(engine: Engine) -> None:
@@ -110,7 +116,11 @@ def test_small_batches_with_equal_times_lose_and_repeat_nothing(engine: Engine) 
     with session_scope_for(engine)() as session:
         workspace = ensure_workspace(session=session, team_id=TEAM_ID)
         asset = add_asset(
-            session=session, team_id=TEAM_ID, url="https://e.com/x", title="X", user_id="U1"
+            session=session,
+            workspace=workspace_ref(session, TEAM_ID),
+            url="https://e.com/x",
+            title="X",
+            user_id="U1",
         ).asset
         assert workspace.id is not None and asset.id is not None
         for i in range(23):
@@ -138,7 +148,12 @@ def test_small_batches_with_equal_times_lose_and_repeat_nothing(engine: Engine) 
         session.commit()
         period = ExportPeriod(at, at + timedelta(hours=1))
         records = list(
-            iter_feedback(session=session, workspace_id=workspace.id, period=period, batch_size=4)
+            iter_feedback(
+                session=session,
+                workspace=ref_by_id(session, workspace.id),
+                period=period,
+                batch_size=4,
+            )
         )
     assert len(records) == 46
     assert len({(r.kind, r.row_id) for r in records}) == 46
@@ -163,7 +178,10 @@ def test_named_admins_and_workspace_admins_may_export(engine: Engine) -> None:
     ]
     with scope() as session:
         for actor, allowed in cases:
-            assert may_export(session=session, team_id=TEAM_ID, actor=actor) is allowed, actor
+            assert (
+                may_export(session=session, workspace=workspace_ref(session, TEAM_ID), actor=actor)
+                is allowed
+            ), actor
 
 
 class _Sink(io.TextIOBase):
@@ -258,7 +276,7 @@ def test_100k_rows_stream_in_batches(engine: Engine) -> None:
         with session_scope_for(engine)() as session:
             rows = write_feedback_csv(
                 session=session,
-                workspace_id=workspace_id,
+                workspace=ref_by_id(session, workspace_id),
                 period=period,
                 out=sink,  # type: ignore[arg-type]
                 names={},
@@ -279,7 +297,7 @@ def _peak(engine: Engine, workspace_id: int, period: ExportPeriod) -> int:
         try:
             write_feedback_csv(
                 session=session,
-                workspace_id=workspace_id,
+                workspace=ref_by_id(session, workspace_id),
                 period=period,
                 out=_Sink(),  # type: ignore[arg-type]
                 names={},

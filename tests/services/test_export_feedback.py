@@ -10,14 +10,18 @@ from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from core.db import session_scope_for
 from domain.configuration import Outcome, Result
 from domain.export import ExportPeriod
+from models import Workspace
 from sandbox import SlackSandbox
 from sandbox.constants import TEAM_ID
 from services.export import FeedbackExport, export_feedback, send_feedback_export
+from services.workspaces import find_workspace
 from tests.support.exports import ACCUSATION, read_csv, seed_feedback
+from tests.support.workspaces import workspace_ref
 
 
 def last_days(days: int) -> ExportPeriod:
@@ -46,7 +50,7 @@ def test_export_writes_the_period_and_tells_the_total_first(engine: Engine) -> N
     progress: list[int] = []
     done = export_feedback(
         db=session_scope_for(engine),
-        team_id=TEAM_ID,
+        workspace=workspace_ref(engine, TEAM_ID),
         period=last_days(30),
         out=stream.open,
         progress=progress.append,
@@ -66,7 +70,7 @@ def test_with_a_client_opted_in_authors_are_named(engine: Engine, sandbox: Slack
     stream = Stream()
     done = export_feedback(
         db=session_scope_for(engine),
-        team_id=TEAM_ID,
+        workspace=workspace_ref(engine, TEAM_ID),
         period=last_days(90),
         out=stream.open,
         client=WebClient(token=sandbox.BOT_TOKEN, base_url=sandbox.api_url),
@@ -78,11 +82,12 @@ def test_with_a_client_opted_in_authors_are_named(engine: Engine, sandbox: Slack
 
 
 def test_an_unknown_team_opens_nothing(engine: Engine) -> None:
-    stream = Stream()
-    done = export_feedback(
-        db=session_scope_for(engine), team_id="T0NOBODY", period=last_days(30), out=stream.open
-    )
-    assert done == FeedbackExport(workspace_id=None) and stream.totals == []
+    # Exports take a resolved workspace: the command line resolves the team first
+    # (app/export_cli.py), and an unknown one is found nowhere, created nowhere, so no
+    # file is opened (tests/test_export_cli.py).
+    with Session(engine) as session:
+        assert find_workspace(session=session, team_id="T0NOBODY") is None
+        assert session.exec(select(Workspace)).all() == []
 
 
 def test_an_admin_gets_the_file_in_their_dm(engine: Engine, sandbox: SlackSandbox) -> None:
@@ -92,7 +97,7 @@ def test_an_admin_gets_the_file_in_their_dm(engine: Engine, sandbox: SlackSandbo
     outcome = send_feedback_export(
         db=session_scope_for(engine),
         client=WebClient(token=sandbox.BOT_TOKEN, base_url=sandbox.api_url),
-        team_id=TEAM_ID,
+        workspace=workspace_ref(engine, TEAM_ID),
         user_id="UADMIN",
         period=period,
         notify=told.append,
@@ -114,7 +119,12 @@ def test_others_are_refused_and_failures_and_empty_periods_are_said(
     scope = session_scope_for(engine)
     told: list[Outcome] = []
     period = last_days(30)
-    ask: dict[str, Any] = {"db": scope, "client": client, "team_id": TEAM_ID, "period": period}
+    ask: dict[str, Any] = {
+        "db": scope,
+        "client": client,
+        "workspace": workspace_ref(engine, TEAM_ID),
+        "period": period,
+    }
     empty = send_feedback_export(**ask, user_id="UADMIN", notify=told.append)
     assert empty == Outcome(Result.EXPORT_EMPTY, since=period.since)
     seed_feedback(engine, now=datetime.now(UTC))

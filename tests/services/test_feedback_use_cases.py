@@ -33,6 +33,7 @@ from services.feedback import (
 from services.home import open_home
 from services.launches import get_message_workspace_key
 from services.votes import Feedback
+from tests.support.workspaces import workspace_ref
 
 TEAM = "T1"
 OWNER = "UOWNER"
@@ -53,7 +54,11 @@ class Homes:
 def asset_id(engine: Engine, title: str = "Pricing deck") -> int:
     with session_scope_for(engine)() as session:
         added = add_asset(
-            session=session, team_id=TEAM, url="https://e.com/pricing", title=title, user_id=OWNER
+            session=session,
+            workspace=workspace_ref(session, TEAM),
+            url="https://e.com/pricing",
+            title=title,
+            user_id=OWNER,
         )
     assert added.asset.id is not None
     return added.asset.id
@@ -64,7 +69,7 @@ def feedback(engine: Engine, homes: Homes, target: int, comment: str) -> Feedbac
         db=session_scope_for(engine),
         homes=homes,
         reviewer=None,
-        team_id=TEAM,
+        workspace=workspace_ref(engine, TEAM),
         author_id=REP,
         form=FeedbackForm(
             asset_id=target, verdict=Verdict.USEFUL, comment=comment, followup_ok=True
@@ -103,7 +108,7 @@ def test_quick_feedback_finds_the_asset_or_offers_candidates(engine: Engine) -> 
             read=reader,
             homes=homes,
             reviewer=None,
-            team_id=TEAM,
+            workspace=workspace_ref(engine, TEAM),
             user_id=REP,
             command=QuickFeedback(asset=name, verdict=Verdict.NEEDS_WORK, comment=""),
         )
@@ -125,9 +130,17 @@ def test_a_flagged_comment_is_offered_a_rewording_and_kept_until_reworded(
     assert saved is not None and saved.comment_id is not None
     homes.refreshed.clear()
     scope = session_scope_for(engine)
-    form = open_reword(db=scope, team_id=TEAM, user_id=REP, comment_id=saved.comment_id)
+    form = open_reword(
+        db=scope, workspace=workspace_ref(engine, TEAM), user_id=REP, comment_id=saved.comment_id
+    )
     assert form.comment.flagged and form.rewording != ACCUSATION
-    kwargs = {"db": scope, "homes": homes, "reviewer": None, "team_id": TEAM, "user_id": REP}
+    kwargs = {
+        "db": scope,
+        "homes": homes,
+        "reviewer": None,
+        "workspace": workspace_ref(engine, TEAM),
+        "user_id": REP,
+    }
     still = submit_reword(**kwargs, comment_id=saved.comment_id, text=ACCUSATION)  # type: ignore[arg-type]
     assert not still.saved and still.nudge is not None
     assert homes.refreshed == []
@@ -145,7 +158,7 @@ def test_someone_elses_comment_cannot_be_reworded(engine: Engine) -> None:
     with pytest.raises(UserError, match=GONE):
         open_reword(
             db=session_scope_for(engine),
-            team_id=TEAM,
+            workspace=workspace_ref(engine, TEAM),
             user_id="UOTHER",
             comment_id=saved.comment_id,
         )
@@ -154,9 +167,16 @@ def test_someone_elses_comment_cannot_be_reworded(engine: Engine) -> None:
 def test_asset_choices_match_what_was_typed(engine: Engine) -> None:
     target = asset_id(engine)
     reader = session_scope_for(engine, read_only=True)
-    found = list_asset_choices(read=reader, team_id=TEAM, query="pricing", campaign_id=None)
+    found = list_asset_choices(
+        read=reader, workspace=workspace_ref(engine, TEAM), query="pricing", campaign_id=None
+    )
     assert [r.id for r in found] == [target]
-    assert list_asset_choices(read=reader, team_id="T2", query="pricing", campaign_id=None) == []
+    assert (
+        list_asset_choices(
+            read=reader, workspace=workspace_ref(engine, "T2"), query="pricing", campaign_id=None
+        )
+        == []
+    )
 
 
 def test_collateral_commands_each_own_their_transaction(engine: Engine) -> None:
@@ -166,29 +186,38 @@ def test_collateral_commands_each_own_their_transaction(engine: Engine) -> None:
         added = add_collateral(
             db=scope,
             http=http,
-            team_id=TEAM,
+            workspace=workspace_ref(engine, TEAM),
             url="https://e.com/battlecard",
             title="Battlecard",
             user_id=OWNER,
             allow_private=False,
         )
     assert not added.existed and added.asset.handle == "BA-1"
-    assert [r.handle for r in search_collateral(read=reader, team_id=TEAM, query="battle")] == [
-        "BA-1"
-    ]
-    used = use_collateral(db=scope, team_id=TEAM, name="BA-1", user_id=REP)
+    assert [
+        r.handle
+        for r in search_collateral(
+            read=reader, workspace=workspace_ref(engine, TEAM), query="battle"
+        )
+    ] == ["BA-1"]
+    used = use_collateral(db=scope, workspace=workspace_ref(engine, TEAM), name="BA-1", user_id=REP)
     assert used.asset is not None and used.count == 1
     with Session(engine) as session:
         assert len(session.exec(select(Usage)).all()) == 1
-    assert [r.handle for r in list_top_collateral(read=reader, team_id=TEAM)] == ["BA-1"]
+    assert [
+        r.handle for r in list_top_collateral(read=reader, workspace=workspace_ref(engine, TEAM))
+    ] == ["BA-1"]
 
 
 def test_opening_the_home_notes_the_first_visit_only(engine: Engine) -> None:
     scope = session_scope_for(engine)
     reader = session_scope_for(engine, read_only=True)
     now = datetime.now(UTC)
-    first = open_home(db=scope, read=reader, team_id=TEAM, user_id=REP, now=now)
-    again = open_home(db=scope, read=reader, team_id=TEAM, user_id=REP, now=now)
+    first = open_home(
+        db=scope, read=reader, workspace=workspace_ref(engine, TEAM), user_id=REP, now=now
+    )
+    again = open_home(
+        db=scope, read=reader, workspace=workspace_ref(engine, TEAM), user_id=REP, now=now
+    )
     assert (first.user_id, first.first_visit, again.first_visit) == (REP, True, False)
 
 

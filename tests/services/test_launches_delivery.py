@@ -14,6 +14,7 @@ from domain.launch import CollateralLine, LaunchForm
 from models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from services import delivery, launches
 from tests.support.outbox import outbox
+from tests.support.workspaces import workspace_ref
 
 PARIS = ZoneInfo("Europe/Paris")
 TODAY = datetime.now(PARIS).date()
@@ -43,7 +44,7 @@ def create(engine: Engine, **kwargs: object) -> launches.Created:
     with scope() as session:
         campaign_id = launches.create_campaign(
             session=session,
-            team_id="T1",
+            workspace=workspace_ref(session, "T1"),
             marketer_id="UM",
             form=form(**kwargs),  # type: ignore[arg-type]
             timezone="Europe/Paris",

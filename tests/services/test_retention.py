@@ -32,6 +32,7 @@ from services.retention import (
     prune_sent_messages,
 )
 from services.uninstall import forget_workspace
+from tests.support.workspaces import workspace_ref
 
 DAY = timedelta(days=1)
 
@@ -130,7 +131,7 @@ def test_counters_follow_the_outbox_through_enqueue_send_retry_fail_and_delete(
     assert read_database(engine).digest_runs == {"posted": 2}
 
     with Session(engine) as session:  # a purge deletes through ON DELETE CASCADE
-        forget_workspace(session=session, team_id="T0GONE", purge=True)
+        forget_workspace(session=session, workspace=workspace_ref(session, "T0GONE"), purge=True)
     assert_counters_match(engine)
     with Session(engine) as session:
         prune_sent_messages(session=session, before=now + DAY, batch=2)
@@ -261,7 +262,9 @@ def test_an_uninstall_that_cancels_a_claimed_digest_marks_its_run_failed(engine:
         session.add(message(kept, "digest:queued", "digest"))
         session.commit()
     with Session(engine) as session:
-        forgotten = forget_workspace(session=session, team_id="T0LEAVING", purge=False)
+        forgotten = forget_workspace(
+            session=session, workspace=workspace_ref(session, "T0LEAVING"), purge=False
+        )
     assert forgotten.cancelled == 1
     assert read_database(engine).digest_runs == {"failed": 1}
     assert_counters_match(engine)

@@ -18,6 +18,7 @@ from sandbox import SlackSandbox
 from services.errors import UserError
 from services.scheduling import launch_job_id
 from services.submissions import DATE_FIXED, GONE, submit_edit, submit_launch, submit_question
+from tests.support.workspaces import workspace_ref
 
 TEAM = SlackSandbox.TEAM_ID
 MARKETER = "U0MKT1"
@@ -67,7 +68,7 @@ def launch(
             allow_private=False,
             scheduler=scheduler,
             worker=recorder,
-            team_id=TEAM,
+            workspace=workspace_ref(engine, TEAM),
             marketer_id=MARKETER,
             form=form(day=day),
             timezone=TZ,
@@ -154,7 +155,7 @@ def edit(engine: Engine, recorder: Recorder, campaign_id: int, **kwargs: object)
         db=session_scope_for(engine),
         scheduler=kwargs.pop("scheduler", BackgroundScheduler()),
         worker=recorder,
-        team_id=TEAM,
+        workspace=workspace_ref(engine, TEAM),
         campaign_id=campaign_id,
         editor_id=kwargs.pop("editor_id", MARKETER),  # type: ignore[arg-type]
         values=values,  # type: ignore[arg-type]
@@ -237,7 +238,7 @@ def test_a_question_is_stored_then_accepted_and_the_marketer_refreshed(
         db=session_scope_for(engine),
         homes=recorder,
         worker=recorder,
-        team_id=TEAM,
+        workspace=workspace_ref(engine, TEAM),
         campaign_id=campaign_id,
         asker_id="U0REP1",
         text="Does it ship in Europe?",
@@ -257,7 +258,7 @@ def test_a_question_about_a_deleted_launch_is_refused(engine: Engine) -> None:
         db=session_scope_for(engine),
         homes=recorder,
         worker=recorder,
-        team_id=TEAM,
+        workspace=workspace_ref(engine, TEAM),
         campaign_id=4242,
         asker_id="U0REP1",
         text="Still there?",

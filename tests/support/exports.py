@@ -16,6 +16,7 @@ from sandbox.constants import TEAM_ID
 from services.collateral import add_asset
 from services.votes import give_feedback
 from services.workspaces import ensure_workspace
+from tests.support.workspaces import workspace_ref
 
 ACCUSATION = "Marketing never listens to us, whose fault is that?"
 
@@ -47,14 +48,14 @@ def seed_feedback(engine: Engine, *, now: datetime, team_id: str = TEAM_ID) -> S
         assert campaign.id is not None
         deck = add_asset(
             session=session,
-            team_id=team_id,
+            workspace=workspace_ref(session, team_id),
             url="https://example.com/pricing.pdf",
             title="Pricing deck",
             user_id="U0MKT1",
         ).asset
         card = add_asset(
             session=session,
-            team_id=team_id,
+            workspace=workspace_ref(session, team_id),
             url="https://example.com/card.pdf",
             title="Battlecard",
             user_id="U0MKT2",
@@ -134,7 +135,7 @@ def seed_feedback(engine: Engine, *, now: datetime, team_id: str = TEAM_ID) -> S
         # Through the real service: the accusation is flagged by the blame-free review.
         given = give_feedback(
             session=session,
-            team_id=team_id,
+            workspace=workspace_ref(session, team_id),
             asset_id=deck.id,
             user_id="U0REP2",
             value=None,

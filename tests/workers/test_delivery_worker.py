@@ -16,6 +16,7 @@ from models import Campaign, CampaignStatus, OutboxMessage, OutboxStatus
 from sandbox import SlackSandbox
 from services import launches
 from services.slack_clients import SlackClients
+from tests.support.workspaces import workspace_ref
 from workers.delivery import DeliveryWorker
 
 CHANNELS = [f"C0TWO{i}" for i in range(6)]
@@ -36,7 +37,11 @@ def launch(engine: Engine) -> int:
     )
     with scope() as session:
         campaign_id = launches.create_campaign(
-            session=session, team_id="T0SANDBOX", marketer_id="U0MKT1", form=form, timezone="UTC"
+            session=session,
+            workspace=workspace_ref(session, "T0SANDBOX"),
+            marketer_id="U0MKT1",
+            form=form,
+            timezone="UTC",
         )
     with scope() as session:
         launches.prepare_campaign(

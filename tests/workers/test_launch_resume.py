@@ -18,6 +18,7 @@ from models import Campaign, CampaignStatus, OutboxMessage
 from sandbox import SlackSandbox
 from services import launches
 from services.slack_clients import SlackClients
+from tests.support.workspaces import workspace_ref
 from workers.launches import GIVE_UP_S, SubmissionResumer
 
 MARKETER = "U0MKT1"
@@ -45,7 +46,11 @@ def submitted(engine: Engine, *, age: timedelta) -> int:
     )
     with session_scope_for(engine)() as session:
         campaign_id = launches.create_campaign(
-            session=session, team_id="T0SANDBOX", marketer_id=MARKETER, form=form, timezone="UTC"
+            session=session,
+            workspace=workspace_ref(session, "T0SANDBOX"),
+            marketer_id=MARKETER,
+            form=form,
+            timezone="UTC",
         )
         session.execute(
             sa.update(Campaign)
