@@ -10,27 +10,37 @@ services.votes marks each event_id applied, so a row leased twice still counts o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
-from core.db import conflict_insert
+from core.db import reading, writing
 from domain.inbox import (
     MAX_ERROR,
-    MAX_EVENT_ID,
     REACTION_KINDS,
     IncomingEvent,
     decode_reaction,
     retry_delay,
     should_park,
 )
-from models import InboxEvent
-from services.votes import Outcome, ReactionResult, apply_reaction
+from queries import inbox
+from queries.inbox import LeasedEvent, ParkedEvent
+from services.votes import ReactionResult, record_reaction
 
-_INBOX: sa.Table = InboxEvent.__table__  # type: ignore[attr-defined]
+__all__ = [
+    "EventInbox",
+    "InboxUnavailable",
+    "LeasedEvent",
+    "ParkedEvent",
+    "apply_event",
+    "fail_event",
+    "lease_events",
+    "parked_events",
+    "release_events",
+    "retry_parked",
+    "store_events",
+]
 
 
 class InboxUnavailable(Exception):
@@ -47,78 +57,10 @@ class EventInbox(Protocol):
         """`store` for the event loop, holding no thread while it waits."""
 
 
-@dataclass(frozen=True)
-class LeasedEvent:
-    """An inbox row leased by this process; `attempts` identifies this lease."""
-
-    id: int
-    team_id: str  # Slack-keyed: inbox rows are stored as Slack sent them, before the ack
-    event_id: str
-    kind: str
-    payload: str
-    attempts: int
-
-
-@dataclass(frozen=True)
-class ParkedEvent:
-    """A row set aside after its last attempt."""
-
-    id: int
-    team_id: str  # Slack-keyed: inbox rows are stored as Slack sent them, before the ack
-    event_id: str
-    attempts: int
-    error: str | None
-
-
-def _dialect(session: Session) -> str:
-    return str(session.get_bind().dialect.name)
-
-
-_STATEMENTS: dict[tuple[str, str], Any] = {}
-
-
-def _store_statement(dialect: str) -> Any:
-    key = (dialect, "store")
-    if key not in _STATEMENTS:
-        _STATEMENTS[key] = (
-            conflict_insert(dialect)(_INBOX)
-            .values(
-                team_id=sa.bindparam("b_team_id"),
-                event_id=sa.bindparam("b_event_id"),
-                kind=sa.bindparam("b_kind"),
-                payload=sa.bindparam("b_payload"),
-                received_at=sa.bindparam("b_now", type_=_INBOX.c.received_at.type),
-                attempts=0,
-            )
-            .on_conflict_do_nothing(index_elements=["team_id", "event_id"])
-        )
-    return _STATEMENTS[key]
-
-
 def store_events(*, session: Session, events: Sequence[IncomingEvent], now: datetime) -> None:
     """Commit these events as inbox rows in one transaction; retried ones are kept once."""
-    if events:
-        session.execute(
-            _store_statement(_dialect(session)),
-            [
-                {
-                    "b_team_id": e.team_id,
-                    "b_event_id": e.event_id[:MAX_EVENT_ID],
-                    "b_kind": e.kind,
-                    "b_payload": e.payload,
-                    "b_now": now,
-                }
-                for e in events
-            ],
-        )
-    session.commit()
-
-
-def _due(now: datetime) -> Any:
-    return sa.and_(
-        _INBOX.c.parked_at.is_(None),
-        sa.or_(_INBOX.c.claimed_until.is_(None), _INBOX.c.claimed_until < now),
-    )
+    with writing(session):
+        inbox.store_events(session, events=events, now=now)
 
 
 def lease_events(
@@ -126,55 +68,12 @@ def lease_events(
 ) -> tuple[list[LeasedEvent], list[ParkedEvent]]:
     """Lease up to `limit` due rows, oldest first; also park rows out of attempts.
 
-    A row is due when no live lease holds it (new, or its process died or gave it
-    back). On PostgreSQL rows another instance is leasing are skipped, never waited for;
-    SQLite leases under its single write lock.
+    Committed before returning, so other processes see the leases at once.
     """
-    exhausted = session.execute(
-        sa.update(_INBOX)
-        .where(
-            _INBOX.c.parked_at.is_(None),
-            _INBOX.c.claimed_until < now,
-            _INBOX.c.attempts >= max_attempts,
-        )
-        .values(
-            parked_at=now,
-            error=sa.func.coalesce(_INBOX.c.error, "its lease ran out on every attempt"),
-        )
-        .returning(
-            _INBOX.c.id, _INBOX.c.team_id, _INBOX.c.event_id, _INBOX.c.attempts, _INBOX.c.error
-        )
-    ).all()
-    due = sa.select(_INBOX.c.id).where(_due(now)).order_by(_INBOX.c.id).limit(limit)
-    if _dialect(session) == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    rows = session.execute(
-        sa.update(_INBOX)
-        .where(_INBOX.c.id.in_(due.scalar_subquery()))
-        .values(claimed_until=now + lease, attempts=_INBOX.c.attempts + 1)
-        .returning(
-            _INBOX.c.id,
-            _INBOX.c.team_id,
-            _INBOX.c.event_id,
-            _INBOX.c.kind,
-            _INBOX.c.payload,
-            _INBOX.c.attempts,
-        )
-    ).all()
-    session.commit()
-    leased = sorted((LeasedEvent(*row) for row in rows), key=lambda e: e.id)
-    return leased, [ParkedEvent(*row) for row in exhausted]
-
-
-_FINISH = sa.delete(_INBOX).where(
-    _INBOX.c.id == sa.bindparam("b_id"), _INBOX.c.attempts == sa.bindparam("b_attempts")
-)
-
-
-def _finish(session: Session, event: LeasedEvent) -> bool:
-    """Delete the row in the caller's transaction; False when this lease no longer holds it."""
-    result = session.execute(_FINISH, {"b_id": event.id, "b_attempts": event.attempts})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    with writing(session):
+        exhausted = inbox.park_exhausted(session, now=now, max_attempts=max_attempts)
+        leased = inbox.lease_due(session, now=now, until=now + lease, limit=limit)
+    return leased, exhausted
 
 
 def apply_event(*, session: Session, event: LeasedEvent) -> ReactionResult | None:
@@ -187,18 +86,13 @@ def apply_event(*, session: Session, event: LeasedEvent) -> ReactionResult | Non
     if event.kind not in REACTION_KINDS:
         raise ValueError(f"no way to apply an inbox row of kind {event.kind!r}")
     change = decode_reaction(event.payload)
-    if not _finish(session, event):
-        session.rollback()
-        return None
-    result = apply_reaction(
-        session=session, team_id=event.team_id, event_id=event.event_id, change=change
-    )
-    if result.outcome in (Outcome.UNTRACKED, Outcome.DUPLICATE):
-        # Nothing changed, and apply_reaction rolled back (the delete with it): the row
-        # goes now, on its own.
-        _finish(session, event)
-        session.commit()
-    return result
+    with writing(session):
+        if not inbox.finish_event(session, event=event):
+            return None
+        # An untracked message or a duplicate event changes nothing: the row still goes.
+        return record_reaction(
+            session=session, team_id=event.team_id, event_id=event.event_id, change=change
+        )
 
 
 def fail_event(
@@ -209,46 +103,27 @@ def fail_event(
     Returns True when the row was parked.
     """
     park = should_park(event.attempts, max_attempts=max_attempts)
-    session.execute(
-        sa.update(_INBOX)
-        .where(_INBOX.c.id == event.id, _INBOX.c.attempts == event.attempts)
-        .values(
-            claimed_until=now + retry_delay(event.attempts),
+    with writing(session):
+        inbox.record_failure(
+            session,
+            event=event,
+            retry_at=now + retry_delay(event.attempts),
             error=error[:MAX_ERROR],
             parked_at=now if park else None,
         )
-    )
-    session.commit()
     return park
 
 
 def release_events(*, session: Session, events: Sequence[LeasedEvent]) -> None:
     """Give leased rows back unattempted (at shutdown), due at once for any process."""
-    if events:
-        session.execute(
-            sa.update(_INBOX)
-            .where(
-                _INBOX.c.id == sa.bindparam("b_id"),
-                _INBOX.c.attempts == sa.bindparam("b_attempts"),
-            )
-            .values(claimed_until=None, attempts=_INBOX.c.attempts - 1),
-            [{"b_id": e.id, "b_attempts": e.attempts} for e in events],
-        )
-    session.commit()
+    with writing(session):
+        inbox.release_events(session, events=events)
 
 
 def parked_events(*, session: Session, limit: int) -> list[ParkedEvent]:
     """The parked rows, oldest first (for the operator: `bot.py inbox`)."""
-    rows = session.execute(
-        sa.select(
-            _INBOX.c.id, _INBOX.c.team_id, _INBOX.c.event_id, _INBOX.c.attempts, _INBOX.c.error
-        )
-        .where(_INBOX.c.parked_at.is_not(None))
-        .order_by(_INBOX.c.id)
-        .limit(limit)
-    ).all()
-    session.rollback()
-    return [ParkedEvent(*row) for row in rows]
+    with reading(session):
+        return inbox.parked_events(session, limit=limit)
 
 
 def retry_parked(*, session: Session) -> int:
@@ -258,10 +133,5 @@ def retry_parked(*, session: Session) -> int:
     is applied exactly once still, because the vote and its processed-event mark commit
     together with the row's deletion.
     """
-    result = session.execute(
-        sa.update(_INBOX)
-        .where(_INBOX.c.parked_at.is_not(None))
-        .values(parked_at=None, claimed_until=None, attempts=0)
-    )
-    session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    with writing(session):
+        return inbox.unpark_all(session)

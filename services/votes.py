@@ -6,19 +6,17 @@ import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from core.db import conflict_insert, writing
 from core.db import reading as reading_step  # "reading" below is a reading of /feedback text
+from core.db import writing
 from domain.assets import AssetRef, Lookup, normalise_handle
 from domain.feedback import QuickFeedback
 from domain.nudge import Nudge, build_nudge
 from domain.review import Review, review_comment
 from domain.votes import (
-    REACTION_SOURCE,
     LoggedReaction,
     ReactionChange,
     ReactionMemory,
@@ -29,25 +27,21 @@ from domain.votes import (
 )
 from models import (
     Asset,
-    AssetMessage,
     Campaign,
     CampaignAsset,
     Comment,
-    PersonReactions,
-    ProcessedEvent,
     Source,
     Usage,
-    Vote,
     VoteValue,
-    Workspace,
     WorkspaceRef,
     as_utc,
     utcnow,
 )
+from queries import votes as vote_queries
+from queries.events import claim_event
+from queries.votes import StoredReactions
 from services.collateral import find_asset
 from services.reviewer import CommentReviewer
-
-MAX_EVENT_ID = 64
 
 
 class Outcome(StrEnum):
@@ -69,181 +63,39 @@ class ReactionResult:
     owner_id: str | None = None  # the asset's marketer
 
 
-def _dialect(session: Session) -> str:
-    return str(session.get_bind().dialect.name)
-
-
-# The statements every vote runs are built once per dialect with bind parameters:
-# rebuilding them per event was most of a vote's CPU (bench/events.py).
-_EVENT_TABLE: sa.Table = ProcessedEvent.__table__  # type: ignore[attr-defined]
-_VOTE_TABLE: sa.Table = Vote.__table__  # type: ignore[attr-defined]
-_STATE_TABLE: sa.Table = PersonReactions.__table__  # type: ignore[attr-defined]
-_STATEMENTS: dict[tuple[str, str], Any] = {}
-
-
-def _statement(session: Session, name: str) -> Any:
-    dialect = _dialect(session)
-    key = (dialect, name)
-    if key not in _STATEMENTS:
-        _STATEMENTS[key] = _BUILDERS[name](conflict_insert(dialect))
-    return _STATEMENTS[key]
-
-
-def _claim_statement(insert: Any) -> Any:
-    # RETURNING, not rowcount: drivers disagree on rowcount after ON CONFLICT DO NOTHING.
-    return (
-        insert(_EVENT_TABLE)
-        .values(
-            event_id=sa.bindparam("b_event_id"),
-            team_id=sa.bindparam("b_team_id"),
-            received_at=sa.bindparam("b_received_at"),
-        )
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(_EVENT_TABLE.c.event_id)
-    )
-
-
-def _vote_statement(insert: Any) -> Any:
-    values = insert(_VOTE_TABLE).values(
-        workspace_id=sa.bindparam("b_workspace_id"),
-        asset_id=sa.bindparam("b_asset_id"),
-        user_id=sa.bindparam("b_user_id"),
-        value=sa.bindparam("b_value"),
-        source=sa.bindparam("b_source"),
-        created_at=sa.bindparam("b_at", type_=_VOTE_TABLE.c.created_at.type),
-    )
-    return values.on_conflict_do_update(
-        index_elements=["asset_id", "user_id"],
-        set_={
-            "value": values.excluded.value,
-            "source": values.excluded.source,
-            "created_at": values.excluded.created_at,
-        },
-        where=_VOTE_TABLE.c.created_at <= values.excluded.created_at,
-    ).returning(_VOTE_TABLE.c.id)
-
-
-def _tracked_statement(_insert: Any) -> Any:
-    return (
-        sa.select(
-            col(AssetMessage.workspace_id),
-            col(AssetMessage.asset_id),
-            sa.func.coalesce(col(Campaign.marketer_id), col(Asset.added_by)),
-        )
-        .join(Workspace, col(Workspace.id) == col(AssetMessage.workspace_id))
-        .join(Asset, col(Asset.id) == col(AssetMessage.asset_id))
-        .outerjoin(Campaign, col(Campaign.id) == col(Asset.campaign_id))
-        .where(
-            col(Workspace.team_id) == sa.bindparam("b_team_id"),
-            col(AssetMessage.channel_id) == sa.bindparam("b_channel_id"),
-            col(AssetMessage.ts) == sa.bindparam("b_ts"),
-        )
-    )
-
-
-def _lock_statement(_insert: Any) -> Any:
-    return sa.select(
-        sa.func.pg_advisory_xact_lock(
-            sa.func.hashtextextended(sa.bindparam("b_key", type_=sa.Text), 0)
-        )
-    )
-
-
-def _memory_statement(_insert: Any) -> Any:
-    state = _STATE_TABLE
-    return sa.select(
-        state.c.vote, state.c.vote_at, state.c.removals, state.c.used, state.c.used_at
-    ).where(
-        state.c.asset_id == sa.bindparam("b_asset_id"),
-        state.c.user_id == sa.bindparam("b_user_id"),
-    )
-
-
-def _remember_statement(insert: Any) -> Any:
-    state = _STATE_TABLE
-    at_type = state.c.updated_at.type
-    values = insert(state).values(
-        workspace_id=sa.bindparam("b_workspace_id"),
-        asset_id=sa.bindparam("b_asset_id"),
-        user_id=sa.bindparam("b_user_id"),
-        vote=sa.bindparam("b_vote"),
-        vote_at=sa.bindparam("b_vote_at", type_=at_type),
-        removals=sa.bindparam("b_removals"),
-        used=sa.bindparam("b_used", type_=sa.Boolean),
-        used_at=sa.bindparam("b_used_at", type_=at_type),
-        updated_at=sa.bindparam("b_now", type_=at_type),
-    )
-    return values.on_conflict_do_update(
-        index_elements=["asset_id", "user_id"],
-        set_={
-            name: getattr(values.excluded, name)
-            for name in ("vote", "vote_at", "removals", "used", "used_at", "updated_at")
-        },
-    )
-
-
-def _clear_statement(_insert: Any) -> Any:
-    return sa.delete(_VOTE_TABLE).where(
-        _VOTE_TABLE.c.asset_id == sa.bindparam("b_asset_id"),
-        _VOTE_TABLE.c.user_id == sa.bindparam("b_user_id"),
-        _VOTE_TABLE.c.source == REACTION_SOURCE,
-        _VOTE_TABLE.c.created_at <= sa.bindparam("b_at", type_=_VOTE_TABLE.c.created_at.type),
-    )
-
-
-_BUILDERS = {
-    "claim": _claim_statement,
-    "vote": _vote_statement,
-    "tracked": _tracked_statement,
-    "lock": _lock_statement,
-    "memory": _memory_statement,
-    "remember": _remember_statement,
-    "clear": _clear_statement,
-}
-
-
-# Slack-keyed: processed event ids are Slack's, per team.
-def claim_event(*, session: Session, event_id: str, team_id: str) -> bool:
-    """Mark an Events API event handled; False when it already was (by any instance).
-
-    Runs in the caller's transaction, so the mark and the vote commit together: a crash
-    between them leaves neither, and Slack's retry is then handled as new.
-    """
-    row = session.execute(
-        _statement(session, "claim"),
-        {"b_event_id": event_id[:MAX_EVENT_ID], "b_team_id": team_id, "b_received_at": utcnow()},
-    ).first()
-    return row is not None
-
-
-# Slack-keyed: a reaction names its message by team, channel and ts (one prepared query).
-def tracked_asset(
-    *, session: Session, team_id: str, channel_id: str, ts: str
-) -> tuple[int, int, str] | None:
-    """(workspace id, asset id, asset owner) of a message whose reactions are votes."""
-    row = session.execute(
-        _statement(session, "tracked"),
-        {"b_team_id": team_id, "b_channel_id": channel_id, "b_ts": ts},
-    ).first()
-    return (int(row[0]), int(row[1]), str(row[2])) if row is not None else None
-
-
 # Slack-keyed: the inbox stores events as Slack sent them, unresolved (no query before the ack).
 def apply_reaction(
     *, session: Session, team_id: str, event_id: str | None, change: ReactionChange
 ) -> ReactionResult:
-    """Turn one reaction event into a vote or use change, exactly once per event_id."""
-    found = tracked_asset(
-        session=session, team_id=team_id, channel_id=change.channel_id, ts=change.ts
+    """Turn one reaction event into a vote or use change, exactly once per event_id.
+
+    Its own transaction, committed before returning (see `record_reaction`).
+    """
+    with writing(session):
+        return record_reaction(session=session, team_id=team_id, event_id=event_id, change=change)
+
+
+def record_reaction(
+    *, session: Session, team_id: str, event_id: str | None, change: ReactionChange
+) -> ReactionResult:
+    """`apply_reaction` in the caller's transaction, which the caller commits.
+
+    The event's processed mark and the vote commit together (with the inbox row's
+    deletion, when the inbox applies it): a crash between them leaves none, and Slack's
+    retry is then handled as new. An untracked message or a duplicate event writes
+    nothing.
+    """
+    found = vote_queries.tracked_message(
+        session, team_id=team_id, channel_id=change.channel_id, ts=change.ts
     )
     if found is None:
-        session.rollback()
         return ReactionResult(Outcome.UNTRACKED)
     workspace_id, asset_id, owner = found
-    if event_id and not claim_event(session=session, event_id=event_id, team_id=team_id):
-        session.rollback()
+    if event_id and not claim_event(session, event_id=event_id, team_id=team_id, at=utcnow()):
         return ReactionResult(Outcome.DUPLICATE, asset_id, owner)
-    _lock_person_on_asset(session, asset_id, change.user_id)
+    # A reaction and its removal stored at once by two instances could each miss the
+    # other (the removal deleting nothing yet, the reaction seeing no removal yet).
+    vote_queries.lock_person_on_asset(session, asset_id=asset_id, user_id=change.user_id)
     event = LoggedReaction(verdict=change.verdict, added=change.added, at=change.at)
     memory = remember_reaction(_memory(session, asset_id, change.user_id), event)
     _remember(session, workspace_id, asset_id, change.user_id, memory)
@@ -252,7 +104,6 @@ def apply_reaction(
         changed = _settle_use(session, workspace_id, asset_id, change.user_id, state.used_at)
     else:
         changed = _settle_vote(session, workspace_id, asset_id, change.user_id, state)
-    session.commit()
     if not changed:
         return ReactionResult(Outcome.UNCHANGED, asset_id, owner)
     return ReactionResult(Outcome.RECORDED if change.added else Outcome.REMOVED, asset_id, owner)
@@ -260,20 +111,18 @@ def apply_reaction(
 
 def _memory(session: Session, asset_id: int, user_id: str) -> ReactionMemory:
     """What this person's earlier reactions on the asset left (one row, however many)."""
-    row = session.execute(
-        _statement(session, "memory"), {"b_asset_id": asset_id, "b_user_id": user_id}
-    ).first()
+    row = vote_queries.stored_reactions(session, asset_id=asset_id, user_id=user_id)
     if row is None:
         return ReactionMemory()
-    vote, vote_at, removals, used, used_at = row
     return ReactionMemory(
-        vote=Verdict(vote) if vote is not None else None,
-        vote_at=as_utc(vote_at) if vote_at is not None else None,
+        vote=Verdict(row.vote) if row.vote is not None else None,
+        vote_at=as_utc(row.vote_at) if row.vote_at is not None else None,
         removals=tuple(
-            (Verdict(verdict), datetime.fromisoformat(at)) for verdict, at in json.loads(removals)
+            (Verdict(verdict), datetime.fromisoformat(at))
+            for verdict, at in json.loads(row.removals)
         ),
-        used=bool(used),
-        used_at=as_utc(used_at) if used_at is not None else None,
+        used=row.used,
+        used_at=as_utc(row.used_at) if row.used_at is not None else None,
     )
 
 
@@ -281,32 +130,20 @@ def _remember(
     session: Session, workspace_id: int, asset_id: int, user_id: str, memory: ReactionMemory
 ) -> None:
     removals = [[verdict.value, at.isoformat()] for verdict, at in memory.removals]
-    session.execute(
-        _statement(session, "remember"),
-        {
-            "b_workspace_id": workspace_id,
-            "b_asset_id": asset_id,
-            "b_user_id": user_id,
-            "b_vote": memory.vote.value if memory.vote is not None else None,
-            "b_vote_at": memory.vote_at,
-            "b_removals": json.dumps(removals),
-            "b_used": memory.used,
-            "b_used_at": memory.used_at,
-            "b_now": utcnow(),
-        },
+    vote_queries.store_reactions(
+        session,
+        workspace_id=workspace_id,
+        asset_id=asset_id,
+        user_id=user_id,
+        reactions=StoredReactions(
+            vote=memory.vote.value if memory.vote is not None else None,
+            vote_at=memory.vote_at,
+            removals=json.dumps(removals),
+            used=memory.used,
+            used_at=memory.used_at,
+        ),
+        now=utcnow(),
     )
-
-
-def _lock_person_on_asset(session: Session, asset_id: int, user_id: str) -> None:
-    """Serialise one person's reactions on one asset across instances until commit.
-
-    A reaction and its removal stored at once by two instances could each miss the other
-    (the removal deleting nothing yet, the reaction seeing no removal yet). PostgreSQL
-    takes a transaction-scoped advisory lock on the pair; SQLite's transactions already
-    take its single write lock up front (BEGIN IMMEDIATE).
-    """
-    if _dialect(session) == "postgresql":
-        session.execute(_statement(session, "lock"), {"b_key": f"vote:{asset_id}:{user_id}"})
 
 
 def set_vote(
@@ -325,18 +162,16 @@ def set_vote(
     on one person's vote leave exactly one row holding the latest verdict. The caller
     commits.
     """
-    row = session.execute(
-        _statement(session, "vote"),
-        {
-            "b_workspace_id": workspace_id,
-            "b_asset_id": asset_id,
-            "b_user_id": user_id,
-            "b_value": value.value,
-            "b_source": source.value,
-            "b_at": at,
-        },
-    ).first()
-    return row is not None
+    stored = vote_queries.upsert_vote(
+        session,
+        workspace_id=workspace_id,
+        asset_id=asset_id,
+        user_id=user_id,
+        value=value,
+        source=source,
+        at=at,
+    )
+    return stored is not None
 
 
 def _settle_vote(
@@ -359,11 +194,9 @@ def _settle_vote(
         )
     if state.vote_at is None:
         return False  # no reaction vote was ever made
-    result = session.execute(
-        _statement(session, "clear"),
-        {"b_asset_id": asset_id, "b_user_id": user_id, "b_at": state.vote_at},
+    return vote_queries.clear_reaction_vote(
+        session, asset_id=asset_id, user_id=user_id, at=state.vote_at
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def _settle_use(

@@ -10,6 +10,9 @@ MAY_IMPORT, which are all below it:
                 points               }   a job; all reach the runtime through what app/
     workers     long-running threads }   passes in)
     services    use cases
+    queries     hand-tuned SQL behind typed functions, one module per aggregate, run in
+                the caller's transaction: only services use it, and it may use models
+                and core only
     blocks      Block Kit builders: pure, they may use domain only
     domain      pure decisions       } import nothing of ours
     models      tables               }
@@ -38,6 +41,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# queries/ is for services only: the rooms above reach the database through use cases.
 _BELOW_APP = {"handlers", "jobs", "workers", "services", "blocks", "domain", "models", "core"}
 MAY_IMPORT: dict[str, set[str]] = {
     "bot": {"app"} | _BELOW_APP,
@@ -45,7 +49,8 @@ MAY_IMPORT: dict[str, set[str]] = {
     "handlers": {"services", "blocks", "domain", "models", "core"},
     "jobs": {"services", "blocks", "domain", "models", "core"},
     "workers": {"services", "blocks", "domain", "models", "core"},
-    "services": {"blocks", "domain", "models", "core"},
+    "services": {"queries", "blocks", "domain", "models", "core"},
+    "queries": {"models", "core"},
     "blocks": {"domain"},
     "domain": set(),
     "models": set(),
